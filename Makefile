@@ -1,0 +1,51 @@
+# project-factory: every target bootstraps .venv (Python 3.13) from pinned requirements.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+REQUIREMENTS := requirements/dev.txt layers/common/requirements.txt
+# The venv's bin first: sam build looks for python3.13 on PATH.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export SAM_CLI_TELEMETRY := 0
+export AWS_DEFAULT_REGION ?= us-east-1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help run serve test lint build deploy bench clean
+
+help:
+	@echo "make run     run the main job (create flow) on the local stack"
+	@echo "make serve   serve template.yaml locally on 127.0.0.1:$${PORT:-3000}"
+	@echo "make test    ruff, sam validate --lint, sam build, pytest"
+	@echo "make lint    ruff and sam validate --lint"
+	@echo "make build   sam build"
+	@echo "make deploy  sam deploy (needs AWS credentials)"
+	@echo "make bench   performance benchmark (writes out/bench.json)"
+
+$(STAMP): $(REQUIREMENTS)
+	@test -x $(BIN)/python || { py="$$(scripts/find-python.sh)" && $$py -m venv $(VENV); }
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt -r layers/common/requirements.txt
+	@touch $@
+
+run: $(STAMP)
+	$(BIN)/python -m local.run
+
+serve: $(STAMP)
+	$(BIN)/python -m local.serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sam validate --lint
+
+build: $(STAMP)
+	$(BIN)/sam build --cached
+
+test: lint build
+	$(BIN)/python -m pytest
+
+deploy: build
+	$(BIN)/sam deploy
+
+clean:
+	rm -rf .aws-sam out .pytest_cache .ruff_cache

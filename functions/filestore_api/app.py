@@ -1,0 +1,50 @@
+"""/filestore/v1: upload files, presigned download URLs, presigned uploads for large files."""
+
+import base64
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from pydantic import BaseModel, Field
+
+from project_factory.flows import filestore
+from project_factory.http_api import digit_resolver, parse_json_body
+from project_factory.observability import logger, metrics, tracer
+from project_factory.services import load_services
+
+app = digit_resolver()
+services = load_services()
+
+
+class UploadUrlRequest(BaseModel):
+    tenantId: str = Field(min_length=1)
+    fileName: str = Field(min_length=1, max_length=255)
+    module: str = "default"
+
+
+@app.post("/filestore/v1/files")
+def upload_files() -> dict[str, Any]:
+    event = app.current_event
+    body = base64.b64decode(event.body or "") if event.is_base64_encoded else (event.body or "").encode()
+    upload = filestore.parse_multipart(event.headers.get("content-type", ""), body)
+    stored = filestore.store_files(upload, services)
+    return {"files": [{"fileStoreId": f.file_store_id, "tenantId": f.tenant_id} for f in stored]}
+
+
+@app.get("/filestore/v1/files/url")
+def file_urls() -> dict[str, Any]:
+    tenant_id = app.current_event.get_query_string_value("tenantId", "") or ""
+    ids = (app.current_event.get_query_string_value("fileStoreIds", "") or "").split(",")
+    return {"fileStoreIds": filestore.file_urls(tenant_id, ids, services)}
+
+
+@app.post("/filestore/v1/files/upload-url")
+def upload_url() -> dict[str, Any]:
+    request = parse_json_body(app.current_event.body, UploadUrlRequest)
+    return filestore.presigned_upload(request.tenantId, request.fileName, request.module, services)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,1 @@
+"""project-factory domain package: flows, adapters and sheets shared by every function."""

@@ -1,0 +1,201 @@
+"""FileStore on S3: opaque fileStoreIds under the tenant's prefix, plus scratch objects."""
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import quote
+
+from project_factory.errors import NotFoundError
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    file_store_id: str
+    tenant_id: str
+    filename: str
+    size: int
+
+
+class FileStore(Protocol):
+    bucket: str
+
+    def put(
+        self,
+        tenant_id: str,
+        data: bytes,
+        *,
+        filename: str,
+        module: str,
+        content_type: str,
+        file_store_id: str | None = None,
+    ) -> StoredFile: ...
+
+    def read(self, tenant_id: str, file_store_id: str) -> bytes: ...
+
+    def describe(self, tenant_id: str, file_store_id: str) -> StoredFile: ...
+
+    def exists(self, tenant_id: str, file_store_id: str) -> bool: ...
+
+    def download_url(self, tenant_id: str, file_store_id: str, ttl_seconds: int) -> str: ...
+
+    def upload_url(
+        self, tenant_id: str, *, filename: str, module: str, ttl_seconds: int
+    ) -> tuple[str, str, dict[str, str]]: ...
+
+    def copy_in(
+        self, tenant_id: str, source_key: str, *, file_store_id: str, module: str
+    ) -> StoredFile: ...
+
+    def source_metadata(self, key: str) -> dict[str, str]: ...
+
+    def put_json(self, key: str, value: Any) -> None: ...
+
+    def get_json(self, key: str) -> Any | None: ...
+
+    def put_lines(self, key: str, values: Iterable[Any]) -> None: ...
+
+    def iter_lines(self, key: str) -> Iterator[Any]: ...
+
+
+def file_key(tenant_id: str, file_store_id: str) -> str:
+    return f"files/{tenant_id}/{file_store_id}"
+
+
+class S3FileStore:
+    def __init__(self, client: Any, bucket: str) -> None:
+        self._s3 = client
+        self.bucket = bucket
+
+    # ----------------------------------------------------------------- FileStore API
+    def put(
+        self,
+        tenant_id: str,
+        data: bytes,
+        *,
+        filename: str,
+        module: str,
+        content_type: str,
+        file_store_id: str | None = None,
+    ) -> StoredFile:
+        file_store_id = file_store_id or str(uuid.uuid4())
+        self._s3.put_object(
+            Bucket=self.bucket,
+            Key=file_key(tenant_id, file_store_id),
+            Body=data,
+            ContentType=content_type,
+            Metadata={"filename": quote(filename), "module": module, "tenantid": tenant_id},
+        )
+        return StoredFile(file_store_id, tenant_id, filename, len(data))
+
+    def read(self, tenant_id: str, file_store_id: str) -> bytes:
+        try:
+            answer = self._s3.get_object(Bucket=self.bucket, Key=file_key(tenant_id, file_store_id))
+        except self._s3.exceptions.NoSuchKey as missing:
+            raise _missing(file_store_id) from missing
+        return answer["Body"].read()
+
+    def describe(self, tenant_id: str, file_store_id: str) -> StoredFile:
+        from botocore.exceptions import ClientError
+        from urllib.parse import unquote
+
+        try:
+            head = self._s3.head_object(Bucket=self.bucket, Key=file_key(tenant_id, file_store_id))
+        except ClientError as error:
+            if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+                raise _missing(file_store_id) from error
+            raise
+        filename = unquote(head.get("Metadata", {}).get("filename", file_store_id))
+        return StoredFile(file_store_id, tenant_id, filename, head["ContentLength"])
+
+    def exists(self, tenant_id: str, file_store_id: str) -> bool:
+        try:
+            self.describe(tenant_id, file_store_id)
+        except NotFoundError:
+            return False
+        return True
+
+    def download_url(self, tenant_id: str, file_store_id: str, ttl_seconds: int) -> str:
+        stored = self.describe(tenant_id, file_store_id)
+        return self._s3.generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": file_key(tenant_id, file_store_id),
+                "ResponseContentDisposition": f"attachment; filename*=UTF-8''{quote(stored.filename)}",
+            },
+            ExpiresIn=ttl_seconds,
+        )
+
+    def upload_url(
+        self, tenant_id: str, *, filename: str, module: str, ttl_seconds: int
+    ) -> tuple[str, str, dict[str, str]]:
+        """A presigned PUT for files larger than API Gateway takes; the headers must be sent."""
+        file_store_id = str(uuid.uuid4())
+        metadata = {"filename": quote(filename), "module": module, "tenantid": tenant_id}
+        url = self._s3.generate_presigned_url(
+            "put_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": file_key(tenant_id, file_store_id),
+                "Metadata": metadata,
+            },
+            ExpiresIn=ttl_seconds,
+        )
+        headers = {f"x-amz-meta-{key}": value for key, value in metadata.items()}
+        return file_store_id, url, headers
+
+    def copy_in(
+        self, tenant_id: str, source_key: str, *, file_store_id: str, module: str
+    ) -> StoredFile:
+        """Adopts an object uploaded elsewhere in the bucket as a FileStore file."""
+        filename = source_key.rsplit("/", 1)[-1]
+        self._s3.copy_object(
+            Bucket=self.bucket,
+            Key=file_key(tenant_id, file_store_id),
+            CopySource={"Bucket": self.bucket, "Key": source_key},
+            MetadataDirective="REPLACE",
+            Metadata={"filename": quote(filename), "module": module, "tenantid": tenant_id},
+        )
+        return self.describe(tenant_id, file_store_id)
+
+    def source_metadata(self, key: str) -> dict[str, str]:
+        head = self._s3.head_object(Bucket=self.bucket, Key=key)
+        return {k.lower(): v for k, v in head.get("Metadata", {}).items()} | {
+            "etag": head.get("ETag", "").strip('"')
+        }
+
+    # ----------------------------------------------------------------- scratch objects
+    def put_json(self, key: str, value: Any) -> None:
+        self._s3.put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=json.dumps(value).encode(),
+            ContentType="application/json",
+        )
+
+    def get_json(self, key: str) -> Any | None:
+        try:
+            answer = self._s3.get_object(Bucket=self.bucket, Key=key)
+        except self._s3.exceptions.NoSuchKey:
+            return None
+        return json.loads(answer["Body"].read())
+
+    def put_lines(self, key: str, values: Iterable[Any]) -> None:
+        body = "".join(json.dumps(value, separators=(",", ":")) + "\n" for value in values)
+        self._s3.put_object(
+            Bucket=self.bucket, Key=key, Body=body.encode(), ContentType="application/x-ndjson"
+        )
+
+    def iter_lines(self, key: str) -> Iterator[Any]:
+        answer = self._s3.get_object(Bucket=self.bucket, Key=key)
+        for line in answer["Body"].iter_lines():
+            if line:
+                yield json.loads(line)
+
+
+def _missing(file_store_id: str) -> NotFoundError:
+    return NotFoundError(
+        f"file {file_store_id} does not exist", code="FILE_NOT_FOUND", fileStoreId=file_store_id
+    )

@@ -1,0 +1,173 @@
+"""A JSON-over-HTTP client for DIGIT services: one POST, always with a timeout.
+
+The original called services with no timeout and hung forever. Here every call has a connect
+and a read timeout, and failures are classified once, for everyone:
+
+  connection error, timeout, HTTP 429, HTTP 5xx  -> TransientError (worth another attempt)
+  any other non-2xx                              -> UpstreamError (the service said no)
+
+Nothing is retried in here: Step Functions' Task Retry and the flow's retry loop own retries,
+so an attempt count is never multiplied by a hidden inner loop.
+"""
+
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+
+from project_factory.errors import TransientError, UpstreamError
+
+QueryValue = str | int | bool
+
+_API_ID = "project-factory"
+_MAX_BODY_EXCERPT = 300
+
+
+class JsonHttpClient:
+    """POSTs DIGIT-style bodies (`RequestInfo` first) to one base URL."""
+
+    def __init__(
+        self,
+        base_url: str,
+        auth_token: str,
+        connect_timeout: float,
+        read_timeout: float,
+        *,
+        session: requests.Session | None = None,
+    ) -> None:
+        if not base_url:
+            raise ValueError("a base URL is required")
+        self.base_url = base_url.rstrip("/")
+        self._auth_token = auth_token
+        self._timeout = (connect_timeout, read_timeout)
+        self._session = session or requests.Session()
+
+    def post(
+        self,
+        path: str,
+        body: Mapping[str, Any] | None = None,
+        params: Mapping[str, QueryValue] | None = None,
+    ) -> dict[str, Any]:
+        """The JSON object the service answered; raises TransientError or UpstreamError."""
+        service = _service_name(path)
+        url = f"{self.base_url}/{path.lstrip('/')}"
+        payload = {"RequestInfo": self._request_info(), **(body or {})}
+        try:
+            response = self._session.post(
+                url,
+                json=payload,
+                params=_query(params),
+                timeout=self._timeout,
+                # A redirected POST silently becomes a GET; a redirect is a misconfigured URL.
+                allow_redirects=False,
+            )
+        except requests.Timeout as exc:
+            raise TransientError(
+                f"{service} did not answer {path} in time ({_describe(exc)})",
+                service=service,
+                path=path,
+            ) from exc
+        except requests.RequestException as exc:
+            # Connection refused or reset, DNS failure: the service is not reachable now.
+            raise TransientError(
+                f"{service} is unreachable at {path} ({_describe(exc)})",
+                service=service,
+                path=path,
+            ) from exc
+        return _answer(service, path, response)
+
+    def _request_info(self) -> dict[str, Any]:
+        now_ms = time.time_ns() // 1_000_000
+        return {
+            "apiId": _API_ID,
+            "ver": "1.0",
+            "ts": now_ms,
+            "msgId": f"{now_ms}-{uuid.uuid4().hex[:8]}",
+            "authToken": self._auth_token,
+        }
+
+
+def _answer(service: str, path: str, response: requests.Response) -> dict[str, Any]:
+    status = response.status_code
+    if 200 <= status < 300:
+        if not response.content:
+            return {}
+        try:
+            parsed = response.json()
+        except ValueError as exc:
+            raise UpstreamError(
+                f"{service} answered {path} with HTTP {status} but not JSON: {_excerpt(response)}",
+                service=service,
+                path=path,
+                status=status,
+            ) from exc
+        if not isinstance(parsed, dict):
+            raise UpstreamError(
+                f"{service} answered {path} with a JSON {type(parsed).__name__}, not an object",
+                service=service,
+                path=path,
+                status=status,
+            )
+        return parsed
+
+    errors = _errors(response)
+    detail = "; ".join(_error_text(error) for error in errors) or _excerpt(response)
+    if status == 429 or status >= 500:
+        raise TransientError(
+            f"{service} answered {path} with HTTP {status}: {detail}",
+            service=service,
+            path=path,
+            status=status,
+            errors=errors,
+        )
+    raise UpstreamError(
+        f"{service} refused {path} (HTTP {status}): {detail}",
+        service=service,
+        path=path,
+        status=status,
+        errors=errors,
+    )
+
+
+def _errors(response: requests.Response) -> list[dict[str, Any]]:
+    """The DIGIT `Errors[]` of a failed answer (empty when the body has none)."""
+    try:
+        parsed = response.json()
+    except ValueError:
+        return []
+    if not isinstance(parsed, dict):
+        return []
+    errors = parsed.get("Errors") or []
+    return [error for error in errors if isinstance(error, dict)]
+
+
+def _error_text(error: Mapping[str, Any]) -> str:
+    code = error.get("code")
+    message = error.get("message") or error.get("description") or ""
+    return f"{code}: {message}" if code else str(message)
+
+
+def _service_name(path: str) -> str:
+    # DIGIT puts every service under its own context path: /facility/v1/..., /egov-hrms/...
+    return path.strip("/").split("/", 1)[0] or "service"
+
+
+def _query(params: Mapping[str, QueryValue] | None) -> dict[str, str] | None:
+    if params is None:
+        return None
+    # DIGIT's Java services parse booleans from lower-case text only.
+    return {
+        name: (str(value).lower() if isinstance(value, bool) else str(value))
+        for name, value in params.items()
+    }
+
+
+def _describe(exc: Exception) -> str:
+    return type(exc).__name__
+
+
+def _excerpt(response: requests.Response) -> str:
+    text = response.text.strip()
+    return text[:_MAX_BODY_EXCERPT] if text else "(empty body)"

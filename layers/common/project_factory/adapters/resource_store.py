@@ -1,0 +1,210 @@
+"""The resources table: one row per uploaded file and what became of it."""
+
+import time
+from collections.abc import Iterator
+from typing import Any, Protocol
+
+from project_factory.errors import NotFoundError
+from project_factory.models import (
+    FINAL_RESOURCE_STATUSES,
+    AuditDetails,
+    ResourceRow,
+    ResourceStatus,
+    SearchCriteria,
+)
+
+
+class ResourceStore(Protocol):
+    def put_new(self, row: ResourceRow) -> tuple[ResourceRow, bool]:
+        """Stores the row unless its id exists; returns the stored row and whether it was new."""
+        ...
+
+    def get(self, resource_id: str) -> ResourceRow: ...
+
+    def finish(
+        self,
+        resource_id: str,
+        status: ResourceStatus,
+        *,
+        details: dict[str, Any],
+        processed_file_store_id: str | None = None,
+    ) -> ResourceRow:
+        """Sets a final status (unless one is already set) and merges additionalDetails."""
+        ...
+
+    def search(self, criteria: SearchCriteria) -> list[ResourceRow]: ...
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def new_audit(user: str) -> AuditDetails:
+    now = now_ms()
+    return AuditDetails(createdBy=user, createdTime=now, lastModifiedBy=user, lastModifiedTime=now)
+
+
+class DynamoResourceStore:
+    """Table keyed by id, with indexes byTenant, byTenantType and byCampaign (newest first)."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def put_new(self, row: ResourceRow) -> tuple[ResourceRow, bool]:
+        from botocore.exceptions import ClientError
+
+        try:
+            self._table.put_item(Item=_to_item(row), ConditionExpression="attribute_not_exists(id)")
+            return row, True
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+        return self.get(row.id), False
+
+    def get(self, resource_id: str) -> ResourceRow:
+        item = self._table.get_item(Key={"id": resource_id}, ConsistentRead=True).get("Item")
+        if item is None:
+            raise NotFoundError(f"resource {resource_id} does not exist", code="RESOURCE_NOT_FOUND")
+        return _from_item(item)
+
+    def finish(
+        self,
+        resource_id: str,
+        status: ResourceStatus,
+        *,
+        details: dict[str, Any],
+        processed_file_store_id: str | None = None,
+    ) -> ResourceRow:
+        from botocore.exceptions import ClientError
+
+        row = self.get(resource_id)
+        if row.status in FINAL_RESOURCE_STATUSES:
+            return row
+        updated = row.model_copy(
+            update={
+                "status": status,
+                "processedFileStoreId": processed_file_store_id or row.processedFileStoreId,
+                "additionalDetails": {**row.additionalDetails, **details},
+                "auditDetails": row.auditDetails.model_copy(
+                    update={"lastModifiedBy": "project-factory", "lastModifiedTime": now_ms()}
+                ),
+            }
+        )
+        try:
+            # Only from the status we read: two finishers never overwrite each other.
+            self._table.put_item(
+                Item=_to_item(updated),
+                ConditionExpression="#s = :previous",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":previous": row.status.value},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return self.get(resource_id)
+        return updated
+
+    def search(self, criteria: SearchCriteria) -> list[ResourceRow]:
+        matches = (row for row in self._candidates(criteria) if _matches(row, criteria))
+        page: list[ResourceRow] = []
+        for index, row in enumerate(matches):
+            if index >= criteria.offset + criteria.limit:
+                break
+            if index >= criteria.offset:
+                page.append(row)
+        return page
+
+    def _candidates(self, criteria: SearchCriteria) -> Iterator[ResourceRow]:
+        if criteria.id:
+            yield from sorted(self._by_ids(criteria.id), key=_newest_first)
+            return
+        if criteria.type:
+            index, key, value = "byTenantType", "tenantType", f"{criteria.tenantId}#{criteria.type}"
+        elif criteria.campaignId:
+            index, key, value = (
+                "byCampaign",
+                "campaignKey",
+                _campaign_key(criteria.tenantId, criteria.campaignId),
+            )
+        else:
+            index, key, value = "byTenant", "tenantId", criteria.tenantId
+        arguments: dict[str, Any] = {
+            "IndexName": index,
+            "KeyConditionExpression": "#k = :v",
+            "ExpressionAttributeNames": {"#k": key},
+            "ExpressionAttributeValues": {":v": value},
+            "ScanIndexForward": False,
+        }
+        while True:
+            page = self._table.query(**arguments)
+            for item in page.get("Items", []):
+                yield _from_item(item)
+            if "LastEvaluatedKey" not in page:
+                return
+            arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _by_ids(self, ids: list[str]) -> list[ResourceRow]:
+        client = self._table.meta.client
+        keys = [{"id": resource_id} for resource_id in dict.fromkeys(ids)]
+        rows: list[ResourceRow] = []
+        request: dict[str, Any] = {self._table.name: {"Keys": keys}}
+        while request:
+            answer = client.batch_get_item(RequestItems=request)
+            rows += [_from_item(item) for item in answer["Responses"].get(self._table.name, [])]
+            request = answer.get("UnprocessedKeys") or {}
+        return rows
+
+
+def _newest_first(row: ResourceRow) -> tuple[int, str]:
+    return (-row.auditDetails.createdTime, row.id)
+
+
+def _matches(row: ResourceRow, criteria: SearchCriteria) -> bool:
+    return (
+        row.tenantId == criteria.tenantId
+        and (criteria.type is None or row.type == criteria.type)
+        and (criteria.status is None or row.status == criteria.status)
+        and (criteria.hierarchyType is None or row.hierarchyType == criteria.hierarchyType)
+        and (criteria.campaignId is None or row.campaignId == criteria.campaignId)
+    )
+
+
+def _campaign_key(tenant_id: str, campaign_id: str) -> str:
+    return f"{tenant_id}#{campaign_id}"
+
+
+def _to_item(row: ResourceRow) -> dict[str, Any]:
+    from decimal import Decimal
+
+    item = _decimals(row.model_dump(mode="json"), Decimal)
+    item["tenantType"] = f"{row.tenantId}#{row.type}"
+    item["createdKey"] = f"{row.auditDetails.createdTime:015d}#{row.id}"
+    if row.campaignId:
+        item["campaignKey"] = _campaign_key(row.tenantId, row.campaignId)
+    return {key: value for key, value in item.items() if value is not None}
+
+
+def _decimals(value: Any, decimal: type) -> Any:
+    if isinstance(value, float):
+        return decimal(str(value))
+    if isinstance(value, dict):
+        return {k: _decimals(v, decimal) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decimals(v, decimal) for v in value]
+    return value
+
+
+def _plain(value: Any) -> Any:
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _from_item(item: dict[str, Any]) -> ResourceRow:
+    return ResourceRow.model_validate(_plain(item))

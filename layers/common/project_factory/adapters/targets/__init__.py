@@ -1,0 +1,1 @@
+"""Targets: the services where rows are created ("the respective service")."""

@@ -1,0 +1,22 @@
+"""Starts state machine executions, named by the row id so a start is idempotent."""
+
+import json
+from typing import Any, Protocol
+
+
+class WorkflowStarter(Protocol):
+    def start(self, state_machine_arn: str, name: str, payload: dict[str, Any]) -> None: ...
+
+
+class StepFunctionsStarter:
+    def __init__(self, client: Any) -> None:
+        self._sfn = client
+
+    def start(self, state_machine_arn: str, name: str, payload: dict[str, Any]) -> None:
+        try:
+            self._sfn.start_execution(
+                stateMachineArn=state_machine_arn, name=name, input=json.dumps(payload)
+            )
+        except self._sfn.exceptions.ExecutionAlreadyExists:
+            # Same name: this row's execution was started before; starting nothing is right.
+            pass

@@ -1,0 +1,51 @@
+"""Domain errors. Their class names are the error names Step Functions matches."""
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A failure with a stable code, reported to the caller as it is."""
+
+    code = "PROJECT_FACTORY_ERROR"
+    http_status = 500
+
+    def __init__(self, message: str, *, code: str | None = None, **params: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.params = params
+
+
+class InvalidRequestError(DomainError):
+    code = "INVALID_REQUEST"
+    http_status = 400
+
+
+class NotFoundError(DomainError):
+    code = "NOT_FOUND"
+    http_status = 404
+
+
+class InvalidSchemaError(DomainError):
+    """The schema source answered with something that is not a valid JSON Schema."""
+
+    code = "INVALID_SCHEMA"
+    http_status = 500
+
+
+class TransientError(DomainError):
+    """A call failed in a way worth retrying (5xx, timeout, throttling).
+
+    Step Functions' Task Retry matches this name; nothing else is retried by the Task.
+    """
+
+    code = "TRANSIENT_ERROR"
+    http_status = 503
+
+
+class UpstreamError(DomainError):
+    """A service we call refused a request permanently."""
+
+    code = "UPSTREAM_ERROR"
+    http_status = 502

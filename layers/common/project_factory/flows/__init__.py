@@ -1,0 +1,1 @@
+"""The flows: plain functions over typed models; no Lambda events, no HTTP."""

@@ -1,0 +1,102 @@
+"""The FileStore API of DIGIT, on S3: upload, presigned URLs, presigned uploads."""
+
+from dataclasses import dataclass
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import HTTP
+
+from project_factory.adapters.file_store import StoredFile
+from project_factory.errors import InvalidRequestError, NotFoundError
+from project_factory.services import Services
+
+_MAX_IDS_PER_CALL = 50
+
+
+@dataclass(frozen=True)
+class UploadedPart:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class MultipartUpload:
+    tenant_id: str
+    module: str
+    files: list[UploadedPart]
+
+
+def parse_multipart(content_type: str, body: bytes) -> MultipartUpload:
+    if not content_type.lower().startswith("multipart/form-data"):
+        raise InvalidRequestError(
+            "files are uploaded as multipart/form-data", code="INVALID_CONTENT_TYPE"
+        )
+    message: Message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+    )
+    fields: dict[str, str] = {}
+    files: list[UploadedPart] = []
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        filename = part.get_filename()
+        payload = part.get_payload(decode=True) or b""
+        if filename:
+            files.append(UploadedPart(filename, part.get_content_type(), payload))
+        elif isinstance(name, str):
+            fields[name] = payload.decode()
+    tenant_id = fields.get("tenantId", "").strip()
+    if not tenant_id:
+        raise InvalidRequestError("tenantId is required", code="TENANT_ID_REQUIRED")
+    if not files:
+        raise InvalidRequestError("at least one file is required", code="FILE_REQUIRED")
+    return MultipartUpload(tenant_id, fields.get("module", "").strip() or "default", files)
+
+
+def store_files(upload: MultipartUpload, services: Services) -> list[StoredFile]:
+    return [
+        services.files.put(
+            upload.tenant_id,
+            part.data,
+            filename=part.filename,
+            module=upload.module,
+            content_type=part.content_type,
+        )
+        for part in upload.files
+    ]
+
+
+def file_urls(tenant_id: str, file_store_ids: list[str], services: Services) -> list[dict[str, str]]:
+    if not tenant_id:
+        raise InvalidRequestError("tenantId is required", code="TENANT_ID_REQUIRED")
+    ids = [file_id.strip() for file_id in file_store_ids if file_id.strip()]
+    if not ids or len(ids) > _MAX_IDS_PER_CALL:
+        raise InvalidRequestError(
+            f"give between 1 and {_MAX_IDS_PER_CALL} fileStoreIds", code="INVALID_FILESTORE_IDS"
+        )
+    ttl = services.settings.presigned_url_ttl_seconds
+    urls = []
+    for file_id in ids:
+        try:
+            urls.append({"id": file_id, "url": services.files.download_url(tenant_id, file_id, ttl)})
+        except NotFoundError as missing:
+            raise NotFoundError(missing.message, code=missing.code, fileStoreId=file_id) from missing
+    return urls
+
+
+def presigned_upload(
+    tenant_id: str, filename: str, module: str, services: Services
+) -> dict[str, object]:
+    if not tenant_id or not filename:
+        raise InvalidRequestError("tenantId and fileName are required", code="INVALID_UPLOAD")
+    ttl = services.settings.presigned_url_ttl_seconds
+    file_store_id, url, headers = services.files.upload_url(
+        tenant_id, filename=filename, module=module or "default", ttl_seconds=ttl
+    )
+    return {
+        "fileStoreId": file_store_id,
+        "tenantId": tenant_id,
+        "url": url,
+        "method": "PUT",
+        "headers": headers,
+        "expiresInSeconds": ttl,
+    }

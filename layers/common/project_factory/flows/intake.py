@@ -1,0 +1,81 @@
+"""Accepting a file for creation: synchronous checks, one stored row, one execution."""
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from project_factory.adapters.resource_store import new_audit
+from project_factory.errors import InvalidRequestError
+from project_factory.models import (
+    CreateResourceRequest,
+    ResourceDetailsInput,
+    ResourceRow,
+    ResourceStatus,
+)
+from project_factory.services import Services
+from project_factory.sheets.schema import check_json_schema, to_json_schema
+
+# Ids are derived from the request, so the same request always names the same row and
+# the same execution: a repeat (or a redelivered S3 event) creates and starts nothing new.
+_RESOURCE_NAMESPACE = uuid.UUID("6f1d7c1e-3b7a-4a55-9d5e-5c0f6f1a2b3c")
+
+
+@dataclass(frozen=True)
+class Submission:
+    details: ResourceDetailsInput
+    user: str
+
+
+def resource_id_for(details: ResourceDetailsInput) -> str:
+    key = "|".join((details.tenantId, details.fileStoreId, details.type, details.action))
+    return str(uuid.uuid5(_RESOURCE_NAMESPACE, key))
+
+
+def submission_from_request(request: CreateResourceRequest) -> Submission:
+    details = request.ResourceDetails
+    user_tenant = request.RequestInfo.userInfo.tenantId if request.RequestInfo.userInfo else None
+    # DIGIT tenants nest ("mz" is the state of "mz.chimoio"): a user may act below their tenant.
+    if user_tenant and details.tenantId != user_tenant and not details.tenantId.startswith(
+        f"{user_tenant}."
+    ):
+        raise InvalidRequestError(
+            f"RequestInfo.userInfo.tenantId {user_tenant!r} does not match "
+            f"ResourceDetails.tenantId {details.tenantId!r}",
+            code="TENANT_MISMATCH",
+        )
+    return Submission(details=details, user=request.RequestInfo.user_uuid)
+
+
+def accept(submission: Submission, services: Services) -> ResourceRow:
+    details = submission.details
+    if not services.files.exists(details.tenantId, details.fileStoreId):
+        raise InvalidRequestError(
+            f"file {details.fileStoreId} does not exist for tenant {details.tenantId}",
+            code="FILE_NOT_FOUND",
+        )
+    # A schema that is not valid JSON Schema fails here, before anything is stored.
+    check_json_schema(to_json_schema(services.schemas.get(details.tenantId, details.type)))
+    status = (
+        ResourceStatus.VALIDATION_STARTED
+        if details.action == "validate"
+        else ResourceStatus.DATA_ACCEPTED
+    )
+    row = ResourceRow(
+        id=resource_id_for(details),
+        status=status,
+        auditDetails=new_audit(submission.user),
+        **details.model_dump(),
+    )
+    stored, _ = services.resources.put_new(row)
+    if stored.status in (ResourceStatus.DATA_ACCEPTED, ResourceStatus.VALIDATION_STARTED):
+        # Also for a repeat of a row still in flight: a start that was lost after the put
+        # happens now, and a start that happened is not repeated (same execution name).
+        start_create(stored, services)
+    return stored
+
+
+def start_create(row: ResourceRow, services: Services) -> None:
+    payload: dict[str, Any] = {"resourceId": row.id}
+    services.workflow.start(
+        services.settings.resource_create_state_machine_arn, row.id, payload
+    )

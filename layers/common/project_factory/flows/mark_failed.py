@@ -1,0 +1,41 @@
+"""The Catch of every step: the resource ends `failed` (or `invalid`) with the error, never stuck."""
+
+import json
+from typing import Any
+
+from pydantic import BaseModel
+
+from project_factory.models import ResourceRow, ResourceStatus
+from project_factory.services import Services
+
+# Errors that mean the upload itself is wrong (a missing sheet or header): the user fixes
+# the file, so the status says `invalid`, not `failed`.
+_INPUT_ERRORS = frozenset({"InvalidRequestError", "InvalidFileError"})
+
+
+class StepError(BaseModel):
+    Error: str
+    Cause: str | None = None
+
+
+class MarkFailedTask(BaseModel):
+    resourceId: str
+    error: StepError
+
+
+def mark_failed(task: MarkFailedTask, services: Services) -> ResourceRow:
+    error_type, message = _describe(task.error)
+    status = ResourceStatus.INVALID if error_type in _INPUT_ERRORS else ResourceStatus.FAILED
+    details: dict[str, Any] = {"error": {"code": error_type, "message": message}}
+    return services.resources.finish(task.resourceId, status, details=details)
+
+
+def _describe(error: StepError) -> tuple[str, str]:
+    """A Lambda error's Cause is its JSON payload; a States.* error's is plain text."""
+    try:
+        payload = json.loads(error.Cause or "")
+    except json.JSONDecodeError:
+        return error.Error, error.Cause or error.Error
+    if isinstance(payload, dict):
+        return payload.get("errorType", error.Error), payload.get("errorMessage", "")
+    return error.Error, str(payload)

@@ -1,0 +1,122 @@
+"""Typed shapes shared by the flows. Field names follow the original's API (camelCase)."""
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ResourceType = Literal["facility", "user", "boundary", "boundaryWithTarget"]
+Action = Literal["create", "validate"]
+
+
+class ResourceStatus(StrEnum):
+    DATA_ACCEPTED = "data-accepted"
+    VALIDATION_STARTED = "validation-started"
+    INVALID = "invalid"
+    VALIDATED = "validated"
+    CREATED = "created"
+    PARTIALLY_CREATED = "partially-created"
+    FAILED = "failed"
+
+
+FINAL_RESOURCE_STATUSES = frozenset(
+    {
+        ResourceStatus.INVALID,
+        ResourceStatus.VALIDATED,
+        ResourceStatus.CREATED,
+        ResourceStatus.PARTIALLY_CREATED,
+        ResourceStatus.FAILED,
+    }
+)
+
+
+class RowStatus(StrEnum):
+    """The `#status#` of one sheet row in the processed file."""
+
+    CREATED = "CREATED"
+    INVALID = "INVALID"
+    FAILED = "FAILED"
+    VALID = "VALID"
+    SKIPPED = "SKIPPED"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class UserInfo(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    uuid: str | None = None
+    tenantId: str | None = None
+
+
+class RequestInfo(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    apiId: str | None = None
+    msgId: str | None = None
+    authToken: str | None = None
+    userInfo: UserInfo | None = None
+
+    @property
+    def locale(self) -> str | None:
+        if self.msgId and "|" in self.msgId:
+            return self.msgId.split("|", 1)[1] or None
+        return None
+
+    @property
+    def user_uuid(self) -> str:
+        return (self.userInfo.uuid if self.userInfo else None) or "anonymous"
+
+
+class ResourceDetailsInput(Strict):
+    type: ResourceType
+    tenantId: str = Field(min_length=1, max_length=64)
+    fileStoreId: str = Field(min_length=1, max_length=128)
+    action: Action
+    hierarchyType: str = Field(min_length=1, max_length=128)
+    campaignId: str | None = Field(default=None, max_length=128)
+    additionalDetails: dict[str, Any] = Field(default_factory=dict)
+
+
+class CreateResourceRequest(Strict):
+    RequestInfo: RequestInfo
+    ResourceDetails: ResourceDetailsInput
+
+
+class SearchCriteria(Strict):
+    tenantId: str = Field(min_length=1, max_length=64)
+    id: list[str] | None = Field(default=None, max_length=100)
+    type: ResourceType | None = None
+    status: ResourceStatus | None = None
+    hierarchyType: str | None = None
+    campaignId: str | None = None
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0)
+
+
+class SearchResourcesRequest(Strict):
+    RequestInfo: RequestInfo
+    SearchCriteria: SearchCriteria
+
+
+class AuditDetails(BaseModel):
+    createdBy: str
+    createdTime: int
+    lastModifiedBy: str
+    lastModifiedTime: int
+
+
+class ResourceRow(BaseModel):
+    """One uploaded file and what became of it (a row of the resources table)."""
+
+    id: str
+    tenantId: str
+    status: ResourceStatus
+    action: Action
+    type: ResourceType
+    fileStoreId: str
+    processedFileStoreId: str | None = None
+    campaignId: str | None = None
+    hierarchyType: str
+    additionalDetails: dict[str, Any] = Field(default_factory=dict)
+    auditDetails: AuditDetails

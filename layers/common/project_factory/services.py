@@ -1,0 +1,66 @@
+"""What the flows are given: adapters chosen by configuration, built lazily once per container."""
+
+from functools import cached_property
+from typing import Any
+
+from project_factory.adapters.file_store import FileStore, S3FileStore
+from project_factory.adapters.resource_store import DynamoResourceStore, ResourceStore
+from project_factory.adapters.targets.base import Target
+from project_factory.adapters.workflow import StepFunctionsStarter, WorkflowStarter
+from project_factory.settings import Settings, load_settings
+
+
+class Services:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._targets: dict[tuple[str, str], Target] = {}
+
+    def _client(self, service: str) -> Any:
+        import boto3
+
+        return boto3.client(service, region_name=self.settings.region)
+
+    @cached_property
+    def resources(self) -> ResourceStore:
+        import boto3
+
+        dynamodb = boto3.resource("dynamodb", region_name=self.settings.region)
+        return DynamoResourceStore(dynamodb.Table(self.settings.resources_table))
+
+    @cached_property
+    def files(self) -> FileStore:
+        return S3FileStore(self._client("s3"), self.settings.files_bucket)
+
+    @cached_property
+    def workflow(self) -> WorkflowStarter:
+        return StepFunctionsStarter(self._client("stepfunctions"))
+
+    @cached_property
+    def schemas(self) -> Any:
+        from project_factory.adapters.schema_source import schema_source
+
+        return schema_source(self.settings)
+
+    @cached_property
+    def boundaries(self) -> Any:
+        from project_factory.adapters.boundary_source import BundledBoundarySource
+
+        return BundledBoundarySource()
+
+    def target(self, resource_type: str, hierarchy_type: str) -> Target:
+        key = (resource_type, hierarchy_type)
+        if key not in self._targets:
+            kind = getattr(self.settings, f"{resource_type}_target", "builtin")
+            if kind == "digit":
+                from project_factory.adapters.targets.digit import digit_target
+
+                self._targets[key] = digit_target(resource_type, self.settings, hierarchy_type)
+            else:
+                from project_factory.adapters.targets.registry import registry_target
+
+                self._targets[key] = registry_target(resource_type, self.settings)
+        return self._targets[key]
+
+
+def load_services() -> Services:
+    return Services(load_settings())

@@ -1,0 +1,67 @@
+"""The one place that reads the environment.
+
+Every function builds a Settings once per cold start; nobody else reads os.environ.
+Field names map to upper-case environment variables (files_bucket <- FILES_BUCKET).
+"""
+
+from functools import cache
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TargetKind = Literal["builtin", "digit"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
+
+    # Storage, wired by template.yaml.
+    files_bucket: str = "project-factory-files"
+    resources_table: str = "project-factory-resources"
+    registry_table: str = "project-factory-registry"
+    resource_create_state_machine_arn: str = ""
+
+    # The create flow.
+    chunk_size: int = Field(default=1000, ge=1, le=10_000)
+    create_batch_size: int = Field(default=100, ge=1, le=1000)
+    backoff_seconds: int = Field(default=2, ge=1)
+    backoff_max_seconds: int = Field(default=60, ge=1)
+    scratch_prefix: str = "scratch/"
+    uploads_prefix: str = "uploads/"
+    presigned_url_ttl_seconds: int = Field(default=900, ge=1, le=900)
+    max_inline_upload_bytes: int = 10 * 1024 * 1024
+
+    # Where the schemas come from ("MDMS").
+    schema_source: Literal["bundled", "mdms"] = "bundled"
+    mdms_url: str = ""
+    mdms_schema_code: str = "HCM-ADMIN-CONSOLE.adminSchema"
+
+    # Where rows are created, per type.
+    facility_target: TargetKind = "builtin"
+    user_target: TargetKind = "builtin"
+    boundary_target: TargetKind = "builtin"
+    facility_service_url: str = ""
+    hrms_service_url: str = ""
+    boundary_service_url: str = ""
+    digit_auth_token: str = ""
+    http_connect_timeout_seconds: float = Field(default=3.05, gt=0)
+    http_read_timeout_seconds: float = Field(default=20.0, gt=0)
+
+    # Row rules.
+    phone_length: int = Field(default=10, ge=5, le=15)
+    allow_phone_reuse: bool = False
+
+    # The built-in registry can fail creates on purpose, so the retry loop can be seen.
+    registry_transient_failure_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    password_length: int = Field(default=12, ge=8, le=64)
+
+    default_locale: str = "en_IN"
+
+
+@cache
+def load_settings() -> Settings:
+    """Settings of this process (one Lambda container), read once."""
+    return Settings()

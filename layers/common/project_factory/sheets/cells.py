@@ -1,0 +1,40 @@
+"""Cell values as people type them, turned into the values a schema expects.
+
+Excel stores every number as a float (12 arrives as 12.0) and people type numbers as
+text ("12", " 12 "); phones typed as numbers lose nothing but must read as digits.
+"""
+
+import math
+from datetime import date, datetime, time
+from typing import Any
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text, trimmed: whole floats without `.0`, dates in ISO form."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def cell_number(value: Any) -> Any:
+    """A number cell, or text holding a number, as int (when whole) or float.
+
+    Anything else is returned unchanged, for the schema to report as not a number.
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        try:
+            parsed = float(value.strip())
+        except ValueError:
+            return value.strip()
+        if not math.isfinite(parsed):
+            return value.strip()
+        value = parsed
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value

@@ -1,0 +1,106 @@
+"""Where things are in a workbook: the data sheet, its header row, its columns.
+
+Shared by the streaming reader and the processed-file writer so both agree on which
+sheet is the data sheet, which row is the header and which rows are data rows.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from project_factory.errors import InvalidRequestError
+from project_factory.sheets.messages import Messages, normalise_text
+
+#: Columns the processed file adds (or reuses): the original's names, kept literally.
+STATUS_COLUMN = "#status#"
+ERRORS_COLUMN = "#errorDetails#"
+
+#: The header is looked for in this many rows from the top (templates may put a title
+#: or instructions above it).
+HEADER_SCAN_ROWS = 5
+
+
+@dataclass(frozen=True)
+class Header:
+    row_number: int
+    #: column code -> 1-based column index
+    columns: dict[str, int]
+    #: 1-based index of the last non-empty header cell
+    last_column: int
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def is_empty_row(values: Iterable[Any]) -> bool:
+    return all(is_blank(value) for value in values)
+
+
+def find_sheet(sheet_names: Sequence[str], sheet_code: str, messages: Messages) -> str:
+    """The title of the sheet named by `sheet_code` (its code or text in any locale)."""
+    spellings = messages.lookup([sheet_code])
+    for name in sheet_names:
+        if normalise_text(name) in spellings:
+            return name
+    raise InvalidRequestError(
+        f"The workbook has no sheet named '{messages.text(sheet_code)}'; "
+        f"its sheets are: {', '.join(sheet_names) or 'none'}",
+        code="DATA_SHEET_MISSING",
+        sheet=sheet_code,
+    )
+
+
+def locate_header(
+    sheet_title: str, top_rows: Sequence[Sequence[Any]], spellings: Mapping[str, str]
+) -> Header:
+    """The row among `top_rows` that matches most known headers (the first on a tie).
+
+    A known column that appears twice is refused: which copy holds the data is a guess.
+    """
+    best: Header | None = None
+    best_duplicates: list[str] = []
+    for offset, cells in enumerate(top_rows[:HEADER_SCAN_ROWS]):
+        columns: dict[str, int] = {}
+        duplicates: list[str] = []
+        last_column = 0
+        for index, cell in enumerate(cells, start=1):
+            if is_blank(cell):
+                continue
+            last_column = index
+            code = spellings.get(normalise_text(str(cell)))
+            if code is None:
+                continue
+            if code in columns:
+                duplicates.append(str(cell).strip())
+            else:
+                columns[code] = index
+        if columns and (best is None or len(columns) > len(best.columns)):
+            best = Header(row_number=offset + 1, columns=columns, last_column=last_column)
+            best_duplicates = duplicates
+    if best is None:
+        raise InvalidRequestError(
+            f"Sheet '{sheet_title}' has no known header in its first {HEADER_SCAN_ROWS} rows",
+            code="HEADER_MISSING",
+        )
+    if best_duplicates:
+        raise InvalidRequestError(
+            f"Sheet '{sheet_title}' has the column(s) {', '.join(map(repr, best_duplicates))} "
+            f"more than once in its header (row {best.row_number}); keep one and upload again",
+            code="DUPLICATE_HEADER",
+        )
+    return best
+
+
+def require_columns(
+    sheet_title: str, header: Header, required: Iterable[str], messages: Messages
+) -> None:
+    missing = [code for code in required if code not in header.columns]
+    if missing:
+        names = ", ".join(f"'{messages.text(code)}'" for code in missing)
+        raise InvalidRequestError(
+            f"Sheet '{sheet_title}' is missing the required column(s) {names} "
+            f"in its header (row {header.row_number})",
+            code="REQUIRED_COLUMN_MISSING",
+            columns=missing,
+        )

@@ -1,0 +1,360 @@
+"""Row validation: the schema, then the rules that span rows, reporting every error.
+
+A validator is built once per file and fed the rows in order. It keeps what later rows
+are checked against (the first row of each unique value, the boundaries defined so far)
+as small maps of values, never the rows, so a 30k-row file costs a few sets.
+
+Per row, in order:
+1. cells are coerced to what the schema expects (numbers typed as text, Excel's 12.0,
+   trimmed text, enum values in any case, comma-separated multi-select lists);
+2. the JSON Schema reports every violation, worded from the column's `errorMessage`
+   when the schema has one, else generated and naming the column's header;
+3. row rules: phone digits and length, usage Active/Inactive, boundary codes within the
+   campaign's boundaries, boundary levels without gaps;
+4. file rules: unique columns unique in the file (later occurrences name the first
+   row), a boundary's parent defined on an earlier row, values already registered in
+   the target (only for rows that would be created).
+"""
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from itertools import batched
+from typing import Any
+
+from jsonschema import Draft202012Validator, ValidationError
+
+from project_factory.sheets.cells import cell_number, cell_text
+from project_factory.sheets.messages import Messages, load_bundled_messages, normalise_text
+from project_factory.sheets.reader import SheetRow
+from project_factory.sheets.schema import check_json_schema
+from project_factory.sheets.spec import (
+    INACTIVE,
+    USAGE_VALUES,
+    SheetSpec,
+    boundary_code,
+    boundary_path,
+    split_codes,
+    to_canonical,
+)
+
+#: (column code, values) -> the subset of values the target already has.
+Registered = Callable[[str, list[str]], set[str]]
+
+_NUMERIC = ("number", "integer")
+
+
+@dataclass(frozen=True)
+class RowVerdict:
+    row_number: int
+    #: the fields the target consumes; None when the row is invalid
+    canonical: dict[str, Any] | None
+    errors: list[str]
+    #: False for invalid rows, Inactive rows and rows that already exist
+    create: bool = False
+    #: the id the row already carries (it exists and is not created again)
+    existing_id: str | None = None
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class _Row:
+    """One row between its own checks and the file-wide ones."""
+
+    row_number: int
+    values: dict[str, Any]
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    failed_columns: set[str] = field(default_factory=set)
+    existing_id: str | None = None
+    #: the boundary a boundary-sheet row defines, with its parent's code and name
+    boundary: tuple[str, str | None, str | None] | None = None
+
+    @property
+    def to_create(self) -> bool:
+        return not self.errors and self.existing_id is None
+
+
+class RowValidator:
+    """Validates the rows of one file, in order. Build a new one for every file."""
+
+    def __init__(
+        self,
+        json_schema: Mapping[str, Any],
+        spec: SheetSpec,
+        *,
+        phone_length: int,
+        allowed_boundary_codes: set[str] | None,
+        registered: Registered | None = None,
+        messages: Messages | None = None,
+        locale: str | None = None,
+    ) -> None:
+        check_json_schema(json_schema)
+        self._validator = Draft202012Validator(json_schema)
+        self._spec = spec
+        self._properties: Mapping[str, Mapping[str, Any]] = json_schema["properties"]
+        columns = list(json_schema.get("x-columns") or self._properties)
+        columns += [column for column in self._properties if column not in columns]
+        self._order = {column: index for index, column in enumerate(columns)}
+        self._required = [c for c in json_schema.get("required", ()) if c in self._properties]
+        self._numeric = [c for c in columns if self._properties[c].get("type") in _NUMERIC]
+        unique = [*json_schema.get("x-unique", ()), *spec.unique_columns]
+        self._first_row: dict[str, dict[Any, int]] = {
+            column: {} for column in dict.fromkeys(unique) if column in self._properties
+        }
+        self._enums = {
+            column: {normalise_text(str(v)): v for v in enum}
+            for column, prop in self._properties.items()
+            if (enum := prop.get("enum") or prop.get("items", {}).get("enum"))
+        }
+        self._phone_length = phone_length
+        self._allowed = allowed_boundary_codes
+        self._registered = registered
+        self._messages = messages or load_bundled_messages()
+        self._locale = self._messages.locale_or_default(locale)
+        #: boundary sheets: path code -> first row; codes of valid rows (possible parents)
+        self._boundary_rows: dict[str, int] = {}
+        self._defined_boundaries: set[str] = set()
+
+    def validate(self, row: SheetRow) -> RowVerdict:
+        """The verdict on one row (rows must come in file order)."""
+        prepared = self._prepare(row)
+        return self._conclude(prepared, self._lookup_registered([prepared]))
+
+    def validate_all(
+        self, rows: Iterable[SheetRow], *, batch_size: int = 500
+    ) -> Iterator[RowVerdict]:
+        """Verdicts for rows in order; asks `registered` once per column per batch."""
+        for batch in batched(rows, batch_size, strict=False):
+            prepared = [self._prepare(row) for row in batch]
+            registered = self._lookup_registered(prepared)
+            for item in prepared:
+                yield self._conclude(item, registered)
+
+    # Checks of the row on its own.
+
+    def _prepare(self, row: SheetRow) -> _Row:
+        item = _Row(row.row_number, self._coerce(row.values))
+        self._check_schema(item)
+        spec = self._spec
+        if spec.id_column and spec.id_column in item.values:
+            item.existing_id = cell_text(item.values[spec.id_column])
+        if spec.phone_column:
+            self._check_phone(item, spec.phone_column)
+        if spec.usage_column:
+            self._check_usage(item, spec.usage_column)
+        if spec.boundary_column:
+            self._check_boundary_codes(item, spec.boundary_column)
+        if spec.levels:
+            self._check_levels(item)
+        return item
+
+    def _coerce(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for column, cell in raw.items():
+            prop = self._properties.get(column)
+            if prop is None:
+                continue
+            kind = prop.get("type")
+            if kind in _NUMERIC:
+                value = cell_number(cell)
+            elif kind == "array":
+                value = [self._enum_value(column, code) for code in split_codes(cell_text(cell))]
+            else:
+                value = self._enum_value(column, cell_text(cell))
+            if value not in ("", []):
+                values[column] = value
+        return values
+
+    def _enum_value(self, column: str, text: str) -> str:
+        """The schema's spelling of an enum value typed in another case or spacing."""
+        return self._enums.get(column, {}).get(normalise_text(text), text)
+
+    def _check_schema(self, item: _Row) -> None:
+        for column in self._required:
+            if column not in item.values:
+                self._fail(item, column, "PF_ERR_REQUIRED")
+        for error in self._validator.iter_errors(item.values):
+            if error.validator == "required" or not error.absolute_path:
+                continue
+            column = str(error.absolute_path[0])
+            self._fail_schema(item, column, error)
+
+    def _check_phone(self, item: _Row, column: str) -> None:
+        if column not in item.values or column in item.failed_columns:
+            return
+        text = cell_text(item.values[column])
+        if not (text.isascii() and text.isdigit()):
+            self._fail(item, column, "PF_ERR_PHONE_DIGITS")
+            return
+        phone = text.lstrip("0")
+        item.values[column] = phone
+        if len(phone) != self._phone_length:
+            self._fail(item, column, "PF_ERR_PHONE_LENGTH", length=self._phone_length)
+
+    def _check_usage(self, item: _Row, column: str) -> None:
+        if column not in item.values or column in item.failed_columns:
+            return
+        spelled = {normalise_text(value): value for value in USAGE_VALUES}
+        usage = spelled.get(normalise_text(cell_text(item.values[column])))
+        if usage is None:
+            self._fail(item, column, "PF_ERR_USAGE", allowed=", ".join(USAGE_VALUES))
+        else:
+            item.values[column] = usage
+
+    def _check_boundary_codes(self, item: _Row, column: str) -> None:
+        if column not in item.values or column in item.failed_columns:
+            return
+        codes = split_codes(cell_text(item.values[column]))
+        if not codes:
+            self._fail(item, column, "PF_ERR_REQUIRED")
+            return
+        if not self._spec.multiple_boundaries and len(codes) > 1:
+            self._fail(item, column, "PF_ERR_BOUNDARY_SINGLE")
+        if self._allowed is not None:
+            unknown = [code for code in codes if code not in self._allowed]
+            if unknown:
+                self._fail(item, column, "PF_ERR_BOUNDARY_UNKNOWN", codes=", ".join(unknown))
+
+    def _check_levels(self, item: _Row) -> None:
+        levels = self._spec.levels
+        filled = [column in item.values for column, _ in levels]
+        if not any(filled):
+            return
+        deepest = max(index for index, present in enumerate(filled) if present)
+        gaps = [levels[index][0] for index in range(deepest) if not filled[index]]
+        for column in gaps:
+            self._fail(item, column, "PF_ERR_LEVEL_GAP")
+        if gaps or item.failed_columns.intersection(column for column, _ in levels):
+            return
+        names = [name for _, name in boundary_path(self._spec, item.values)]
+        code = boundary_code(names)
+        parent = boundary_code(names[:-1]) if len(names) > 1 else None
+        item.boundary = (code, parent, names[-2] if parent else None)
+        if self._allowed is not None and code in self._allowed:
+            item.existing_id = code
+
+    # Checks against the rest of the file and the target.
+
+    def _conclude(self, item: _Row, registered: Mapping[str, set[str]]) -> RowVerdict:
+        self._check_unique(item)
+        if item.boundary:
+            self._check_boundary_parent(item)
+        if item.to_create and not self._inactive(item):
+            for column, known in registered.items():
+                value = item.values.get(column)
+                if value is not None and cell_text(value) in known:
+                    self._fail(item, column, "PF_ERR_REGISTERED", value=cell_text(value))
+        if item.boundary and not item.errors:
+            self._defined_boundaries.add(item.boundary[0])
+        errors = [message for _, message in sorted(item.errors, key=lambda error: error[0])]
+        canonical = None
+        if not errors:
+            canonical = to_canonical(self._spec, item.values, target_columns=self._numeric)
+        return RowVerdict(
+            row_number=item.row_number,
+            canonical=canonical,
+            errors=list(dict.fromkeys(errors)),
+            create=item.to_create and not self._inactive(item),
+            existing_id=item.existing_id,
+        )
+
+    def _check_unique(self, item: _Row) -> None:
+        for column, first_rows in self._first_row.items():
+            if column not in item.values:
+                continue
+            value = item.values[column]
+            key = _unique_key(value)
+            first = first_rows.setdefault(key, item.row_number)
+            if first != item.row_number:
+                self._fail(item, column, "PF_ERR_DUPLICATE", value=cell_text(value), row=first)
+
+    def _check_boundary_parent(self, item: _Row) -> None:
+        assert item.boundary is not None
+        code, parent, parent_name = item.boundary
+        deepest_column = self._spec.levels[len(boundary_path(self._spec, item.values)) - 1][0]
+        first = self._boundary_rows.setdefault(code, item.row_number)
+        if first != item.row_number:
+            self._fail(item, deepest_column, "PF_ERR_BOUNDARY_REPEATED", row=first)
+        known = parent is None or parent in self._defined_boundaries
+        if not known and not (self._allowed is not None and parent in self._allowed):
+            self._fail(item, deepest_column, "PF_ERR_BOUNDARY_PARENT", parent=parent_name)
+
+    def _lookup_registered(self, items: Iterable[_Row]) -> dict[str, set[str]]:
+        """Per registered column, the values of these rows the target already has."""
+        if self._registered is None:
+            return {}
+        candidates: dict[str, set[str]] = {c: set() for c in self._spec.registered_columns}
+        for item in items:
+            if not item.to_create or self._inactive(item):
+                continue
+            for column, values in candidates.items():
+                if column in item.values and column not in item.failed_columns:
+                    values.add(cell_text(item.values[column]))
+        return {
+            column: self._registered(column, sorted(values))
+            for column, values in candidates.items()
+            if values
+        }
+
+    def _inactive(self, item: _Row) -> bool:
+        usage = self._spec.usage_column
+        return usage is not None and item.values.get(usage) == INACTIVE
+
+    # Messages.
+
+    def _fail(self, item: _Row, column: str, code: str, **params: Any) -> None:
+        header = self._messages.text(column, self._locale)
+        message = self._messages.format(code, self._locale, column=header, **params)
+        item.errors.append((self._order.get(column, len(self._order)), message))
+        item.failed_columns.add(column)
+
+    def _fail_schema(self, item: _Row, column: str, error: ValidationError) -> None:
+        prop = self._properties.get(column, {})
+        custom = prop.get("errorMessage")
+        if custom:
+            message = self._messages.text(str(custom), self._locale)
+            item.errors.append((self._order.get(column, len(self._order)), message))
+            item.failed_columns.add(column)
+            return
+        code, params = _describe(error, prop)
+        self._fail(item, column, code, **params)
+
+
+def _unique_key(value: Any) -> Any:
+    """Values equal for uniqueness: text ignoring case and spacing, lists by content."""
+    if isinstance(value, str):
+        return normalise_text(value)
+    if isinstance(value, list):
+        return tuple(_unique_key(part) for part in value)
+    return value
+
+
+def _describe(error: ValidationError, prop: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The message code and parameters for one JSON Schema violation."""
+    keyword = error.validator
+    if keyword == "type":
+        expected = {"number": "PF_ERR_NUMBER", "integer": "PF_ERR_INTEGER"}
+        return expected.get(str(error.validator_value), "PF_ERR_TEXT"), {}
+    if keyword in ("minimum", "maximum"):
+        if "minimum" in prop and "maximum" in prop:
+            return "PF_ERR_RANGE", {"minimum": prop["minimum"], "maximum": prop["maximum"]}
+        code = "PF_ERR_MINIMUM" if keyword == "minimum" else "PF_ERR_MAXIMUM"
+        return code, {"limit": error.validator_value}
+    if keyword in ("minLength", "maxLength"):
+        if "minLength" in prop and "maxLength" in prop:
+            return "PF_ERR_LENGTH", {"minimum": prop["minLength"], "maximum": prop["maxLength"]}
+        code = "PF_ERR_MIN_LENGTH" if keyword == "minLength" else "PF_ERR_MAX_LENGTH"
+        return code, {"limit": error.validator_value}
+    if keyword == "enum":
+        allowed = ", ".join(str(value) for value in error.validator_value)
+        if len(error.absolute_path) > 1:
+            return "PF_ERR_ENUM_ITEM", {"value": error.instance, "allowed": allowed}
+        return "PF_ERR_ENUM", {"allowed": allowed}
+    if keyword in ("minItems", "maxItems"):
+        code = "PF_ERR_MIN_ITEMS" if keyword == "minItems" else "PF_ERR_MAX_ITEMS"
+        return code, {"limit": error.validator_value}
+    if keyword == "pattern":
+        return "PF_ERR_PATTERN", {}
+    return "PF_ERR_INVALID", {"detail": error.message}

@@ -1,0 +1,139 @@
+"""The template's HTTP API on loopback: requests become API Gateway HTTP API (v2) events."""
+
+import base64
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from local.deploy import DeployedStack, Route
+from local.lambdas import FunctionError, InProcessRuntime
+
+# API Gateway's payload limit; larger files go through a presigned upload.
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+_TEXT_TYPES = ("application/json", "text/", "application/xml", "application/x-www-form-urlencoded")
+
+
+def build_event(route: Route, method: str, target: str, headers: dict[str, str], body: bytes,
+                path_parameters: dict[str, str], api_id: str) -> dict[str, Any]:
+    parts = urlsplit(target)
+    query: dict[str, list[str]] = {}
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        query.setdefault(key, []).append(value)
+    content_type = headers.get("content-type", "")
+    is_text = not body or content_type.startswith(_TEXT_TYPES)
+    now = time.time()
+    return {
+        "version": "2.0",
+        "routeKey": f"{route.method} {route.path}",
+        "rawPath": parts.path,
+        "rawQueryString": parts.query,
+        "headers": headers,
+        # API Gateway joins repeated query parameters with commas.
+        **({"queryStringParameters": {k: ",".join(v) for k, v in query.items()}} if query else {}),
+        **({"pathParameters": path_parameters} if path_parameters else {}),
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": api_id,
+            "domainName": headers.get("host", "127.0.0.1"),
+            "http": {
+                "method": method,
+                "path": parts.path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": headers.get("user-agent", ""),
+            },
+            "requestId": str(uuid.uuid4()),
+            "routeKey": f"{route.method} {route.path}",
+            "stage": "$default",
+            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+            "timeEpoch": int(now * 1000),
+        },
+        "body": body.decode() if is_text else base64.b64encode(body).decode(),
+        "isBase64Encoded": not is_text,
+    }
+
+
+def _response_parts(result: Any) -> tuple[int, dict[str, str], bytes]:
+    """Lambda's answer as API Gateway turns it into HTTP (payload format 2.0)."""
+    if not (isinstance(result, dict) and "statusCode" in result):
+        return 200, {"content-type": "application/json"}, json.dumps(result).encode()
+    body = result.get("body") or ""
+    raw = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode()
+    headers = {k.lower(): str(v) for k, v in (result.get("headers") or {}).items()}
+    return int(result["statusCode"]), headers, raw
+
+
+class LocalHttpApi:
+    def __init__(self, stack: DeployedStack, runtime: InProcessRuntime) -> None:
+        self.stack = stack
+        self.runtime = runtime
+        self.api_id = next(iter(stack.of_type("AWS::ApiGatewayV2::Api").values()), "local")
+
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        for route in self.stack.routes:
+            found = route.pattern.match(path)
+            if found and route.method in (method, "ANY"):
+                return route, {k: v for k, v in found.groupdict().items() if v is not None}
+        return None
+
+    def handle(self, method: str, target: str, headers: dict[str, str],
+               body: bytes) -> tuple[int, dict[str, str], bytes]:
+        matched = self.match(method, urlsplit(target).path)
+        if matched is None:
+            return 404, {"content-type": "application/json"}, b'{"message":"Not Found"}'
+        route, path_parameters = matched
+        event = build_event(route, method, target, headers, body, path_parameters, self.api_id)
+        function = self.stack.functions[route.function_logical_id]
+        try:
+            result = self.runtime.invoke(function.name, event)
+        except FunctionError:
+            return 500, {"content-type": "application/json"}, b'{"message":"Internal Server Error"}'
+        return _response_parts(result)
+
+    @contextmanager
+    def serve(self, host: str = "127.0.0.1", port: int = 3000) -> Iterator[str]:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _dispatch(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                if length > MAX_PAYLOAD_BYTES:
+                    self._reply(413, {"content-type": "application/json"},
+                                b'{"message":"Request Entity Too Large"}')
+                    return
+                body = self.rfile.read(length) if length else b""
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                self._reply(*api.handle(self.command, self.path, headers, body))
+
+            def _reply(self, status: int, headers: dict[str, str], body: bytes) -> None:
+                self.send_response(status, HTTPStatus(status).phrase)
+                for key, value in headers.items():
+                    if key != "content-length":
+                        self.send_header(key, value)
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _dispatch
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+        server = ThreadingHTTPServer((host, port), Handler)
+        server.daemon_threads = True
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://{host}:{server.server_address[1]}"
+        finally:
+            server.shutdown()
+            server.server_close()

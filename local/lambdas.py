@@ -1,0 +1,201 @@
+"""Runs every Lambda invocation of the local stack in-process, with the real handler.
+
+moto answers `lambda.Invoke` (from the Step Functions interpreter or any client) and S3
+notifications through `LambdaFunction.invoke`, which would start a Docker container; and
+its EventBridge does not deliver to Lambda targets at all. Both are replaced here by one
+call into the handler from functions/, so Retry/Catch see errors named as on AWS.
+"""
+
+import importlib.util
+import json
+import os
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from local.deploy import DeployedFunction, DeployedStack
+
+Observer = Callable[[str, dict[str, Any], float, float], None]
+
+
+@dataclass
+class LambdaContext:
+    """The parts of the Lambda context object that handlers and Powertools read."""
+
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int
+    timeout_seconds: int
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = "local"
+    _started: float = field(default_factory=time.monotonic)
+
+    def get_remaining_time_in_millis(self) -> int:
+        elapsed = time.monotonic() - self._started
+        return max(0, int((self.timeout_seconds - elapsed) * 1000))
+
+
+class FunctionError(Exception):
+    """A handler raised; carries the payload Lambda would return."""
+
+    def __init__(self, payload: dict[str, Any]) -> None:
+        super().__init__(payload.get("errorMessage", ""))
+        self.payload = payload
+
+
+class InProcessRuntime:
+    """The stack's functions, each loaded once ("cold start") and then kept warm."""
+
+    def __init__(self, stack: DeployedStack) -> None:
+        self._stack = stack
+        self._by_name = {f.name: f for f in stack.functions.values()}
+        self._by_name |= {f.arn: f for f in stack.functions.values()}
+        self._modules: dict[str, ModuleType] = {}
+        self._lock = threading.Lock()
+        self.observers: list[Observer] = []
+        self.invocations: dict[str, int] = {}
+        self.environment = _one_environment(stack)
+
+    def knows(self, name_or_arn: str) -> bool:
+        return name_or_arn in self._by_name
+
+    def function(self, name_or_arn: str) -> DeployedFunction:
+        return self._by_name[name_or_arn]
+
+    def invoke(self, name_or_arn: str, event: Any) -> Any:
+        """Runs the handler; raises FunctionError with Lambda's error payload if it raises."""
+        function = self._by_name[name_or_arn]
+        handler = self._handler(function)
+        context = LambdaContext(
+            function_name=function.name,
+            invoked_function_arn=function.arn,
+            memory_limit_in_mb=1024,
+            timeout_seconds=900,
+        )
+        self.invocations[function.logical_id] = self.invocations.get(function.logical_id, 0) + 1
+        started = time.perf_counter()
+        try:
+            # A JSON round trip, as on AWS: the handler gets plain JSON types, never our objects.
+            result = handler(json.loads(json.dumps(event)), context)
+            return json.loads(json.dumps(result))
+        except Exception as error:  # noqa: BLE001 - every error becomes Lambda's error payload
+            raise FunctionError(
+                {
+                    "errorType": type(error).__name__,
+                    "errorMessage": str(error),
+                    "stackTrace": traceback.format_tb(error.__traceback__),
+                }
+            ) from error
+        finally:
+            elapsed = time.perf_counter() - started
+            for observe in self.observers:
+                observe(function.logical_id, event, started, elapsed)
+
+    def _handler(self, function: DeployedFunction) -> Callable[[Any, Any], Any]:
+        module_name, _, attribute = function.source.handler.rpartition(".")
+        with self._lock:
+            module = self._modules.get(function.logical_id)
+            if module is None:
+                module = _load_module(function, module_name)
+                self._modules[function.logical_id] = module
+        return getattr(module, attribute)
+
+
+def _load_module(function: DeployedFunction, module_name: str) -> ModuleType:
+    for layer in function.source.layer_dirs:
+        if str(layer) not in sys.path:
+            sys.path.insert(0, str(layer))
+    path = function.source.code_dir / f"{module_name.replace('.', '/')}.py"
+    unique = f"local_functions.{function.logical_id}.{module_name}"
+    spec = importlib.util.spec_from_file_location(unique, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load handler module {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[unique] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _one_environment(stack: DeployedStack) -> dict[str, str]:
+    """The functions' environments as one, for a process that hosts them all.
+
+    On AWS each function has its own process; here they share os.environ, so a variable
+    must mean the same for every function that sets it.
+    """
+    merged: dict[str, str] = {}
+    owner: dict[str, str] = {}
+    for function in stack.functions.values():
+        for key, value in function.environment.items():
+            if key in merged and merged[key] != value:
+                raise ValueError(
+                    f"{key} differs between {owner[key]} and {function.logical_id}; "
+                    "the local stack runs all functions in one process"
+                )
+            merged[key], owner[key] = value, function.logical_id
+    return merged
+
+
+# --------------------------------------------------------------------------- moto hooks
+_active: InProcessRuntime | None = None
+_installed = False
+
+
+def activate(runtime: InProcessRuntime | None) -> None:
+    """Routes moto's Lambda invocations to this runtime (None: to nobody)."""
+    global _active
+    _active = runtime
+    if runtime is not None:
+        os.environ.update(runtime.environment)
+        _install_moto_hooks()
+
+
+def _require_runtime() -> InProcessRuntime:
+    if _active is None:
+        raise RuntimeError("no local stack is running")
+    return _active
+
+
+def _install_moto_hooks() -> None:
+    global _installed
+    if _installed:
+        return
+    from moto.awslambda.models import LambdaFunction
+    from moto.events.models import Rule
+
+    def invoke(
+        self: LambdaFunction, body: str, request_headers: Any, response_headers: Any
+    ) -> bytes:
+        event = json.loads(body) if body else {}
+        try:
+            result = _require_runtime().invoke(self.function_name, event)
+        except FunctionError as error:
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps(error.payload).encode()
+        return json.dumps(result).encode()
+
+    original_send = Rule.send_to_targets
+
+    def send_to_targets(self: Rule, original_event: Any, transform_input: bool = True) -> None:
+        original_send(self, original_event, transform_input)
+        if not self.event_pattern.matches_event(original_event):
+            return
+        runtime = _require_runtime()
+        for target in self.targets:
+            if runtime.knows(target["Arn"]):
+                # Asynchronous on AWS: an error is retried there and lost here, as in a DLQ-less rule.
+                try:
+                    runtime.invoke(target["Arn"], dict(original_event))
+                except FunctionError:
+                    traceback.print_exc()
+
+    LambdaFunction.invoke = invoke  # type: ignore[method-assign]
+    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
+    _installed = True

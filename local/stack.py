@@ -1,0 +1,134 @@
+"""LocalStack: template.yaml running on moto in this process.
+
+    with LocalStack(parameter_overrides={"MaxRetries": "2"}) as stack:
+        with stack.http_api() as url:
+            ...
+
+Each LocalStack is a fresh account: new moto backends, and the domain package and
+handlers imported anew on their first invocation (a cold start), so settings read from
+the environment belong to this stack.
+"""
+
+import os
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import boto3
+
+from local.api import LocalHttpApi
+from local.deploy import Deployer, DeployedStack
+from local.lambdas import InProcessRuntime, activate
+from local.template import TranslatedTemplate, translate
+
+_FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+}
+FINAL_EXECUTION_STATES = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
+
+
+class LocalStack:
+    def __init__(
+        self,
+        parameter_overrides: dict[str, str] | None = None,
+        stack_name: str = "pf-local",
+        region: str = "us-east-1",
+    ) -> None:
+        self.parameter_overrides = parameter_overrides or {}
+        self.stack_name = stack_name
+        self.region = region
+        self.template: TranslatedTemplate | None = None
+        self.deployed: DeployedStack | None = None
+        self.runtime: InProcessRuntime | None = None
+        self._mock: Any = None
+        self._saved_environ: dict[str, str] = {}
+
+    def __enter__(self) -> "LocalStack":
+        from moto import mock_aws
+
+        self._saved_environ = dict(os.environ)
+        os.environ.update(_FAKE_CREDENTIALS)
+        os.environ["AWS_DEFAULT_REGION"] = os.environ["AWS_REGION"] = self.region
+        self._mock = mock_aws(
+            config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+        )
+        self._mock.start()
+        try:
+            _forget_warm_modules()
+            self.template = translate(parameter_overrides=self.parameter_overrides)
+            self.deployed = Deployer(self.template, self.stack_name, self.region).deploy()
+            self.runtime = InProcessRuntime(self.deployed)
+            activate(self.runtime)
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        activate(None)
+        if self._mock is not None:
+            self._mock.stop()
+            self._mock = None
+        os.environ.clear()
+        os.environ.update(self._saved_environ)
+
+    # ------------------------------------------------------------------ lookups
+    @property
+    def stack(self) -> DeployedStack:
+        if self.deployed is None:
+            raise RuntimeError("the local stack is not running")
+        return self.deployed
+
+    def physical_id(self, logical_id: str) -> str:
+        return self.stack.physical_ids[logical_id]
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, region_name=self.region)
+
+    @contextmanager
+    def http_api(self, port: int = 0) -> Iterator[str]:
+        """Serves the HTTP API on 127.0.0.1 (port 0: any free port); yields its URL."""
+        assert self.runtime is not None
+        with LocalHttpApi(self.stack, self.runtime).serve(port=port) as url:
+            yield url
+
+    def wait_for_execution(self, execution_arn: str, timeout: float = 120.0) -> dict[str, Any]:
+        """Polls until the execution has ended; returns describe_execution."""
+        sfn = self.client("stepfunctions")
+        deadline = time.monotonic() + timeout
+        while True:
+            described = sfn.describe_execution(executionArn=execution_arn)
+            if described["status"] in FINAL_EXECUTION_STATES:
+                return described
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{execution_arn} still {described['status']} after {timeout}s")
+            time.sleep(0.05)
+
+    def execution_arn(self, state_machine_logical_id: str, name: str) -> str:
+        machine = self.physical_id(state_machine_logical_id)
+        return machine.replace(":stateMachine:", ":execution:") + f":{name}"
+
+    def history(self, execution_arn: str) -> list[dict[str, Any]]:
+        sfn = self.client("stepfunctions")
+        events: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            page = sfn.get_execution_history(
+                executionArn=execution_arn, maxResults=1000, **({"nextToken": token} if token else {})
+            )
+            events += page["events"]
+            token = page.get("nextToken")
+            if not token:
+                return events
+
+
+def _forget_warm_modules() -> None:
+    """Drops the domain package and handlers, so this stack's functions start cold."""
+    for name in list(sys.modules):
+        if name == "project_factory" or name.startswith(("project_factory.", "local_functions")):
+            del sys.modules[name]

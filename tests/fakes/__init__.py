@@ -1,0 +1,1 @@
+"""Fakes of the services project-factory talks to, for tests."""

@@ -1,0 +1,81 @@
+"""A small client of the project-factory HTTP API, as a user's script would use it."""
+
+import io
+import time
+from typing import Any
+
+import requests
+from openpyxl import load_workbook
+
+FINAL = {"invalid", "validated", "created", "partially-created", "failed"}
+REQUEST_INFO = {"apiId": "tests", "msgId": "tests|en_IN", "userInfo": {"uuid": "user-1"}}
+
+
+class ProjectFactoryClient:
+    def __init__(self, base_url: str, tenant_id: str = "mz") -> None:
+        self.base_url = base_url
+        self.tenant_id = tenant_id
+
+    def upload(self, data: bytes, filename: str = "upload.xlsx") -> str:
+        answer = requests.post(
+            f"{self.base_url}/filestore/v1/files",
+            data={"tenantId": self.tenant_id, "module": "HCM-ADMIN-CONSOLE"},
+            files={"file": (filename, data, "application/vnd.ms-excel")},
+            timeout=30,
+        )
+        answer.raise_for_status()
+        return answer.json()["files"][0]["fileStoreId"]
+
+    def download(self, file_store_id: str) -> bytes:
+        urls = requests.get(
+            f"{self.base_url}/filestore/v1/files/url",
+            params={"tenantId": self.tenant_id, "fileStoreIds": file_store_id},
+            timeout=30,
+        )
+        urls.raise_for_status()
+        answer = requests.get(urls.json()["fileStoreIds"][0]["url"], timeout=30)
+        answer.raise_for_status()
+        return answer.content
+
+    def create(self, file_store_id: str, resource_type: str, action: str = "create",
+               hierarchy_type: str = "ADMIN", **extra: Any) -> requests.Response:
+        details = {
+            "type": resource_type,
+            "tenantId": self.tenant_id,
+            "fileStoreId": file_store_id,
+            "action": action,
+            "hierarchyType": hierarchy_type,
+            **extra,
+        }
+        return requests.post(
+            f"{self.base_url}/project-factory/v1/data/_create",
+            json={"RequestInfo": REQUEST_INFO, "ResourceDetails": details},
+            timeout=30,
+        )
+
+    def search(self, **criteria: Any) -> requests.Response:
+        return requests.post(
+            f"{self.base_url}/project-factory/v1/data/_search",
+            json={"RequestInfo": REQUEST_INFO,
+                  "SearchCriteria": {"tenantId": self.tenant_id, **criteria}},
+            timeout=30,
+        )
+
+    def wait_until_final(self, resource_id: str, timeout: float = 120) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            rows = self.search(id=[resource_id]).json()["ResourceDetails"]
+            if rows and rows[0]["status"] in FINAL:
+                return rows[0]
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"resource {resource_id} not final after {timeout}s: {rows}")
+            time.sleep(0.1)
+
+
+def sheet_rows(data: bytes, sheet: str | None = None) -> list[dict[str, Any]]:
+    """The rows of a workbook's data sheet as dicts keyed by header text."""
+    book = load_workbook(io.BytesIO(data), read_only=True)
+    worksheet = book[sheet] if sheet else book.worksheets[1 if len(book.worksheets) > 1 else 0]
+    rows = worksheet.iter_rows(values_only=True)
+    header = [str(cell) if cell is not None else "" for cell in next(rows)]
+    return [dict(zip(header, row, strict=False)) for row in rows if any(v is not None for v in row)]

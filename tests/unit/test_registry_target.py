@@ -1,0 +1,378 @@
+import re
+from decimal import Decimal
+
+import boto3
+import pytest
+from boto3.dynamodb.conditions import Key
+from botocore.stub import Stubber
+from moto import mock_aws
+
+from project_factory.adapters.targets.base import PendingRow, Target
+from project_factory.adapters.targets.registry import registry_target
+from project_factory.errors import TransientError
+from project_factory.passwords import verify_password
+from project_factory.settings import Settings
+
+TABLE = "project-factory-registry"
+TENANT = "mz"
+
+
+@pytest.fixture(autouse=True)
+def fake_credentials(monkeypatch):
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
+def table():
+    with mock_aws():
+        yield boto3.resource("dynamodb", region_name="us-east-1").create_table(
+            TableName=TABLE,
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+
+
+def target(resource_type, table, failure_rate=0.0):
+    settings = Settings(registry_table=TABLE, registry_transient_failure_rate=failure_rate)
+    return registry_target(resource_type, settings, table=table)
+
+
+def facility(ref, name="Central Warehouse"):
+    return PendingRow(
+        ref,
+        1,
+        {
+            "name": name,
+            "facilityType": "Warehouse",
+            "isPermanent": True,
+            "capacity": 1500.5,
+            "boundaryCodes": ["MZ_01", "MZ_02"],
+            "usage": "Active",
+        },
+    )
+
+
+def user(ref, phone="9876543210", password="Pa55@word12"):
+    return PendingRow(
+        ref,
+        2,
+        {
+            "name": "Ana Tembe",
+            "phone": phone,
+            "roles": ["REGISTRAR"],
+            "employmentType": "Temporary",
+            "boundaryCodes": ["MZ_01"],
+            "usage": "Active",
+            "password": password,
+        },
+    )
+
+
+def boundary(ref, code="MZ_01_03", parent="MZ_01"):
+    return PendingRow(
+        ref,
+        3,
+        {"code": code, "name": "Chimoio", "boundaryType": "District", "parentCode": parent},
+    )
+
+
+def entities(table, resource_type, tenant=TENANT):
+    pk = f"ENTITY#{tenant}#{resource_type}"
+    return table.query(KeyConditionExpression=Key("pk").eq(pk), ConsistentRead=True)["Items"]
+
+
+def test_registry_target_satisfies_the_target_protocol(table):
+    # Given / When a registry target is built
+    registry: Target = target("facility", table)
+
+    # Then it is a synchronous target for that type
+    assert registry.resource_type == "facility"
+    assert registry.confirms_by_search is False
+
+
+def test_creates_a_facility_with_its_canonical_fields(table):
+    # Given a facility row
+    # When it is created
+    [result] = target("facility", table).create(TENANT, [facility("res-1#1")])
+
+    # Then it is created with an F- id and stored with Decimal numbers and its client ref
+    assert result.outcome == "created"
+    assert re.fullmatch(r"F-[0-9A-F]{12}", result.id)
+    [item] = entities(table, "facility")
+    assert item["sk"] == result.id
+    assert item["capacity"] == Decimal("1500.5")
+    assert item["isPermanent"] is True
+    assert item["boundaryCodes"] == ["MZ_01", "MZ_02"]
+    assert item["clientReferenceId"] == "res-1#1"
+    assert isinstance(item["createdTime"], Decimal)
+
+
+def test_creates_a_user_with_a_generated_username_and_returns_the_password(table):
+    # Given a user row carrying the password the flow generated
+    # When it is created
+    [result] = target("user", table).create(TENANT, [user("res-2#1")])
+
+    # Then it gets a uuid, a sequenced username and the row's password as output
+    assert result.outcome == "created"
+    assert re.fullmatch(r"[0-9a-f-]{36}", result.id)
+    assert result.output == {"username": "USR-MZ-000001", "password": "Pa55@word12"}
+
+
+def test_usernames_follow_a_sequence_per_tenant(table):
+    # Given a user target
+    registry = target("user", table)
+
+    # When users are created in two batches and in another tenant
+    first = registry.create(TENANT, [user("r#1", "9000000001"), user("r#2", "9000000002")])
+    second = registry.create(TENANT, [user("r#3", "9000000003")])
+    other = registry.create("pb.amritsar", [user("r#1", "9000000001")])
+
+    # Then numbers continue within a tenant and start again in another
+    assert [r.output["username"] for r in first + second] == [
+        "USR-MZ-000001",
+        "USR-MZ-000002",
+        "USR-MZ-000003",
+    ]
+    assert other[0].output["username"] == "USR-PB-000001"
+
+
+def test_creates_a_boundary_whose_id_is_its_code(table):
+    # Given a boundary row
+    # When it is created
+    [result] = target("boundary", table).create(TENANT, [boundary("res-3#1")])
+
+    # Then its id is its code and its parent is stored
+    assert (result.outcome, result.id) == ("created", "MZ_01_03")
+    [item] = entities(table, "boundary")
+    assert item["parentCode"] == "MZ_01"
+
+
+def test_the_same_client_ref_twice_creates_one_record(table):
+    # Given a facility already created
+    registry = target("facility", table)
+    [first] = registry.create(TENANT, [facility("res-1#1")])
+
+    # When the same row is created again (a retry)
+    [second] = registry.create(TENANT, [facility("res-1#1")])
+
+    # Then it answers the first record and no second record exists
+    assert (second.outcome, second.id) == ("created", first.id)
+    assert len(entities(table, "facility")) == 1
+
+
+def test_a_concurrent_create_of_the_same_ref_answers_the_existing_record(table, monkeypatch):
+    # Given a user created by another attempt that this attempt's lookup did not see
+    registry = target("user", table)
+    [first] = registry.create(TENANT, [user("res-2#1")])
+    monkeypatch.setattr(registry, "find", lambda tenant, refs: {})
+
+    # When the same row is created
+    [second] = registry.create(TENANT, [user("res-2#1")])
+
+    # Then the transaction's REF condition answers the first record, username included
+    assert (second.outcome, second.id) == ("created", first.id)
+    assert second.output == {"username": "USR-MZ-000001"}
+    assert len(entities(table, "user")) == 1
+
+
+def test_a_duplicate_facility_name_is_rejected_with_duplicate_name(table):
+    # Given a facility named "Central Warehouse"
+    registry = target("facility", table)
+    registry.create(TENANT, [facility("res-1#1")])
+
+    # When another row names it with other case and spacing
+    [result] = registry.create(TENANT, [facility("res-1#2", name="  central WAREHOUSE ")])
+
+    # Then that row is rejected as a duplicate name
+    assert result.outcome == "rejected"
+    assert result.code == "DUPLICATE_NAME"
+    assert "already exists" in result.reason
+    assert len(entities(table, "facility")) == 1
+
+
+def test_a_duplicate_phone_is_rejected_with_duplicate_phone(table):
+    # Given two rows of one batch with the same phone
+    rows = [user("res-2#1"), user("res-2#2")]
+
+    # When they are created
+    first, second = target("user", table).create(TENANT, rows)
+
+    # Then the first is created and the second rejected
+    assert first.outcome == "created"
+    assert (second.outcome, second.code) == ("rejected", "DUPLICATE_PHONE")
+    assert second.reason == "phone 9876543210 is already registered"
+
+
+def test_a_user_without_a_phone_is_rejected_without_a_record(table):
+    # Given a user row without a phone
+    row = user("res-2#1", phone="  ")
+
+    # When it is created
+    [result] = target("user", table).create(TENANT, [row])
+
+    # Then it is rejected and nothing is stored
+    assert (result.outcome, result.code) == ("rejected", "MISSING_PHONE")
+    assert entities(table, "user") == []
+
+
+def test_find_confirms_created_rows_and_leaves_out_unknown_refs(table):
+    # Given one created user
+    registry = target("user", table)
+    [created] = registry.create(TENANT, [user("res-2#1")])
+
+    # When its ref and an unknown ref are looked up
+    found = registry.find(TENANT, ["res-2#1", "res-2#9"])
+
+    # Then only the created one is answered, with its username but no password
+    assert list(found) == ["res-2#1"]
+    assert found["res-2#1"].outcome == "created"
+    assert found["res-2#1"].id == created.id
+    assert found["res-2#1"].output == {"username": "USR-MZ-000001"}
+
+
+def test_find_reads_more_refs_than_one_batch_get_allows(table):
+    # Given 130 created boundaries
+    registry = target("boundary", table)
+    rows = [boundary(f"res-3#{n}", code=f"B_{n:03d}") for n in range(130)]
+    registry.create(TENANT, rows)
+
+    # When all their refs are looked up
+    found = registry.find(TENANT, [row.client_ref for row in rows])
+
+    # Then every one is found
+    assert len(found) == 130
+    assert found["res-3#129"].id == "B_129"
+
+
+def test_find_does_not_see_another_tenant(table):
+    # Given a facility created in one tenant
+    registry = target("facility", table)
+    registry.create(TENANT, [facility("res-1#1")])
+
+    # When the ref is looked up in another tenant
+    # Then nothing is found
+    assert registry.find("other", ["res-1#1"]) == {}
+
+
+def test_registered_returns_the_phones_already_claimed(table):
+    # Given a registered phone
+    registry = target("user", table)
+    registry.create(TENANT, [user("res-2#1", phone="9876543210")])
+
+    # When phones are checked
+    registered = registry.registered(TENANT, "phone", ["9876543210", "9123456780"])
+
+    # Then only the registered one is returned
+    assert registered == {"9876543210"}
+
+
+def test_registered_refuses_a_key_the_type_is_not_unique_by(table):
+    # Given / When / Then asking users by name is an error
+    with pytest.raises(ValueError, match="unique by phone"):
+        target("user", table).registered(TENANT, "name", ["Ana"])
+
+
+def test_password_is_stored_only_as_a_salted_hash(table):
+    # Given a user row with a password
+    # When it is created
+    target("user", table).create(TENANT, [user("res-2#1", password="Pa55@word12")])
+
+    # Then no item holds the password, and the user's hash verifies it
+    items = table.scan()["Items"]
+    assert all("Pa55@word12" not in repr(item) for item in items)
+    [entity] = entities(table, "user")
+    assert "password" not in entity
+    assert verify_password("Pa55@word12", entity["passwordHash"])
+
+
+def test_injected_transient_failure_heals_on_the_second_attempt(table):
+    # Given fault injection for every row
+    registry = target("facility", table, failure_rate=1.0)
+
+    # When a row is created twice
+    [first] = registry.create(TENANT, [facility("res-1#1")])
+    [second] = registry.create(TENANT, [facility("res-1#1")])
+
+    # Then the first attempt is pending with the injected code and the second creates
+    assert (first.outcome, first.code) == ("pending", "TRANSIENT_FAULT")
+    assert first.reason == "injected transient failure"
+    assert second.outcome == "created"
+    assert len(entities(table, "facility")) == 1
+
+
+def test_no_fault_is_injected_when_the_rate_is_zero(table):
+    # Given the default rate of zero
+    # When rows are created
+    results = target("facility", table).create(
+        TENANT, [facility(f"res-1#{n}", name=f"F{n}") for n in range(20)]
+    )
+
+    # Then all are created on the first attempt
+    assert {r.outcome for r in results} == {"created"}
+
+
+def test_unknown_resource_type_is_refused(table):
+    # Given / When / Then the registry does not hold targets
+    with pytest.raises(ValueError, match="boundaryWithTarget"):
+        target("boundaryWithTarget", table)
+
+
+# -- throttling: a stubbed client, since moto never throttles --------------------------------
+
+
+@pytest.fixture
+def stubbed():
+    table = boto3.resource("dynamodb", region_name="us-east-1").Table(TABLE)
+    with Stubber(table.meta.client) as stubber:
+        stubber.add_response("batch_get_item", {"Responses": {TABLE: []}})
+        yield table, stubber
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+    ],
+)
+def test_throttling_and_5xx_map_to_transient_error(stubbed, code):
+    # Given DynamoDB answers the transaction with a throttling or server error
+    table, stubber = stubbed
+    stubber.add_client_error("transact_write_items", service_error_code=code)
+
+    # When / Then the create raises TransientError, from the transaction
+    with pytest.raises(TransientError):
+        target("facility", table).create(TENANT, [facility("res-1#1")])
+    stubber.assert_no_pending_responses()
+
+
+def test_a_transaction_cancelled_by_throttling_maps_to_transient_error(stubbed):
+    # Given DynamoDB cancels the transaction with a ThrottlingError reason
+    table, stubber = stubbed
+    stubber.add_client_error(
+        "transact_write_items",
+        service_error_code="TransactionCanceledException",
+        modeled_fields={
+            "CancellationReasons": [{"Code": "None"}, {"Code": "ThrottlingError"}, {"Code": "None"}]
+        },
+    )
+
+    # When / Then the create raises TransientError, from the transaction
+    with pytest.raises(TransientError):
+        target("facility", table).create(TENANT, [facility("res-1#1")])
+    stubber.assert_no_pending_responses()
