@@ -55,7 +55,7 @@ class LocalStack:
         os.environ.update(_FAKE_CREDENTIALS)
         os.environ["AWS_DEFAULT_REGION"] = os.environ["AWS_REGION"] = self.region
         self._mock = mock_aws(
-            config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+            config={"stepfunctions": {"execute_state_machine": True}}
         )
         self._mock.start()
         try:

@@ -120,3 +120,10 @@ class ResourceRow(BaseModel):
     hierarchyType: str
     additionalDetails: dict[str, Any] = Field(default_factory=dict)
     auditDetails: AuditDetails
+
+
+class ResourceTask(BaseModel):
+    """The input of a resource_create step that works on the whole resource."""
+
+    model_config = ConfigDict(extra="ignore")
+    resourceId: str

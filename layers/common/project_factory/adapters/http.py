@@ -34,15 +34,13 @@ class JsonHttpClient:
         auth_token: str,
         connect_timeout: float,
         read_timeout: float,
-        *,
-        session: requests.Session | None = None,
     ) -> None:
         if not base_url:
             raise ValueError("a base URL is required")
         self.base_url = base_url.rstrip("/")
         self._auth_token = auth_token
         self._timeout = (connect_timeout, read_timeout)
-        self._session = session or requests.Session()
+        self._session = requests.Session()
 
     def post(
         self,
@@ -65,14 +63,15 @@ class JsonHttpClient:
             )
         except requests.Timeout as exc:
             raise TransientError(
-                f"{service} did not answer {path} in time ({_describe(exc)})",
+                f"{service} did not answer {path} in time ({type(exc).__name__})",
                 service=service,
                 path=path,
             ) from exc
-        except requests.RequestException as exc:
-            # Connection refused or reset, DNS failure: the service is not reachable now.
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            # Refused, reset or cut off mid-answer, DNS failure: not reachable now. (A malformed
+            # URL is not caught: it is a configuration error, and retrying cannot fix it.)
             raise TransientError(
-                f"{service} is unreachable at {path} ({_describe(exc)})",
+                f"{service} is unreachable at {path} ({type(exc).__name__})",
                 service=service,
                 path=path,
             ) from exc
@@ -162,10 +161,6 @@ def _query(params: Mapping[str, QueryValue] | None) -> dict[str, str] | None:
         name: (str(value).lower() if isinstance(value, bool) else str(value))
         for name, value in params.items()
     }
-
-
-def _describe(exc: Exception) -> str:
-    return type(exc).__name__
 
 
 def _excerpt(response: requests.Response) -> str:

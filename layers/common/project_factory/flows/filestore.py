@@ -65,7 +65,9 @@ def store_files(upload: MultipartUpload, services: Services) -> list[StoredFile]
     ]
 
 
-def file_urls(tenant_id: str, file_store_ids: list[str], services: Services) -> list[dict[str, str]]:
+def file_urls(
+    tenant_id: str, file_store_ids: list[str], services: Services
+) -> list[dict[str, str]]:
     if not tenant_id:
         raise InvalidRequestError("tenantId is required", code="TENANT_ID_REQUIRED")
     ids = [file_id.strip() for file_id in file_store_ids if file_id.strip()]
@@ -77,9 +79,13 @@ def file_urls(tenant_id: str, file_store_ids: list[str], services: Services) -> 
     urls = []
     for file_id in ids:
         try:
-            urls.append({"id": file_id, "url": services.files.download_url(tenant_id, file_id, ttl)})
+            urls.append(
+                {"id": file_id, "url": services.files.download_url(tenant_id, file_id, ttl)}
+            )
         except NotFoundError as missing:
-            raise NotFoundError(missing.message, code=missing.code, fileStoreId=file_id) from missing
+            raise NotFoundError(
+                missing.message, code=missing.code, fileStoreId=file_id
+            ) from missing
     return urls
 
 

@@ -35,8 +35,10 @@ def submission_from_request(request: CreateResourceRequest) -> Submission:
     details = request.ResourceDetails
     user_tenant = request.RequestInfo.userInfo.tenantId if request.RequestInfo.userInfo else None
     # DIGIT tenants nest ("mz" is the state of "mz.chimoio"): a user may act below their tenant.
-    if user_tenant and details.tenantId != user_tenant and not details.tenantId.startswith(
-        f"{user_tenant}."
+    if (
+        user_tenant
+        and details.tenantId != user_tenant
+        and not details.tenantId.startswith(f"{user_tenant}.")
     ):
         raise InvalidRequestError(
             f"RequestInfo.userInfo.tenantId {user_tenant!r} does not match "
@@ -76,6 +78,4 @@ def accept(submission: Submission, services: Services) -> ResourceRow:
 
 def start_create(row: ResourceRow, services: Services) -> None:
     payload: dict[str, Any] = {"resourceId": row.id}
-    services.workflow.start(
-        services.settings.resource_create_state_machine_arn, row.id, payload
-    )
+    services.workflow.start(services.settings.resource_create_state_machine_arn, row.id, payload)

@@ -18,7 +18,8 @@ def accept_upload(key: str, services: Services) -> ResourceRow:
     parts = key.removeprefix(prefix).split("/")
     if not key.startswith(prefix) or len(parts) < 3 or not parts[-1]:
         raise InvalidRequestError(
-            f"uploads go to {prefix}<tenantId>/<type>/<file name>, not {key}", code="INVALID_UPLOAD_KEY"
+            f"uploads go to {prefix}<tenantId>/<type>/<file name>, not {key}",
+            code="INVALID_UPLOAD_KEY",
         )
     tenant_id, resource_type = parts[0], parts[1]
     if resource_type not in get_args(ResourceType):

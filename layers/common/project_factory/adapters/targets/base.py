@@ -51,3 +51,7 @@ class Target(Protocol):
     def find(self, tenant_id: str, client_refs: Sequence[str]) -> dict[str, TargetResult]:
         """The rows that exist for these client references (created results only)."""
         ...
+
+    def registered(self, tenant_id: str, key: str, values: Sequence[str]) -> set[str]:
+        """Which of these business keys (a facility name, a phone) the service already holds."""
+        ...

@@ -38,8 +38,11 @@ RELATIONSHIP_SEARCH = "/boundary-service/boundary-relationships/_search"
 
 # References per search call (they travel in a query string or a body), and records per
 # page: a page larger than the references leaves room for duplicates made by other clients.
+# A search for 50 references that runs past _MAX_PAGES pages ignores its filter: better to
+# stop than to scan a tenant (what the original did).
 _REFS_PER_SEARCH = 50
 _PAGE_SIZE = 100
+_MAX_PAGES = 20
 
 Results = dict[str, TargetResult]
 Send = Callable[[Sequence[PendingRow]], Results]
@@ -267,17 +270,49 @@ class BoundaryTarget:
             for row in batch
             if not _code(row)
         }
-        coded = [row for row in batch if row.client_ref not in results]
-        entities = self._entities(tenant_id, [_code(row) for row in coded])
-        new = [row for row in coded if _code(row) not in entities]
+        by_code = {_code(row): row for row in batch if row.client_ref not in results}
+        # Level by level, parents first: a child is written only once its parent is in the
+        # hierarchy, so a refused parent leaves no orphan child entity holding its code.
+        for level in _levels(list(by_code.values())):
+            ready = []
+            for row in level:
+                parent = by_code.get(_parent(row) or "")
+                answered = results.get(parent.client_ref) if parent else None
+                if parent is None or (answered and answered.outcome == "created"):
+                    ready.append(row)
+                elif answered is None:
+                    # Its parent is at the same level or below: the rows form a cycle.
+                    results[row.client_ref] = _rejected(
+                        row, "PARENT_CYCLE", f"{_code(row)} is among its own ancestors"
+                    )
+                elif answered.outcome == "rejected":
+                    results[row.client_ref] = _rejected(
+                        row, "PARENT_REJECTED", f"parent {_parent(row)} was rejected"
+                    )
+                else:
+                    results[row.client_ref] = TargetResult(
+                        row.client_ref,
+                        "pending",
+                        code="AWAITING_PARENT",
+                        reason=f"parent {_parent(row)} is not in the hierarchy yet",
+                    )
+            if ready:
+                results |= self._place(tenant_id, ready)
+        return results
+
+    def _place(self, tenant_id: str, rows: Sequence[PendingRow]) -> Results:
+        """Entities of one level's rows, then their relationships; each step read back once."""
+        results: Results = {}
+        entities = self._entities(tenant_id, [_code(row) for row in rows])
+        new = [row for row in rows if _code(row) not in entities]
         if new:
-            sent = _submit(new, lambda rows: self._send_entities(tenant_id, rows), "Boundary")
+            sent = _submit(new, lambda some: self._send_entities(tenant_id, some), "Boundary")
             results |= {ref: result for ref, result in sent.items() if result.outcome == "rejected"}
             entities |= self._entities(
                 tenant_id, [_code(row) for row in new if row.client_ref not in results]
             )
-        ready = []
-        for row in coded:
+        owned = []
+        for row in rows:
             entity = entities.get(_code(row))
             if row.client_ref in results:
                 continue
@@ -294,8 +329,8 @@ class BoundaryTarget:
                     row, "DUPLICATE_CODE", f"boundary code {_code(row)} already exists"
                 )
             else:
-                ready.append(row)
-        return results | self._relate(tenant_id, ready, entities)
+                owned.append(row)
+        return results | self._relate(tenant_id, owned, entities)
 
     def _send_entities(self, tenant_id: str, rows: Sequence[PendingRow]) -> Results:
         boundaries = [
@@ -316,43 +351,28 @@ class BoundaryTarget:
     def _relate(
         self, tenant_id: str, rows: Sequence[PendingRow], entities: Mapping[str, Mapping[str, Any]]
     ) -> Results:
-        """Put rows into the hierarchy, parents before children, each level read back once."""
-        codes = {_code(row) for row in rows}
-        related = self._related(tenant_id, sorted(codes))
+        """Put rows (whose parents are in place) into the hierarchy, unless already there."""
+        related = self._related(tenant_id, [_code(row) for row in rows])
         results: Results = {}
-        for level in _levels(rows):
-            sent = []
-            for row in level:
-                code, parent = _code(row), _parent(row)
-                if code in related:
-                    continue
-                if parent in codes and parent not in related:
-                    results[row.client_ref] = TargetResult(
-                        row.client_ref,
-                        "pending",
-                        code="AWAITING_PARENT",
-                        reason=f"parent {parent} is not in the hierarchy yet",
-                    )
-                    continue
-                try:
-                    self._client.post(
-                        RELATIONSHIP_CREATE,
-                        {
-                            "BoundaryRelationship": {
-                                "tenantId": tenant_id,
-                                "code": code,
-                                "hierarchyType": self._hierarchy_type,
-                                "boundaryType": row.data.get("boundaryType"),
-                                "parent": parent,
-                            }
-                        },
-                    )
-                except UpstreamError as exc:
-                    results[row.client_ref] = _refused(row, exc)
-                    continue
-                sent.append(code)
-            if sent:
-                related |= self._related(tenant_id, sent)
+        sent = []
+        for row in rows:
+            if _code(row) in related:
+                continue
+            relationship = {
+                "tenantId": tenant_id,
+                "code": _code(row),
+                "hierarchyType": self._hierarchy_type,
+                "boundaryType": row.data.get("boundaryType"),
+                "parent": _parent(row),
+            }
+            try:
+                self._client.post(RELATIONSHIP_CREATE, {"BoundaryRelationship": relationship})
+            except UpstreamError as exc:
+                results[row.client_ref] = _refused(row, exc)
+                continue
+            sent.append(_code(row))
+        if sent:
+            related |= self._related(tenant_id, sent)
         for row in rows:
             if row.client_ref in results:
                 continue
@@ -472,9 +492,7 @@ def _one_by_one(rows: Sequence[PendingRow], send: Send, collection: str) -> Resu
     return results
 
 
-def _keep_going(
-    rows: Sequence[PendingRow], send: Callable[[Sequence[PendingRow]], Results]
-) -> Results:
+def _keep_going(rows: Sequence[PendingRow], send: Send) -> Results:
     """Rows sent after a first answer: a transient failure leaves them pending, not lost."""
     if not rows:
         return {}
@@ -652,10 +670,11 @@ def _pages(
     fetch: Callable[[dict[str, QueryValue]], list[dict[str, Any]] | None],
 ) -> Iterator[dict[str, Any]]:
     """Every record of a DIGIT search, page by page (limit/offset in the query string)."""
-    offset = 0
-    while True:
-        page = fetch({"limit": _PAGE_SIZE, "offset": offset}) or []
+    for number in range(_MAX_PAGES):
+        page = fetch({"limit": _PAGE_SIZE, "offset": number * _PAGE_SIZE}) or []
         yield from page
         if len(page) < _PAGE_SIZE:
             return
-        offset += _PAGE_SIZE
+    raise UpstreamError(
+        f"a search returned more than {_MAX_PAGES * _PAGE_SIZE} records: it ignores its criteria"
+    )

@@ -1,0 +1,20 @@
+"""resource_create's Validate task: judges every row and lays out the chunks to create."""
+
+from typing import Any
+
+from project_factory.flows.validate import validate_resource
+from project_factory.models import ResourceTask
+from project_factory.observability import logger, metrics, tracer
+from project_factory.services import load_services
+
+services = load_services()
+
+
+@logger.inject_lambda_context(correlation_id_path="resourceId")
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    result = validate_resource(ResourceTask.model_validate(event).resourceId, services)
+    metrics.add_metric(name="RowsValidated", unit="Count", value=result["total"])
+    metrics.add_metric(name="RowsInvalid", unit="Count", value=result["invalid"])
+    return result

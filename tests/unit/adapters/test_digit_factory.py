@@ -1,0 +1,60 @@
+import pytest
+
+from project_factory.adapters.targets.digit import (
+    BoundaryTarget,
+    FacilityTarget,
+    UserTarget,
+    digit_target,
+)
+from project_factory.settings import Settings
+
+URLS = {
+    "facility_service_url": "http://facility.local",
+    "hrms_service_url": "http://hrms.local",
+    "boundary_service_url": "http://boundary.local",
+}
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "kind", "confirms_by_search"),
+    [
+        ("facility", FacilityTarget, True),
+        ("user", UserTarget, False),
+        ("boundary", BoundaryTarget, False),
+    ],
+)
+def test_the_factory_builds_the_target_of_each_type(resource_type, kind, confirms_by_search):
+    # Given settings with every service URL
+    settings = Settings(**URLS)
+
+    # When a target is built for a type
+    target = digit_target(resource_type, settings, "ADMIN")
+
+    # Then it is that type's target, confirming by search only for bulk facilities
+    assert isinstance(target, kind)
+    assert target.resource_type == resource_type
+    assert target.confirms_by_search is confirms_by_search
+
+
+def test_a_missing_service_url_is_a_configuration_error():
+    # Given settings without the HRMS URL
+    # When a user target is built
+    # Then the error names the missing variable
+    with pytest.raises(ValueError, match="HRMS_SERVICE_URL"):
+        digit_target("user", Settings(), "ADMIN")
+
+
+def test_users_and_boundaries_need_a_hierarchy_type():
+    # Given settings with every service URL
+    # When a boundary target is built without a hierarchy type
+    # Then it is refused
+    with pytest.raises(ValueError, match="hierarchyType"):
+        digit_target("boundary", Settings(**URLS), None)
+
+
+def test_targets_are_not_made_for_types_digit_does_not_create():
+    # Given settings with every service URL
+    # When a target is asked for boundaryWithTarget
+    # Then it is refused
+    with pytest.raises(ValueError, match="boundaryWithTarget"):
+        digit_target("boundaryWithTarget", Settings(**URLS), "ADMIN")
