@@ -94,7 +94,6 @@ def workbook_from_rows(
     columns: Sequence[str] | None = None,
     locale: str = DEFAULT_LOCALE,
     rows_above_header: Sequence[str] = (),
-    readme: bool = True,
 ) -> bytes:
     """A workbook whose data sheet holds `rows` (column code -> value) as they are.
 
@@ -106,14 +105,10 @@ def workbook_from_rows(
     schema = bundled_json_schema(spec.schema_identifier)
     order = list(columns if columns is not None else schema["x-columns"])
     workbook = Workbook()
-    first = workbook.active
-    if readme:
-        first.title = messages.text(README_SHEET, locale)
-        _fill_readme(first, spec, locale)
-        sheet = workbook.create_sheet(messages.text(spec.data_sheet, locale))
-    else:
-        sheet = first
-        sheet.title = messages.text(spec.data_sheet, locale)
+    readme = workbook.active
+    readme.title = messages.text(README_SHEET, locale)
+    _fill_readme(readme, spec, locale)
+    sheet = workbook.create_sheet(messages.text(spec.data_sheet, locale))
     for line in rows_above_header:
         sheet.append([line])
     sheet.append([messages.text(code, locale) for code in order])

@@ -47,6 +47,9 @@ class ProjectFactoryClient:
             "hierarchyType": hierarchy_type,
             **extra,
         }
+        return self.create_with(details)
+
+    def create_with(self, details: dict[str, Any]) -> requests.Response:
         return requests.post(
             f"{self.base_url}/project-factory/v1/data/_create",
             json={"RequestInfo": REQUEST_INFO, "ResourceDetails": details},

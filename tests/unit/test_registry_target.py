@@ -278,10 +278,13 @@ def test_registered_returns_the_phones_already_claimed(table):
     assert registered == {"9876543210"}
 
 
-def test_registered_refuses_a_key_the_type_is_not_unique_by(table):
-    # Given / When / Then asking users by name is an error
-    with pytest.raises(ValueError, match="unique by phone"):
-        target("user", table).registered(TENANT, "name", ["Ana"])
+def test_registered_holds_nothing_for_a_key_the_type_is_not_unique_by(table):
+    # Given a user registered under a name
+    target("user", table).create(TENANT, [user("res-2#9")])
+    # When users are asked about by name
+    registered = target("user", table).registered(TENANT, "name", ["Ana Tembe"])
+    # Then nothing is reported: users are unique by phone only
+    assert registered == set()
 
 
 def test_password_is_stored_only_as_a_salted_hash(table):

@@ -143,9 +143,9 @@ def test_registered_tells_which_phones_already_exist(digit, target):
     assert taken == {"8100000001", "8100000009"}
 
 
-def test_registered_refuses_a_key_users_are_not_unique_by(target):
+def test_registered_holds_nothing_for_a_key_users_are_not_unique_by(target):
     # Given a user target
     # When it is asked about names
-    # Then it says users are looked up by phone
-    with pytest.raises(ValueError, match="phone"):
-        target.registered(TENANT, "name", ["Ana"])
+    taken = target.registered(TENANT, "name", ["Ana"])
+    # Then nothing is reported: names are not unique among users
+    assert taken == set()

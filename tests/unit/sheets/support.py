@@ -57,11 +57,13 @@ def _column(row: dict[str, Any], short: str) -> str:
     return matches[0]
 
 
-def validator(spec: SheetSpec = FACILITY, **options: Any) -> RowValidator:
+def validator(
+    spec: SheetSpec = FACILITY, json_schema: dict[str, Any] | None = None, **options: Any
+) -> RowValidator:
+    """A validator with the bundled schema, phones of 10 digits and ALLOWED boundaries."""
     settings: dict[str, Any] = {"phone_length": 10, "allowed_boundary_codes": ALLOWED}
-    return RowValidator(
-        bundled_json_schema(spec.schema_identifier), spec, **(settings | options)
-    )
+    schema = json_schema or bundled_json_schema(spec.schema_identifier)
+    return RowValidator(schema, spec, **(settings | options))
 
 
 def judge(spec: SheetSpec, *rows: dict[str, Any], **options: Any) -> list[RowVerdict]:

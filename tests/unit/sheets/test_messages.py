@@ -3,7 +3,7 @@ from importlib import resources
 
 import pytest
 
-from project_factory.sheets.messages import Messages, load_bundled_messages
+from project_factory.sheets.messages import Messages, load_bundled_messages, normalise_text
 from project_factory.sheets.schema import bundled_json_schema
 
 CATALOGUES = {
@@ -54,7 +54,7 @@ def test_a_header_is_recognised_by_code_or_text_in_any_locale_and_any_case(spell
     lookup = Messages(CATALOGUES).lookup(["NAME"])
 
     # When / Then each spelling, normalised, finds the code
-    assert lookup[" ".join(spelling.split()).casefold()] == "NAME"
+    assert lookup[normalise_text(spelling)] == "NAME"
 
 
 def test_a_default_locale_without_catalogue_is_refused():
@@ -67,8 +67,7 @@ def test_bundled_locales_define_the_same_codes():
     # Given the bundled catalogue files
     folder = resources.files("project_factory").joinpath("data", "messages")
     catalogues = {
-        entry.name: set(json.loads(entry.read_text(encoding="utf-8")))
-        for entry in folder.iterdir()
+        entry.name: set(json.loads(entry.read_text(encoding="utf-8"))) for entry in folder.iterdir()
     }
 
     # When / Then there are at least two locales and they know the same codes

@@ -180,7 +180,7 @@ def test_a_constraint_of_the_wrong_type_is_an_invalid_schema():
     admin = record({"name": "NAME", "type": "string", "minLength": "one"})
 
     # When / Then the conversion says where the schema is wrong
-    with pytest.raises(InvalidSchemaError, match="not a valid JSON Schema.*NAME/minLength"):
+    with pytest.raises(InvalidSchemaError, match=r"not a valid JSON Schema.*NAME/minLength"):
         to_json_schema(admin)
 
 

@@ -1,4 +1,4 @@
-"""The Catch of every step: the resource ends `failed` (or `invalid`) with the error, never stuck."""
+"""The Catch of every step: the resource ends `failed` with the error, never stuck."""
 
 import json
 from typing import Any
@@ -7,11 +7,6 @@ from pydantic import BaseModel
 
 from project_factory.models import ResourceRow, ResourceStatus
 from project_factory.services import Services
-
-# Errors that mean the upload itself is wrong (a missing sheet or header): the user fixes
-# the file, so the status says `invalid`, not `failed`.
-_INPUT_ERRORS = frozenset({"InvalidRequestError", "InvalidFileError"})
-
 
 class StepError(BaseModel):
     Error: str
@@ -25,9 +20,8 @@ class MarkFailedTask(BaseModel):
 
 def mark_failed(task: MarkFailedTask, services: Services) -> ResourceRow:
     error_type, message = _describe(task.error)
-    status = ResourceStatus.INVALID if error_type in _INPUT_ERRORS else ResourceStatus.FAILED
     details: dict[str, Any] = {"error": {"code": error_type, "message": message}}
-    return services.resources.finish(task.resourceId, status, details=details)
+    return services.resources.finish(task.resourceId, ResourceStatus.FAILED, details=details)
 
 
 def _describe(error: StepError) -> tuple[str, str]:

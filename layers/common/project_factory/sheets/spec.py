@@ -16,7 +16,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
@@ -60,7 +60,7 @@ class SheetSpec:
     #: canonical field -> column, for fields copied as they are
     fields: Mapping[str, str] = _EMPTY
     #: boundary sheets: (column, boundary type), top level first
-    levels: tuple[tuple[str, str], ...] = field(default=())
+    levels: tuple[tuple[str, str], ...] = ()
 
     @property
     def written_columns(self) -> tuple[str, ...]:

@@ -59,6 +59,17 @@ class RowVerdict:
         return not self.errors
 
 
+@dataclass(frozen=True)
+class _BoundaryRef:
+    """The boundary a boundary-sheet row defines."""
+
+    code: str
+    #: the column of its level, where errors about it are reported
+    column: str
+    parent_code: str | None
+    parent_name: str | None
+
+
 @dataclass
 class _Row:
     """One row between its own checks and the file-wide ones."""
@@ -68,12 +79,7 @@ class _Row:
     errors: list[tuple[int, str]] = field(default_factory=list)
     failed_columns: set[str] = field(default_factory=set)
     existing_id: str | None = None
-    #: the boundary a boundary-sheet row defines, with its parent's code and name
-    boundary: tuple[str, str | None, str | None] | None = None
-
-    @property
-    def to_create(self) -> bool:
-        return not self.errors and self.existing_id is None
+    boundary: _BoundaryRef | None = None
 
 
 class RowValidator:
@@ -94,8 +100,8 @@ class RowValidator:
         self._validator = Draft202012Validator(json_schema)
         self._spec = spec
         self._properties: Mapping[str, Mapping[str, Any]] = json_schema["properties"]
-        columns = list(json_schema.get("x-columns") or self._properties)
-        columns += [column for column in self._properties if column not in columns]
+        listed = [c for c in json_schema.get("x-columns", ()) if c in self._properties]
+        columns = listed + [column for column in self._properties if column not in listed]
         self._order = {column: index for index, column in enumerate(columns)}
         self._required = [c for c in json_schema.get("required", ()) if c in self._properties]
         self._numeric = [c for c in columns if self._properties[c].get("type") in _NUMERIC]
@@ -104,9 +110,9 @@ class RowValidator:
             column: {} for column in dict.fromkeys(unique) if column in self._properties
         }
         self._enums = {
-            column: {normalise_text(str(v)): v for v in enum}
+            column: {normalise_text(str(value)): value for value in enum}
             for column, prop in self._properties.items()
-            if (enum := prop.get("enum") or prop.get("items", {}).get("enum"))
+            if (enum := _enum_of(prop))
         }
         self._phone_length = phone_length
         self._allowed = allowed_boundary_codes
@@ -229,25 +235,28 @@ class RowValidator:
         if gaps or item.failed_columns.intersection(column for column, _ in levels):
             return
         names = [name for _, name in boundary_path(self._spec, item.values)]
-        code = boundary_code(names)
-        parent = boundary_code(names[:-1]) if len(names) > 1 else None
-        item.boundary = (code, parent, names[-2] if parent else None)
-        if self._allowed is not None and code in self._allowed:
-            item.existing_id = code
+        item.boundary = _BoundaryRef(
+            code=boundary_code(names),
+            column=levels[deepest][0],
+            parent_code=boundary_code(names[:-1]) if len(names) > 1 else None,
+            parent_name=names[-2] if len(names) > 1 else None,
+        )
+        if self._allowed is not None and item.boundary.code in self._allowed:
+            item.existing_id = item.boundary.code
 
     # Checks against the rest of the file and the target.
 
     def _conclude(self, item: _Row, registered: Mapping[str, set[str]]) -> RowVerdict:
         self._check_unique(item)
         if item.boundary:
-            self._check_boundary_parent(item)
-        if item.to_create and not self._inactive(item):
+            self._check_boundary(item, item.boundary)
+        if self._creatable(item):
             for column, known in registered.items():
                 value = item.values.get(column)
                 if value is not None and cell_text(value) in known:
                     self._fail(item, column, "PF_ERR_REGISTERED", value=cell_text(value))
         if item.boundary and not item.errors:
-            self._defined_boundaries.add(item.boundary[0])
+            self._defined_boundaries.add(item.boundary.code)
         errors = [message for _, message in sorted(item.errors, key=lambda error: error[0])]
         canonical = None
         if not errors:
@@ -256,7 +265,7 @@ class RowValidator:
             row_number=item.row_number,
             canonical=canonical,
             errors=list(dict.fromkeys(errors)),
-            create=item.to_create and not self._inactive(item),
+            create=self._creatable(item),
             existing_id=item.existing_id,
         )
 
@@ -270,16 +279,16 @@ class RowValidator:
             if first != item.row_number:
                 self._fail(item, column, "PF_ERR_DUPLICATE", value=cell_text(value), row=first)
 
-    def _check_boundary_parent(self, item: _Row) -> None:
-        assert item.boundary is not None
-        code, parent, parent_name = item.boundary
-        deepest_column = self._spec.levels[len(boundary_path(self._spec, item.values)) - 1][0]
-        first = self._boundary_rows.setdefault(code, item.row_number)
+    def _check_boundary(self, item: _Row, boundary: _BoundaryRef) -> None:
+        """Once per file, and under a parent defined earlier or existing."""
+        first = self._boundary_rows.setdefault(boundary.code, item.row_number)
         if first != item.row_number:
-            self._fail(item, deepest_column, "PF_ERR_BOUNDARY_REPEATED", row=first)
+            self._fail(item, boundary.column, "PF_ERR_BOUNDARY_REPEATED", row=first)
+        parent = boundary.parent_code
         known = parent is None or parent in self._defined_boundaries
         if not known and not (self._allowed is not None and parent in self._allowed):
-            self._fail(item, deepest_column, "PF_ERR_BOUNDARY_PARENT", parent=parent_name)
+            name = boundary.parent_name
+            self._fail(item, boundary.column, "PF_ERR_BOUNDARY_PARENT", parent=name)
 
     def _lookup_registered(self, items: Iterable[_Row]) -> dict[str, set[str]]:
         """Per registered column, the values of these rows the target already has."""
@@ -287,7 +296,7 @@ class RowValidator:
             return {}
         candidates: dict[str, set[str]] = {c: set() for c in self._spec.registered_columns}
         for item in items:
-            if not item.to_create or self._inactive(item):
+            if not self._creatable(item):
                 continue
             for column, values in candidates.items():
                 if column in item.values and column not in item.failed_columns:
@@ -298,9 +307,11 @@ class RowValidator:
             if values
         }
 
-    def _inactive(self, item: _Row) -> bool:
+    def _creatable(self, item: _Row) -> bool:
+        """Valid so far, not existing already, not marked Inactive."""
         usage = self._spec.usage_column
-        return usage is not None and item.values.get(usage) == INACTIVE
+        inactive = usage is not None and item.values.get(usage) == INACTIVE
+        return not item.errors and item.existing_id is None and not inactive
 
     # Messages.
 
@@ -320,6 +331,12 @@ class RowValidator:
             return
         code, params = _describe(error, prop)
         self._fail(item, column, code, **params)
+
+
+def _enum_of(prop: Mapping[str, Any]) -> list[Any]:
+    """The allowed values of a column, or of each item of a multi-select column."""
+    items = prop.get("items")
+    return prop.get("enum") or (items.get("enum") if isinstance(items, Mapping) else None) or []
 
 
 def _unique_key(value: Any) -> Any:

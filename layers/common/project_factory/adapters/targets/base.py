@@ -53,5 +53,6 @@ class Target(Protocol):
         ...
 
     def registered(self, tenant_id: str, key: str, values: Sequence[str]) -> set[str]:
-        """Which of these business keys (a facility name, a phone) the service already holds."""
+        """Which of these values of a canonical field (a facility name, a phone) the service
+        already holds. A field the service does not keep unique answers an empty set."""
         ...

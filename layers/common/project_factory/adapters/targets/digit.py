@@ -72,7 +72,8 @@ class FacilityTarget:
 
     def registered(self, tenant_id: str, key: str, values: Sequence[str]) -> set[str]:
         """Which facility ids exist (rows that carry an id refer to an existing facility)."""
-        _require_key(self.resource_type, key, "id")
+        if key != "id":
+            return set()
         existing: set[str] = set()
         for chunk in _chunks(values):
             existing |= {
@@ -135,7 +136,8 @@ class UserTarget:
 
     def registered(self, tenant_id: str, key: str, values: Sequence[str]) -> set[str]:
         """Which of these mobile numbers already belong to someone."""
-        _require_key(self.resource_type, key, "phone")
+        if key != "phone":
+            return set()
         taken: set[str] = set()
         for chunk in _chunks([str(value).strip() for value in values]):
             individuals = _pages(
@@ -260,7 +262,8 @@ class BoundaryTarget:
 
     def registered(self, tenant_id: str, key: str, values: Sequence[str]) -> set[str]:
         """Which boundary codes exist in the tenant."""
-        _require_key(self.resource_type, key, "code")
+        if key != "code":
+            return set()
         existing = self._entities(tenant_id, [str(value) for value in values])
         return {value for value in values if str(value) in existing}
 
@@ -650,11 +653,6 @@ def _tree_codes(answer: Mapping[str, Any]) -> set[str]:
         codes.add(str(node.get("code")))
         stack.extend(node.get("children") or [])
     return codes
-
-
-def _require_key(resource_type: str, key: str, expected: str) -> None:
-    if key != expected:
-        raise ValueError(f"registered {resource_type} rows are looked up by {expected}, not {key}")
 
 
 # -- searching ------------------------------------------------------------------------------

@@ -138,7 +138,7 @@ class RegistryTarget:
     def registered(self, tenant_id: str, key: str, values: Sequence[str]) -> set[str]:
         """The values (as given) whose business key is already claimed, e.g. phones."""
         if key != self._kind.key_field:
-            raise ValueError(f"a {self.resource_type} is unique by {self._kind.key_field}")
+            return set()
         pk_to_values: dict[str, list[str]] = {}
         for value in values:
             normalised = self._kind.normalise_key(str(value))

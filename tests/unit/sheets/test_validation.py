@@ -1,0 +1,401 @@
+import pytest
+
+from project_factory.errors import InvalidSchemaError
+from project_factory.sheets.reader import SheetRow
+from project_factory.sheets.schema import bundled_json_schema
+from project_factory.sheets.spec import BOUNDARY_WITH_TARGET, FACILITY, USER
+from project_factory.sheets.validation import RowValidator
+from tests.unit.sheets.support import facility, judge, user, validator
+
+NAME = "HCM_ADMIN_CONSOLE_FACILITY_NAME"
+CAPACITY = "HCM_ADMIN_CONSOLE_FACILITY_CAPACITY"
+FACILITY_ID = "HCM_ADMIN_CONSOLE_FACILITY_CODE"
+PHONE = "HCM_ADMIN_CONSOLE_USER_PHONE_NUMBER"
+
+
+def test_a_valid_facility_row_gives_its_canonical_fields_and_is_to_be_created():
+    # Given a valid facility row
+    # When it is validated
+    [verdict] = judge(FACILITY, facility())
+
+    # Then it has no errors, its canonical fields, and is to be created
+    assert verdict.errors == []
+    assert verdict.canonical == {
+        "name": "Chuabo Health Post",
+        "facilityType": "Health Facility",
+        "isPermanent": True,
+        "capacity": 1200,
+        "boundaryCodes": ["LOC_A"],
+        "usage": "Active",
+    }
+    assert verdict.create is True
+    assert verdict.valid is True
+
+
+def test_every_error_of_a_row_is_reported():
+    # Given a row with four faults: no name, unknown type, capacity too high, unknown boundary
+    row = facility(name=None, type="Hospital", capacity=10**9, boundary_code="MARS")
+
+    # When it is validated
+    [verdict] = judge(FACILITY, row)
+
+    # Then all four are reported, in column order, and nothing is created
+    assert verdict.errors == [
+        "Facility Name is required",
+        "Facility Type must be one of: Warehouse, Health Facility, Storing Resource",
+        "Capacity must be a number from 1 to 100000000",
+        "Boundary Code: not within the campaign's boundaries: MARS",
+    ]
+    assert verdict.canonical is None
+    assert verdict.create is False
+
+
+def test_a_generated_error_names_the_columns_header():
+    # Given a name longer than the schema allows
+    # When it is validated
+    [verdict] = judge(FACILITY, facility(name="x" * 2001))
+
+    # Then the message names the column by its header text
+    assert verdict.errors == ["Facility Name must have 1 to 2000 characters"]
+
+
+def test_the_schemas_error_message_words_the_columns_errors():
+    # Given a capacity below the minimum, on a column with an errorMessage
+    # When it is validated
+    [verdict] = judge(FACILITY, facility(capacity=0))
+
+    # Then the schema's message is used
+    assert verdict.errors == ["Capacity must be a number from 1 to 100000000"]
+
+
+def test_errors_are_worded_in_the_requested_locale():
+    # Given a row without name, judged for a French-speaking administrator
+    # When it is validated
+    [verdict] = judge(FACILITY, facility(name=None), locale="fr_FR")
+
+    # Then the message is French, naming the French header
+    assert verdict.errors == ["Nom de l'établissement est obligatoire"]
+
+
+def test_a_repeated_unique_value_is_invalid_from_its_second_occurrence_naming_the_first_row():
+    # Given three rows with the same facility name
+    rows = [facility(), facility(), facility()]
+
+    # When they are validated in order
+    verdicts = judge(FACILITY, *rows)
+
+    # Then the first is valid and the others name row 2
+    assert verdicts[0].errors == []
+    expected = "Facility Name 'Chuabo Health Post' is repeated; it first appears on row 2"
+    assert verdicts[1].errors == [expected]
+    assert verdicts[2].errors == [expected]
+
+
+def test_uniqueness_ignores_case_and_spacing():
+    # Given two names that differ only in case and spaces
+    rows = [facility(name="Chuabo Health Post"), facility(name=" chuabo  HEALTH post")]
+
+    # When they are validated
+    verdicts = judge(FACILITY, *rows)
+
+    # Then the second is a repeat
+    assert "repeated" in verdicts[1].errors[0]
+
+
+def test_boundary_codes_outside_the_allowed_ones_are_listed():
+    # Given a row with one allowed and two unknown codes
+    row = facility(boundary_code="LOC_A, X1 ,X2")
+
+    # When it is validated
+    [verdict] = judge(FACILITY, row)
+
+    # Then the unknown codes are named
+    assert verdict.errors == ["Boundary Code: not within the campaign's boundaries: X1, X2"]
+
+
+def test_several_allowed_boundary_codes_are_split_and_deduplicated():
+    # Given a row listing allowed codes with spaces and a repeat
+    # When it is validated
+    [verdict] = judge(FACILITY, facility(boundary_code=" LOC_A,LOC_B,, LOC_A"))
+
+    # Then the canonical codes are clean
+    assert verdict.canonical["boundaryCodes"] == ["LOC_A", "LOC_B"]
+
+
+def test_any_boundary_code_is_accepted_when_no_allowed_set_is_given():
+    # Given a validator without allowed boundaries
+    # When a row with any code is validated
+    [verdict] = judge(FACILITY, facility(boundary_code="ANYWHERE"), allowed_boundary_codes=None)
+
+    # Then it is valid
+    assert verdict.errors == []
+
+
+def test_a_boundary_cell_of_only_commas_is_missing():
+    # Given / When
+    [verdict] = judge(FACILITY, facility(boundary_code=" , ,"))
+
+    # Then it is reported as missing
+    assert verdict.errors == ["Boundary Code is required"]
+
+
+def test_a_phone_with_other_characters_than_digits_is_invalid():
+    # Given / When
+    [verdict] = judge(USER, user(phone_number="+258 84 123 4567"))
+
+    # Then
+    assert verdict.errors == ["Phone Number must contain digits only"]
+
+
+@pytest.mark.parametrize(
+    ("phone", "length", "valid"),
+    [
+        ("09876543210", 10, True),
+        ("0009876543210", 10, True),
+        ("987654321", 10, False),
+        ("98765432101", 10, False),
+        ("987654321", 9, True),
+    ],
+)
+def test_a_phone_has_the_configured_length_once_leading_zeros_are_removed(phone, length, valid):
+    # Given a phone and the configured length
+    # When it is validated
+    [verdict] = judge(USER, user(phone_number=phone), phone_length=length)
+
+    # Then it is valid exactly when its significant digits have that length
+    assert verdict.valid is valid
+    if not valid:
+        assert verdict.errors == [
+            f"Phone Number must have exactly {length} digits (leading zeros are not counted)"
+        ]
+
+
+def test_a_phone_typed_as_a_number_is_read_as_its_digits():
+    # Given a phone cell Excel stored as a float
+    # When it is validated
+    [verdict] = judge(USER, user(phone_number=9876543210.0))
+
+    # Then the canonical phone is its digits
+    assert verdict.canonical["phone"] == "9876543210"
+
+
+def test_phones_equal_once_leading_zeros_are_removed_are_repeats():
+    # Given the same phone as a number and as text with a leading zero
+    rows = [user(phone_number=9876543210), user(phone_number="09876543210")]
+
+    # When they are validated
+    verdicts = judge(USER, *rows)
+
+    # Then the second is a repeat of row 2
+    assert verdicts[1].errors == [
+        "Phone Number '9876543210' is repeated; it first appears on row 2"
+    ]
+
+
+def test_a_valid_user_row_gives_its_canonical_fields():
+    # Given a user with two roles typed in another case, and a leading-zero phone
+    row = user(role="registrar, Warehouse manager", phone_number="09876543210")
+
+    # When it is validated
+    [verdict] = judge(USER, row)
+
+    # Then the canonical fields use the list's spelling and the significant digits
+    assert verdict.canonical == {
+        "name": "Amina Mabunda",
+        "phone": "9876543210",
+        "roles": ["Registrar", "Warehouse Manager"],
+        "employmentType": "Temporary",
+        "boundaryCodes": ["LOC_A"],
+        "usage": "Active",
+    }
+
+
+def test_a_role_outside_the_list_is_invalid():
+    # Given a role the list does not have
+    # When it is validated
+    [verdict] = judge(USER, user(role="Registrar, Pilot"))
+
+    # Then the schema's message for roles is used
+    assert verdict.errors == ["Role must list 1 to 5 roles from the list, separated by commas"]
+
+
+def test_an_inactive_row_is_valid_but_not_to_be_created():
+    # Given a valid row marked Inactive
+    # When it is validated
+    [verdict] = judge(FACILITY, facility(usage="Inactive"))
+
+    # Then it is valid, with canonical fields, but not to be created
+    assert verdict.errors == []
+    assert verdict.canonical["usage"] == "Inactive"
+    assert verdict.create is False
+
+
+def test_a_row_that_already_has_an_id_is_valid_but_not_to_be_created():
+    # Given a valid row whose id column is filled (created by an earlier upload)
+    # When it is validated
+    [verdict] = judge(FACILITY, facility(HCM_ADMIN_CONSOLE_FACILITY_CODE="F-0001"))
+
+    # Then it is valid, carries its id, and is not created again
+    assert verdict.errors == []
+    assert verdict.existing_id == "F-0001"
+    assert verdict.create is False
+
+
+@pytest.mark.parametrize(("typed", "expected"), [("12", 12), (" 12.5 ", 12.5), ("1e3", 1000)])
+def test_numbers_typed_as_text_are_read_as_numbers(typed, expected):
+    # Given a capacity typed as text
+    # When it is validated
+    [verdict] = judge(FACILITY, facility(capacity=typed))
+
+    # Then it is the number
+    assert verdict.canonical["capacity"] == expected
+
+
+def test_whole_floats_from_excel_become_integers():
+    # Given a capacity Excel stored as 12.0
+    # When it is validated
+    [verdict] = judge(FACILITY, facility(capacity=12.0))
+
+    # Then it is the integer 12
+    capacity = verdict.canonical["capacity"]
+    assert capacity == 12
+    assert isinstance(capacity, int)
+
+
+@pytest.mark.parametrize("typed", ["twelve", "nan", True])
+def test_a_value_that_is_not_a_number_is_invalid_in_a_number_column(typed):
+    # Given a capacity that is not a number
+    # When it is validated against a column without errorMessage
+    [verdict] = judge(
+        FACILITY,
+        facility(capacity=typed),
+        json_schema=_without_error_message(CAPACITY),
+    )
+
+    # Then the column is reported as not a number
+    assert verdict.errors == ["Capacity must be a number"]
+
+
+def test_a_target_must_be_a_whole_number():
+    # Given a target with a fraction
+    row = {"HCM_ADMIN_CONSOLE_BOUNDARY_CODE": "LOC_A", "HCM_ADMIN_CONSOLE_TARGET": 12.5}
+
+    # When it is validated
+    [verdict] = judge(BOUNDARY_WITH_TARGET, row)
+
+    # Then it is refused
+    assert verdict.errors == ["Target at the Selected Boundary Level must be a whole number"]
+
+
+def test_text_values_are_trimmed():
+    # Given a name padded with spaces
+    # When it is validated
+    [verdict] = judge(FACILITY, facility(name="  Chuabo Health Post  "))
+
+    # Then the canonical name is trimmed
+    assert verdict.canonical["name"] == "Chuabo Health Post"
+
+
+def test_a_value_of_only_spaces_is_missing():
+    # Given a type of only spaces
+    # When it is validated
+    [verdict] = judge(FACILITY, facility(type="   "))
+
+    # Then the type is missing
+    assert verdict.errors == ["Facility Type is required"]
+
+
+def test_enum_values_in_another_case_take_the_schemas_spelling():
+    # Given values typed in lower case
+    row = facility(type="health facility", status="permanent", usage="ACTIVE")
+
+    # When it is validated
+    [verdict] = judge(FACILITY, row)
+
+    # Then they are accepted with the schema's spelling
+    assert verdict.canonical["facilityType"] == "Health Facility"
+    assert verdict.canonical["isPermanent"] is True
+    assert verdict.canonical["usage"] == "Active"
+
+
+def test_usage_must_be_active_or_inactive_even_when_the_schema_has_no_list():
+    # Given a schema whose usage column is free text
+    schema = bundled_json_schema(FACILITY.schema_identifier)
+    schema["properties"]["HCM_ADMIN_CONSOLE_FACILITY_USAGE"] = {"type": "string"}
+
+    # When a row with another usage is validated
+    [verdict] = judge(FACILITY, facility(usage="Sometimes"), json_schema=schema)
+
+    # Then the usage rule still applies
+    assert verdict.errors == ["Facility Usage must be one of: Active, Inactive"]
+
+
+def test_a_value_the_target_already_has_is_invalid():
+    # Given a target that already has this phone
+    def registered(column, values):
+        return {"9876543210"} & set(values)
+
+    # When a user with that phone is validated
+    [verdict] = judge(USER, user(phone_number="09876543210"), registered=registered)
+
+    # Then the row is invalid
+    assert verdict.errors == ["Phone Number '9876543210' is already registered"]
+
+
+def test_the_target_is_asked_once_per_batch_and_column():
+    # Given a target that records its questions
+    questions = []
+
+    def registered(column, values):
+        questions.append((column, values))
+        return set()
+
+    checker = validator(USER, registered=registered)
+    rows = [SheetRow(n, user(phone_number=9876543200 + n)) for n in range(2, 7)]
+
+    # When five rows are validated in batches of three
+    verdicts = list(checker.validate_all(rows, batch_size=3))
+
+    # Then two questions were asked, with the significant digits of the phones
+    assert [len(values) for _, values in questions] == [3, 2]
+    assert questions[0] == (PHONE, ["9876543202", "9876543203", "9876543204"])
+    assert all(verdict.valid for verdict in verdicts)
+
+
+def test_the_target_is_not_asked_about_rows_that_will_not_be_created():
+    # Given a target that records its questions
+    asked = []
+
+    def registered(column, values):
+        asked.extend(values)
+        return set(values)
+
+    # When an inactive row, a row with an id and an invalid row are validated
+    verdicts = judge(
+        USER,
+        user(usage="Inactive"),
+        user(phone_number=9876543211, HCM_ADMIN_CONSOLE_USER_UUID="u-1"),
+        user(phone_number=9876543212, name="A"),
+        registered=registered,
+    )
+
+    # Then the target was not asked, and the valid rows stay valid
+    assert asked == []
+    assert [verdict.valid for verdict in verdicts] == [True, True, False]
+
+
+def test_an_invalid_json_schema_is_refused():
+    # Given / When / Then
+    with pytest.raises(InvalidSchemaError):
+        RowValidator(
+            {"type": "object", "properties": {"A": {"type": "nope"}}},
+            FACILITY,
+            phone_length=10,
+            allowed_boundary_codes=None,
+        )
+
+
+def _without_error_message(column):
+    schema = bundled_json_schema(FACILITY.schema_identifier)
+    del schema["properties"][column]["errorMessage"]
+    return schema
