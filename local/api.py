@@ -20,8 +20,15 @@ MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 _TEXT_TYPES = ("application/json", "text/", "application/xml", "application/x-www-form-urlencoded")
 
 
-def build_event(route: Route, method: str, target: str, headers: dict[str, str], body: bytes,
-                path_parameters: dict[str, str], api_id: str) -> dict[str, Any]:
+def build_event(
+    route: Route,
+    method: str,
+    target: str,
+    headers: dict[str, str],
+    body: bytes,
+    path_parameters: dict[str, str],
+    api_id: str,
+) -> dict[str, Any]:
     parts = urlsplit(target)
     query: dict[str, list[str]] = {}
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
@@ -83,8 +90,9 @@ class LocalHttpApi:
                 return route, {k: v for k, v in found.groupdict().items() if v is not None}
         return None
 
-    def handle(self, method: str, target: str, headers: dict[str, str],
-               body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def handle(
+        self, method: str, target: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
         matched = self.match(method, urlsplit(target).path)
         if matched is None:
             return 404, {"content-type": "application/json"}, b'{"message":"Not Found"}'
@@ -107,8 +115,11 @@ class LocalHttpApi:
             def _dispatch(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 if length > MAX_PAYLOAD_BYTES:
-                    self._reply(413, {"content-type": "application/json"},
-                                b'{"message":"Request Entity Too Large"}')
+                    self._reply(
+                        413,
+                        {"content-type": "application/json"},
+                        b'{"message":"Request Entity Too Large"}',
+                    )
                     return
                 body = self.rfile.read(length) if length else b""
                 headers = {k.lower(): v for k, v in self.headers.items()}
@@ -125,7 +136,7 @@ class LocalHttpApi:
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _dispatch
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
         server = ThreadingHTTPServer((host, port), Handler)

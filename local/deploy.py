@@ -203,7 +203,11 @@ class Deployer:
                 Bucket=name,
                 ServerSideEncryptionConfiguration={
                     "Rules": [
-                        {"ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"]}
+                        {
+                            "ApplyServerSideEncryptionByDefault": rule[
+                                "ServerSideEncryptionByDefault"
+                            ]
+                        }
                         for rule in encryption["ServerSideEncryptionConfiguration"]
                     ]
                 },

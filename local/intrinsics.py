@@ -26,7 +26,7 @@ class Resolver:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, argument), = value.items()
+            ((key, argument),) = value.items()
             handler = _FUNCTIONS.get(key)
             if handler:
                 return handler(self, argument)
@@ -103,9 +103,7 @@ def references(value: Any) -> set[str]:
                 text = item if isinstance(item, str) else item[0]
                 local = set() if isinstance(item, str) else set(item[1])
                 found |= {
-                    name.split(".")[0]
-                    for name in _SUB_VARIABLE.findall(text)
-                    if name not in local
+                    name.split(".")[0] for name in _SUB_VARIABLE.findall(text) if name not in local
                 }
                 if not isinstance(item, str):
                     found |= references(item[1])

@@ -1,9 +1,11 @@
 """Runs every Lambda invocation of the local stack in-process, with the real handler.
 
-moto answers `lambda.Invoke` (from the Step Functions interpreter or any client) and S3
-notifications through `LambdaFunction.invoke`, which would start a Docker container; and
-its EventBridge does not deliver to Lambda targets at all. Both are replaced here by one
-call into the handler from functions/, so Retry/Catch see errors named as on AWS.
+moto answers `lambda.Invoke` (from the Step Functions interpreter or any client) through
+`LambdaFunction.invoke`, which would start a Docker container; it sends S3 notifications
+before the object's metadata is stored; and its EventBridge does not deliver to Lambda
+targets at all. All three are replaced here by calls into the handler from functions/:
+synchronous for Invoke, so Retry/Catch see errors named as on AWS, and asynchronous for
+S3 and EventBridge, as AWS delivers them (`settle()` waits for those).
 """
 
 import importlib.util
@@ -15,6 +17,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -63,6 +66,36 @@ class InProcessRuntime:
         self.observers: list[Observer] = []
         self.invocations: dict[str, int] = {}
         self.environment = _one_environment(stack)
+        self._async = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lambda-async")
+        self._pending: set[Future[Any]] = set()
+
+    def invoke_async(self, name_or_arn: str, event: Any) -> None:
+        """An asynchronous invocation (S3, EventBridge): an error is reported, not raised."""
+        with self._lock:
+            self._pending.add(self._async.submit(self._invoke_reporting, name_or_arn, event))
+
+    def settle(self, timeout: float = 60.0) -> None:
+        """Waits until no asynchronous invocation is running (including ones they started)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                self._pending = {future for future in self._pending if not future.done()}
+                pending = set(self._pending)
+            if not pending:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{len(pending)} asynchronous invocations still running")
+            wait(pending, timeout=max(0.0, deadline - time.monotonic()))
+
+    def shutdown(self) -> None:
+        self._async.shutdown(wait=True, cancel_futures=True)
+
+    def _invoke_reporting(self, name_or_arn: str, event: Any) -> None:
+        try:
+            self.invoke(name_or_arn, event)
+        except FunctionError:
+            # On AWS an async failure is retried twice, then dropped (no DLQ configured).
+            traceback.print_exc()
 
     def knows(self, name_or_arn: str) -> bool:
         return name_or_arn in self._by_name
@@ -86,7 +119,7 @@ class InProcessRuntime:
             # A JSON round trip, as on AWS: the handler gets plain JSON types, never our objects.
             result = handler(json.loads(json.dumps(event)), context)
             return json.loads(json.dumps(result))
-        except Exception as error:  # noqa: BLE001 - every error becomes Lambda's error payload
+        except Exception as error:
             raise FunctionError(
                 {
                     "errorType": type(error).__name__,
@@ -163,12 +196,36 @@ def _require_runtime() -> InProcessRuntime:
     return _active
 
 
+# moto's backends are not thread-safe (a DynamoDB transaction deep-copies tables that
+# another thread is writing), while functions run in parallel here as on AWS: Map
+# iterations, API requests and async deliveries. Every AWS call is therefore answered under
+# one lock, except lambda.Invoke, which runs a handler that makes calls of its own.
+_moto_lock = threading.RLock()
+
+
+def _serialise_moto_calls() -> None:
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    answer = BotocoreStubber.__call__
+
+    def locked(self: BotocoreStubber, event_name: str, request: Any, **kwargs: Any) -> Any:
+        if event_name.endswith("lambda.Invoke"):
+            return answer(self, event_name, request, **kwargs)
+        with _moto_lock:
+            return answer(self, event_name, request, **kwargs)
+
+    BotocoreStubber.__call__ = locked  # type: ignore[method-assign]
+
+
 def _install_moto_hooks() -> None:
     global _installed
     if _installed:
         return
     from moto.awslambda.models import LambdaFunction
     from moto.events.models import Rule
+    from moto.s3 import notifications
+
+    _serialise_moto_calls()
 
     def invoke(
         self: LambdaFunction, body: str, request_headers: Any, response_headers: Any
@@ -190,12 +247,12 @@ def _install_moto_hooks() -> None:
         runtime = _require_runtime()
         for target in self.targets:
             if runtime.knows(target["Arn"]):
-                # Asynchronous on AWS: an error is retried there and lost here, as in a DLQ-less rule.
-                try:
-                    runtime.invoke(target["Arn"], dict(original_event))
-                except FunctionError:
-                    traceback.print_exc()
+                runtime.invoke_async(target["Arn"], dict(original_event))
+
+    def invoke_from_s3(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
+        _require_runtime().invoke_async(fn_arn, event_body)
 
     LambdaFunction.invoke = invoke  # type: ignore[method-assign]
     Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
+    notifications._invoke_awslambda = invoke_from_s3
     _installed = True

@@ -44,13 +44,18 @@ def main() -> int:
             started.append((resource_type, name, answer.json()["ResourceDetails"]["id"]))
             print(f"  uploaded {name:32} -> _create {resource_type:9} accepted", flush=True)
         print("Waiting for the state machines ...", flush=True)
-        header = f"{'file':32} {'type':9} {'status':18} {'total':>5} {'created':>7} {'invalid':>7} {'failed':>6} {'attempts':>8}"
+        header = (
+            f"{'file':32} {'type':9} {'status':18} {'total':>5} {'created':>7} "
+            f"{'invalid':>7} {'failed':>6} {'attempts':>8}"
+        )
         lines, failures = [header, "-" * len(header)], 0
         for resource_type, name, resource_id in started:
             row = client.wait_until_final(resource_id, timeout=300)
             counts = row["additionalDetails"].get("counts", {})
             if row.get("processedFileStoreId"):
-                (OUT / f"processed_{name}").write_bytes(client.download(row["processedFileStoreId"]))
+                (OUT / f"processed_{name}").write_bytes(
+                    client.download(row["processedFileStoreId"])
+                )
             failures += row["status"] == "failed"
             lines.append(
                 f"{name:32} {resource_type:9} {row['status']:18} {counts.get('total', 0):>5} "
@@ -58,7 +63,7 @@ def main() -> int:
                 f"{counts.get('failed', 0):>6} {counts.get('attempts', 0):>8}"
             )
     print("\n".join(lines))
-    print(f"\nProcessed workbooks are in {OUT.resolve()}/ (column #status# and #errorDetails# per row).")
+    print(f"\nProcessed workbooks are in {OUT.resolve()}/ (see #status# and #errorDetails#).")
     return 1 if failures else 0
 
 

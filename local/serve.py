@@ -20,8 +20,13 @@ def parse_overrides(pairs: list[str]) -> dict[str, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
-    parser.add_argument("--parameter-overrides", nargs="*", default=[], metavar="KEY=VALUE",
-                        help="template parameters, as for sam deploy")
+    parser.add_argument(
+        "--parameter-overrides",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="template parameters, as for sam deploy",
+    )
     arguments = parser.parse_args()
     with (
         LocalStack(parameter_overrides=parse_overrides(arguments.parameter_overrides)) as stack,

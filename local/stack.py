@@ -19,7 +19,7 @@ from typing import Any
 import boto3
 
 from local.api import LocalHttpApi
-from local.deploy import Deployer, DeployedStack
+from local.deploy import DeployedStack, Deployer
 from local.lambdas import InProcessRuntime, activate
 from local.template import TranslatedTemplate, translate
 
@@ -54,9 +54,7 @@ class LocalStack:
         self._saved_environ = dict(os.environ)
         os.environ.update(_FAKE_CREDENTIALS)
         os.environ["AWS_DEFAULT_REGION"] = os.environ["AWS_REGION"] = self.region
-        self._mock = mock_aws(
-            config={"stepfunctions": {"execute_state_machine": True}}
-        )
+        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
         try:
             _forget_warm_modules()
@@ -70,6 +68,8 @@ class LocalStack:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if self.runtime is not None:
+            self.runtime.shutdown()
         activate(None)
         if self._mock is not None:
             self._mock.stop()
@@ -89,6 +89,11 @@ class LocalStack:
 
     def client(self, service: str) -> Any:
         return boto3.client(service, region_name=self.region)
+
+    def settle(self, timeout: float = 60.0) -> None:
+        """Waits for asynchronous invocations (S3 notifications, EventBridge targets)."""
+        assert self.runtime is not None
+        self.runtime.settle(timeout)
 
     @contextmanager
     def http_api(self, port: int = 0) -> Iterator[str]:
@@ -119,7 +124,9 @@ class LocalStack:
         token: str | None = None
         while True:
             page = sfn.get_execution_history(
-                executionArn=execution_arn, maxResults=1000, **({"nextToken": token} if token else {})
+                executionArn=execution_arn,
+                maxResults=1000,
+                **({"nextToken": token} if token else {}),
             )
             events += page["events"]
             token = page.get("nextToken")

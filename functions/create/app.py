@@ -1,4 +1,4 @@
-"""resource_create's Create task: creates a chunk's pending rows (confirming earlier attempts first)."""
+"""resource_create's Create task: creates the pending rows of a chunk, confirming first."""
 
 from typing import Any
 

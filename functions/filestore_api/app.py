@@ -24,7 +24,11 @@ class UploadUrlRequest(BaseModel):
 @app.post("/filestore/v1/files")
 def upload_files() -> dict[str, Any]:
     event = app.current_event
-    body = base64.b64decode(event.body or "") if event.is_base64_encoded else (event.body or "").encode()
+    body = (
+        base64.b64decode(event.body or "")
+        if event.is_base64_encoded
+        else (event.body or "").encode()
+    )
     upload = filestore.parse_multipart(event.headers.get("content-type", ""), body)
     stored = filestore.store_files(upload, services)
     return {"files": [{"fileStoreId": f.file_store_id, "tenantId": f.tenant_id} for f in stored]}

@@ -1,6 +1,7 @@
 """S3 ObjectCreated under uploads/: each object starts a create."""
 
 from typing import Any
+from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
 
@@ -19,13 +20,15 @@ services = load_services()
 def handler(event: S3Event, context: Any) -> dict[str, Any]:
     accepted, rejected = [], []
     for record in event.records:
-        key = record.s3.get_object.key  # already URL-decoded by Powertools
+        key = unquote_plus(record.s3.get_object.key)  # S3 events carry keys URL-encoded
         try:
             row = accept_upload(key, services)
         except InvalidRequestError as refused:
             # A retry cannot fix a bad key or missing metadata: say so and move on.
-            logger.error("upload refused", extra={"key": key, "code": refused.code,
-                                                  "reason": refused.message})
+            logger.error(
+                "upload refused",
+                extra={"key": key, "code": refused.code, "reason": refused.message},
+            )
             rejected.append(key)
             continue
         logger.info("upload accepted", extra={"key": key, "resource_id": row.id})

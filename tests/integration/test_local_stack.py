@@ -37,7 +37,9 @@ def test_every_table_of_the_template_exists_locally_with_its_keys(stack):
         # Then its key schema and indexes are the template's
         assert described["KeySchema"] == declared[name]["Properties"]["KeySchema"]
         indexes = {i["IndexName"] for i in described.get("GlobalSecondaryIndexes", [])}
-        wanted = {i["IndexName"] for i in declared[name]["Properties"].get("GlobalSecondaryIndexes", [])}
+        wanted = {
+            i["IndexName"] for i in declared[name]["Properties"].get("GlobalSecondaryIndexes", [])
+        }
         assert indexes == wanted
 
 
@@ -45,11 +47,16 @@ def test_every_state_machine_of_the_template_exists_locally(stack):
     # Given the state machines declared in template.yaml
     declared = _of_type("AWS::Serverless::StateMachine")
     # When the local stack lists its state machines
-    local = {m["stateMachineArn"] for m in stack.client("stepfunctions").list_state_machines()["stateMachines"]}
+    local = {
+        m["stateMachineArn"]
+        for m in stack.client("stepfunctions").list_state_machines()["stateMachines"]
+    }
     # Then each one is there, with no ${placeholder} left in its definition
     assert {stack.physical_id(name) for name in declared} == local
     for arn in local:
-        definition = stack.client("stepfunctions").describe_state_machine(stateMachineArn=arn)["definition"]
+        definition = stack.client("stepfunctions").describe_state_machine(stateMachineArn=arn)[
+            "definition"
+        ]
         assert "${" not in definition
 
 
@@ -76,5 +83,7 @@ def test_the_upload_bucket_notifies_the_upload_trigger(stack):
         "LambdaFunctionConfigurations"
     ]
     # Then ObjectCreated under uploads/ goes to the upload trigger
-    assert [c["LambdaFunctionArn"] for c in configs] == [stack.stack.functions["UploadTriggerFunction"].arn]
+    assert [c["LambdaFunctionArn"] for c in configs] == [
+        stack.stack.functions["UploadTriggerFunction"].arn
+    ]
     assert configs[0]["Filter"]["Key"]["FilterRules"] == [{"Name": "prefix", "Value": "uploads/"}]

@@ -37,8 +37,14 @@ class ProjectFactoryClient:
         answer.raise_for_status()
         return answer.content
 
-    def create(self, file_store_id: str, resource_type: str, action: str = "create",
-               hierarchy_type: str = "ADMIN", **extra: Any) -> requests.Response:
+    def create(
+        self,
+        file_store_id: str,
+        resource_type: str,
+        action: str = "create",
+        hierarchy_type: str = "ADMIN",
+        **extra: Any,
+    ) -> requests.Response:
         details = {
             "type": resource_type,
             "tenantId": self.tenant_id,
@@ -59,8 +65,10 @@ class ProjectFactoryClient:
     def search(self, **criteria: Any) -> requests.Response:
         return requests.post(
             f"{self.base_url}/project-factory/v1/data/_search",
-            json={"RequestInfo": REQUEST_INFO,
-                  "SearchCriteria": {"tenantId": self.tenant_id, **criteria}},
+            json={
+                "RequestInfo": REQUEST_INFO,
+                "SearchCriteria": {"tenantId": self.tenant_id, **criteria},
+            },
             timeout=30,
         )
 

@@ -18,7 +18,9 @@ def header(code: str) -> str:
     return load_bundled_messages().text(code, "en_IN")
 
 
-def processed_rows(client: ProjectFactoryClient, resource: dict[str, Any], spec: SheetSpec) -> list[dict[str, Any]]:
+def processed_rows(
+    client: ProjectFactoryClient, resource: dict[str, Any], spec: SheetSpec
+) -> list[dict[str, Any]]:
     data = client.download(resource["processedFileStoreId"])
     return sheet_rows(data, sheet=header(spec.data_sheet))
 
@@ -38,7 +40,9 @@ def registry_entities(stack: Any, tenant: str, resource_type: str) -> list[dict[
         stack.physical_id("RegistryTable")
     )
     items: list[dict[str, Any]] = []
-    arguments: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(f"ENTITY#{tenant}#{resource_type}")}
+    arguments: dict[str, Any] = {
+        "KeyConditionExpression": Key("pk").eq(f"ENTITY#{tenant}#{resource_type}")
+    }
     while True:
         page = table.query(**arguments)
         items += page["Items"]

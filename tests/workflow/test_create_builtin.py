@@ -31,7 +31,12 @@ def test_all_valid_facilities_are_created_and_the_processed_file_carries_their_i
     # Then the resource is created, every row CREATED with the registry's id
     assert resource["status"] == "created"
     assert resource["additionalDetails"]["counts"] == {
-        "total": 12, "created": 12, "invalid": 0, "failed": 0, "skipped": 0, "attempts": 1
+        "total": 12,
+        "created": 12,
+        "invalid": 0,
+        "failed": 0,
+        "skipped": 0,
+        "attempts": 1,
     }
     processed = processed_rows(client, resource, FACILITY)
     assert_each_input_row_once_with_a_final_status(processed, rows, NAME)
@@ -100,9 +105,14 @@ def test_the_same_create_again_returns_the_same_row_and_starts_nothing(client, s
     # Then it is the same row, and only one execution exists for it
     assert second["id"] == first["id"]
     final = client.wait_until_final(first["id"])
-    assert client.create(file_store_id, "facility").json()["ResourceDetails"]["status"] == final["status"]
+    assert (
+        client.create(file_store_id, "facility").json()["ResourceDetails"]["status"]
+        == final["status"]
+    )
     machine = stack.physical_id("ResourceCreateStateMachine")
-    executions = stack.client("stepfunctions").list_executions(stateMachineArn=machine)["executions"]
+    executions = stack.client("stepfunctions").list_executions(stateMachineArn=machine)[
+        "executions"
+    ]
     assert [e["name"] for e in executions].count(first["id"]) == 1
     assert len(registry_entities(stack, client.tenant_id, "facility")) == 3
 
@@ -118,16 +128,25 @@ def test_a_step_that_crashes_ends_in_mark_failed_and_status_failed(client, stack
     assert resource["additionalDetails"]["error"]["code"] == "InvalidRequestError"
     assert "readable" in resource["additionalDetails"]["error"]["message"]
     history = stack.history(stack.execution_arn("ResourceCreateStateMachine", accepted["id"]))
-    entered = [e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e]
+    entered = [
+        e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e
+    ]
     assert entered == ["Validate", "MarkFailed", "ExecutionFailed"]
 
 
-@pytest.mark.parametrize(("field", "value"), [("action", "delete"), ("type", "vehicle"), ("colour", "red")])
+@pytest.mark.parametrize(
+    ("field", "value"), [("action", "delete"), ("type", "vehicle"), ("colour", "red")]
+)
 def test_a_malformed_create_request_is_a_400_that_names_the_field(client, field, value):
     # Given an uploaded file
     file_store_id = client.upload(workbook_from_rows(FACILITY, facility_rows(1, invalid=0)))
-    details = {"type": "facility", "tenantId": client.tenant_id, "fileStoreId": file_store_id,
-               "action": "create", "hierarchyType": "ADMIN"}
+    details = {
+        "type": "facility",
+        "tenantId": client.tenant_id,
+        "fileStoreId": file_store_id,
+        "action": "create",
+        "hierarchyType": "ADMIN",
+    }
     # When a request with a wrong action, a wrong type or an unknown field is sent
     answer = client.create_with(details | {field: value})
     # Then it is refused with DIGIT's Errors[] naming the field

@@ -115,8 +115,12 @@ def test_a_transient_failure_of_a_task_is_retried_by_the_state_machine(client, d
     history = stack.history(stack.execution_arn("ResourceCreateStateMachine", resource["id"]))
     lambda_events = [e["type"] for e in history if e["type"].startswith("LambdaFunction")]
     assert lambda_events[:6] == [
-        "LambdaFunctionScheduled", "LambdaFunctionStarted", "LambdaFunctionFailed",
-        "LambdaFunctionScheduled", "LambdaFunctionStarted", "LambdaFunctionSucceeded",
+        "LambdaFunctionScheduled",
+        "LambdaFunctionStarted",
+        "LambdaFunctionFailed",
+        "LambdaFunctionScheduled",
+        "LambdaFunctionStarted",
+        "LambdaFunctionSucceeded",
     ]
     failed = next(e for e in history if e["type"] == "LambdaFunctionFailed")
     assert failed["lambdaFunctionFailedEventDetails"]["error"] == "TransientError"

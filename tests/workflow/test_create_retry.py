@@ -38,7 +38,10 @@ def test_transient_row_failures_heal_within_max_retries_across_chunks(client, st
     assert len(entities) == 22
     assert_nothing_created_twice(entities)
     ids = {entity["id"]: entity["name"] for entity in entities}
-    assert all(ids[row[header("HCM_ADMIN_CONSOLE_FACILITY_CODE")]] == row[header(NAME)] for row in processed)
+    assert all(
+        ids[row[header("HCM_ADMIN_CONSOLE_FACILITY_CODE")]] == row[header(NAME)]
+        for row in processed
+    )
 
 
 def test_the_state_carries_keys_and_counts_never_rows(client, stack):

@@ -44,17 +44,18 @@ def domain_error(error: DomainError) -> tuple[int, dict[str, Any]]:
 
 
 def validation_error(error: ValidationError) -> tuple[int, dict[str, Any]]:
-    return 400, error_body(
-        [
+    errors = []
+    for issue in error.errors():
+        field = ".".join(str(part) for part in issue["loc"])
+        errors.append(
             {
                 "code": "INVALID_REQUEST",
-                "message": f"{'.'.join(str(part) for part in issue['loc']) or 'body'}: {issue['msg']}",
+                "message": f"{field or 'body'}: {issue['msg']}",
                 "description": issue["type"],
-                "params": [".".join(str(part) for part in issue["loc"])],
+                "params": [field],
             }
-            for issue in error.errors()
-        ]
-    )
+        )
+    return 400, error_body(errors)
 
 
 def unexpected_error(error: Exception) -> tuple[int, dict[str, Any]]:

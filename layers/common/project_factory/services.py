@@ -15,10 +15,11 @@ class Services:
         self.settings = settings
         self._targets: dict[tuple[str, str], Target] = {}
 
-    def _client(self, service: str) -> Any:
+    def _client(self, service: str, **config: Any) -> Any:
         import boto3
+        from botocore.config import Config
 
-        return boto3.client(service, region_name=self.settings.region)
+        return boto3.client(service, region_name=self.settings.region, config=Config(**config))
 
     @cached_property
     def resources(self) -> ResourceStore:
@@ -29,7 +30,8 @@ class Services:
 
     @cached_property
     def files(self) -> FileStore:
-        return S3FileStore(self._client("s3"), self.settings.files_bucket)
+        # SigV4: presigned URLs say how long they live (X-Amz-Expires) and work in every region.
+        return S3FileStore(self._client("s3", signature_version="s3v4"), self.settings.files_bucket)
 
     @cached_property
     def workflow(self) -> WorkflowStarter:

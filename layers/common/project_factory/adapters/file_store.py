@@ -97,8 +97,9 @@ class S3FileStore:
         return answer["Body"].read()
 
     def describe(self, tenant_id: str, file_store_id: str) -> StoredFile:
-        from botocore.exceptions import ClientError
         from urllib.parse import unquote
+
+        from botocore.exceptions import ClientError
 
         try:
             head = self._s3.head_object(Bucket=self.bucket, Key=file_key(tenant_id, file_store_id))
@@ -117,13 +118,13 @@ class S3FileStore:
         return True
 
     def download_url(self, tenant_id: str, file_store_id: str, ttl_seconds: int) -> str:
-        stored = self.describe(tenant_id, file_store_id)
+        filename = quote(self.describe(tenant_id, file_store_id).filename)
         return self._s3.generate_presigned_url(
             "get_object",
             Params={
                 "Bucket": self.bucket,
                 "Key": file_key(tenant_id, file_store_id),
-                "ResponseContentDisposition": f"attachment; filename*=UTF-8''{quote(stored.filename)}",
+                "ResponseContentDisposition": f"attachment; filename*=UTF-8''{filename}",
             },
             ExpiresIn=ttl_seconds,
         )

@@ -1,6 +1,7 @@
 """Starts state machine executions, named by the row id so a start is idempotent."""
 
 import json
+from contextlib import suppress
 from typing import Any, Protocol
 
 
@@ -13,10 +14,8 @@ class StepFunctionsStarter:
         self._sfn = client
 
     def start(self, state_machine_arn: str, name: str, payload: dict[str, Any]) -> None:
-        try:
+        # Same name: this row's execution was started before; starting nothing is right.
+        with suppress(self._sfn.exceptions.ExecutionAlreadyExists):
             self._sfn.start_execution(
                 stateMachineArn=state_machine_arn, name=name, input=json.dumps(payload)
             )
-        except self._sfn.exceptions.ExecutionAlreadyExists:
-            # Same name: this row's execution was started before; starting nothing is right.
-            pass

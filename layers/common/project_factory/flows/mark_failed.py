@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from project_factory.models import ResourceRow, ResourceStatus
 from project_factory.services import Services
 
+
 class StepError(BaseModel):
     Error: str
     Cause: str | None = None

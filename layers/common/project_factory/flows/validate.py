@@ -5,6 +5,7 @@ JSON Lines, and a manifest of the chunks for the Distributed Map. The state mach
 gets keys and counts back, never rows.
 """
 
+import sys
 from typing import Any
 
 from project_factory.adapters.targets.base import Target
@@ -53,7 +54,7 @@ def validate_resource(resource_id: str, services: Services) -> dict[str, Any]:
         services.files.read(row.tenantId, row.fileStoreId), spec, messages, json_schema=schema
     )
     verdicts: list[dict[str, Any]] = []
-    chunks = _ChunkWriter(services, keys, row, settings.chunk_size)
+    chunks = _ChunkWriter(services, keys, row, _chunk_size(row, settings.chunk_size))
     for verdict in validator.validate_all(sheet_rows):
         verdicts.append(_verdict_line(verdict))
         if verdict.create and verdict.canonical is not None:
@@ -119,6 +120,12 @@ class _ChunkWriter:
             }
         )
         self._lines = []
+
+
+def _chunk_size(row: ResourceRow, configured: int) -> int:
+    # Chunks run in parallel; a boundary must exist before its children, so a boundary
+    # file stays one chunk, created in file order (parents come first in the sheet).
+    return sys.maxsize if row.type == "boundary" else configured
 
 
 def _verdict_line(verdict: RowVerdict) -> dict[str, Any]:

@@ -1,0 +1,99 @@
+"""FileStore on S3, compatible with DIGIT's: upload, presigned URLs, presigned uploads."""
+
+import requests
+
+from tests.support.api import ProjectFactoryClient
+
+
+def test_uploaded_files_get_opaque_ids_and_come_back_through_presigned_urls(api_url, stack):
+    # Given two files posted in one multipart request
+    answer = requests.post(
+        f"{api_url}/filestore/v1/files",
+        data={"tenantId": "mz", "module": "HCM-ADMIN-CONSOLE"},
+        files=[
+            ("file", ("a.xlsx", b"first", "application/octet-stream")),
+            ("file", ("b.xlsx", b"second", "application/octet-stream")),
+        ],
+        timeout=10,
+    )
+    # When their URLs are asked for
+    files = answer.json()["files"]
+    ids = [f["fileStoreId"] for f in files]
+    urls = requests.get(
+        f"{api_url}/filestore/v1/files/url",
+        params={"tenantId": "mz", "fileStoreIds": ",".join(ids)},
+        timeout=10,
+    ).json()
+    # Then each id maps to its own content, under the tenant's prefix, with a short-lived URL
+    assert answer.status_code == 200 and [f["tenantId"] for f in files] == ["mz", "mz"]
+    assert [entry["id"] for entry in urls["fileStoreIds"]] == ids
+    contents = [requests.get(entry["url"], timeout=10).content for entry in urls["fileStoreIds"]]
+    assert contents == [b"first", b"second"]
+    assert all("X-Amz-Expires=900" in entry["url"] for entry in urls["fileStoreIds"])
+    keys = {
+        o["Key"]
+        for o in stack.client("s3").list_objects_v2(
+            Bucket=stack.physical_id("FilesBucket"), Prefix="files/mz/"
+        )["Contents"]
+    }
+    assert {f"files/mz/{file_id}" for file_id in ids} <= keys
+
+
+def test_a_file_is_not_found_under_another_tenant(api_url):
+    # Given a file of tenant mz
+    file_id = ProjectFactoryClient(api_url, "mz").upload(b"data")
+    # When tenant ke asks for it
+    answer = requests.get(
+        f"{api_url}/filestore/v1/files/url",
+        params={"tenantId": "ke", "fileStoreIds": file_id},
+        timeout=10,
+    )
+    # Then it does not exist for them
+    assert answer.status_code == 404
+
+
+def test_an_upload_without_a_tenant_is_a_400(api_url):
+    # When a file is posted without tenantId
+    answer = requests.post(
+        f"{api_url}/filestore/v1/files", files={"file": ("a.xlsx", b"x")}, timeout=10
+    )
+    # Then it is refused with a clear code
+    assert answer.status_code == 400
+    assert answer.json()["Errors"][0]["code"] == "TENANT_ID_REQUIRED"
+
+
+def test_a_large_file_goes_up_through_a_presigned_put_and_is_then_a_filestore_file(api_url):
+    # Given a presigned upload asked for a file too large for API Gateway
+    ticket = requests.post(
+        f"{api_url}/filestore/v1/files/upload-url",
+        json={"tenantId": "mz", "fileName": "big.xlsx"},
+        timeout=10,
+    ).json()
+    # When the file is PUT to the URL with the given headers
+    put = requests.put(
+        ticket["url"], data=b"x" * (11 * 1024 * 1024), headers=ticket["headers"], timeout=30
+    )
+    # Then it is a FileStore file like any other
+    assert put.status_code == 200
+    url = requests.get(
+        f"{api_url}/filestore/v1/files/url",
+        params={"tenantId": "mz", "fileStoreIds": ticket["fileStoreId"]},
+        timeout=10,
+    )
+    assert url.status_code == 200
+    assert (
+        len(requests.get(url.json()["fileStoreIds"][0]["url"], timeout=30).content)
+        == 11 * 1024 * 1024
+    )
+
+
+def test_a_request_above_the_api_gateway_limit_is_refused_with_413(api_url):
+    # When more than 10 MB are posted to the API
+    answer = requests.post(
+        f"{api_url}/filestore/v1/files",
+        data=b"x" * (10 * 1024 * 1024 + 1),
+        headers={"content-type": "application/octet-stream"},
+        timeout=30,
+    )
+    # Then API Gateway's limit applies, as it would on AWS
+    assert answer.status_code == 413
