@@ -176,6 +176,7 @@ class DigitState:
             return _refused("INVALID_TENANT", "tenantId is required")
         criteria = body.get("Facility") or {}
         refs, ids = criteria.get("clientReferenceId"), criteria.get("id")
+        permanent = criteria.get("isPermanent")
         now = time.monotonic()
         with self._lock:
             found = [
@@ -185,6 +186,7 @@ class DigitState:
                 and self._visible_at[record["id"]] <= now
                 and (refs is None or record["clientReferenceId"] in refs)
                 and (ids is None or record["id"] in ids)
+                and (permanent is None or record.get("isPermanent") == permanent)
             ]
             page = copy.deepcopy(_page(found, query))
         return 200, {"ResponseInfo": _response_info(), "Facilities": page, "TotalCount": len(found)}

@@ -1,13 +1,18 @@
 """What the flows are given: adapters chosen by configuration, built lazily once per container."""
 
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from project_factory.adapters.file_store import FileStore, S3FileStore
+from project_factory.adapters.generated_store import DynamoGeneratedStore, GeneratedStore
 from project_factory.adapters.resource_store import DynamoResourceStore, ResourceStore
 from project_factory.adapters.targets.base import Target
 from project_factory.adapters.workflow import StepFunctionsStarter, WorkflowStarter
 from project_factory.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    # Imported when used: the DIGIT source pulls in `requests`, slow on a cold start.
+    from project_factory.adapters.boundary_source import BoundarySource
 
 
 class Services:
@@ -44,10 +49,20 @@ class Services:
         return schema_source(self.settings)
 
     @cached_property
-    def boundaries(self) -> Any:
-        from project_factory.adapters.boundary_source import BundledBoundarySource
+    def boundaries(self) -> "BoundarySource":
+        from project_factory.adapters.boundary_source import boundary_source
 
-        return BundledBoundarySource()
+        return boundary_source(self.settings)
+
+    @cached_property
+    def generated(self) -> GeneratedStore:
+        import boto3
+
+        dynamodb = boto3.resource("dynamodb", region_name=self.settings.region)
+        return DynamoGeneratedStore(
+            dynamodb.Table(self.settings.generated_table),
+            expiry_seconds=self.settings.generated_expiry_days * 86_400,
+        )
 
     def target(self, resource_type: str, hierarchy_type: str) -> Target:
         key = (resource_type, hierarchy_type)

@@ -60,6 +60,22 @@ class Settings(BaseSettings):
 
     default_locale: str = "en_IN"
 
+    # Templates (_generate / _download).
+    generated_table: str = "project-factory-generated"
+    template_generate_state_machine_arn: str = ""
+    # Where boundary hierarchies come from: the bundled sample, or the DIGIT boundary service
+    # at boundary_service_url (cached per warm process for boundary_cache_seconds).
+    boundary_source: Literal["bundled", "digit"] = "bundled"
+    boundary_cache_seconds: int = Field(default=300, ge=0)
+    # Protects the sheets of generated templates. Never hard-coded: when empty, every workbook
+    # gets its own random password, which nobody keeps (the sheets are not meant to be
+    # unprotected; a new template is generated instead).
+    template_protection_password: str = Field(default="", repr=False)
+    # Empty data rows left editable below the header (and below pre-filled rows).
+    template_unlocked_rows: int = Field(default=2000, ge=1, le=100_000)
+    # How long an expired generated row is kept before DynamoDB's TTL deletes it.
+    generated_expiry_days: int = Field(default=90, ge=1)
+
 
 @cache
 def load_settings() -> Settings:

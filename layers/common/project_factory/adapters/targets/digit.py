@@ -43,6 +43,7 @@ RELATIONSHIP_SEARCH = "/boundary-service/boundary-relationships/_search"
 _REFS_PER_SEARCH = 50
 _PAGE_SIZE = 100
 _MAX_PAGES = 20
+_MAX_PERMANENT_PAGES = 1000
 
 Results = dict[str, TargetResult]
 Send = Callable[[Sequence[PendingRow]], Results]
@@ -80,6 +81,30 @@ class FacilityTarget:
                 str(facility.get("id")) for facility in self._search(tenant_id, {"id": chunk})
             }
         return {value for value in values if str(value) in existing}
+
+    def permanent_facilities(self, tenant_id: str) -> list[dict[str, Any]]:
+        """The tenant's permanent facilities as canonical fields and id.
+
+        Not through `_pages`: a tenant may hold more permanent facilities than its cap, and
+        this search is meant to list them all. Filtered here too, in case the service
+        ignores the criterion.
+        """
+        facilities: list[dict[str, Any]] = []
+        for number in range(_MAX_PERMANENT_PAGES):
+            params: dict[str, QueryValue] = {
+                "tenantId": tenant_id,
+                "limit": _PAGE_SIZE,
+                "offset": number * _PAGE_SIZE,
+            }
+            answer = self._client.post(FACILITY_SEARCH, {"Facility": {"isPermanent": True}}, params)
+            page = answer.get("Facilities") or []
+            facilities += [_canonical_facility(item) for item in page if item.get("isPermanent")]
+            if len(page) < _PAGE_SIZE:
+                return facilities
+        raise UpstreamError(
+            f"the facility service listed more than {_MAX_PERMANENT_PAGES * _PAGE_SIZE} "
+            "permanent facilities"
+        )
 
     def _create(self, tenant_id: str, batch: Sequence[PendingRow]) -> Results:
         results = self.find(tenant_id, [row.client_ref for row in batch])
@@ -601,6 +626,22 @@ def _facility(tenant_id: str, row: PendingRow) -> dict[str, Any]:
     if codes:
         facility["address"] = {"tenantId": tenant_id, "locality": {"code": codes[0]}}
     return facility
+
+
+def _canonical_facility(facility: Mapping[str, Any]) -> dict[str, Any]:
+    """A facility of the service as the canonical fields `_facility` sent (usage stays ours)."""
+    extra = (facility.get("additionalFields") or {}).get("fields") or []
+    listed = next((f.get("value") for f in extra if f.get("key") == "boundaryCodes"), None)
+    locality = ((facility.get("address") or {}).get("locality") or {}).get("code")
+    codes = [code for code in str(listed or locality or "").split(",") if code]
+    return {
+        "id": str(facility.get("id")),
+        "name": facility.get("name"),
+        "facilityType": facility.get("usage"),
+        "isPermanent": bool(facility.get("isPermanent")),
+        "capacity": facility.get("storageCapacity"),
+        "boundaryCodes": codes,
+    }
 
 
 def _whole(number: Any) -> Any:

@@ -147,6 +147,28 @@ class RegistryTarget:
         claimed = self._batch_get([(pk, "KEY") for pk in pk_to_values])
         return {value for item in claimed for value in pk_to_values[item["pk"]]}
 
+    def permanent_facilities(self, tenant_id: str) -> list[dict[str, Any]]:
+        """The tenant's permanent facilities: canonical fields and id (a Query, not a Scan)."""
+        if self.resource_type != "facility":
+            raise ValueError(f"the registry keeps facilities, not {self.resource_type!r}, here")
+        arguments: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk",
+            "FilterExpression": "isPermanent = :yes",
+            "ExpressionAttributeValues": {":pk": f"ENTITY#{tenant_id}#facility", ":yes": True},
+        }
+        facilities: list[dict[str, Any]] = []
+        while True:
+            with _dynamo_outage_is_transient():
+                page = self._table.query(**arguments)
+            facilities += [
+                {"id": item["id"]}
+                | {name: _plain(item[name]) for name in self._kind.fields if name in item}
+                for item in page.get("Items", [])
+            ]
+            if "LastEvaluatedKey" not in page:
+                return facilities
+            arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     # -- create steps ---------------------------------------------------------------------
 
     def _precheck(self, row: PendingRow) -> TargetResult | None:
@@ -416,6 +438,15 @@ def _to_dynamo(value: Any) -> Any:
         return [_to_dynamo(item) for item in value]
     if isinstance(value, dict):
         return {str(name): _to_dynamo(item) for name, item in value.items()}
+    return value
+
+
+def _plain(value: Any) -> Any:
+    """A value read from the table with its Decimals as int (when whole) or float."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
     return value
 
 
