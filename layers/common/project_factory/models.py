@@ -127,3 +127,56 @@ class ResourceTask(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
     resourceId: str
+
+
+class CampaignBoundary(Strict):
+    code: str = Field(min_length=1, max_length=128)
+    type: str = Field(min_length=1, max_length=64)
+    isRoot: bool = False
+    includeAllChildren: bool = False
+
+
+class Campaign(BaseModel):
+    """A campaign as stored: its boundaries, its parent, and its resources per type."""
+
+    id: str
+    tenantId: str
+    hierarchyType: str
+    name: str
+    boundaries: list[CampaignBoundary]
+    parentId: str | None = None
+    isActive: bool = True
+    status: str = "drafted"
+    resources: dict[str, list[str]] = Field(default_factory=dict)
+    additionalDetails: dict[str, Any] = Field(default_factory=dict)
+    auditDetails: AuditDetails
+
+
+class CampaignInput(Strict):
+    """CampaignDetails of a create or update request."""
+
+    id: str | None = Field(default=None, max_length=64)
+    tenantId: str = Field(min_length=1, max_length=64)
+    hierarchyType: str = Field(min_length=1, max_length=128)
+    name: str = Field(min_length=1, max_length=250)
+    boundaries: list[CampaignBoundary] = Field(min_length=1, max_length=5000)
+    parentId: str | None = Field(default=None, max_length=64)
+    isActive: bool = True
+    status: str = Field(default="drafted", max_length=64)
+    resources: dict[str, list[str]] = Field(default_factory=dict)
+    additionalDetails: dict[str, Any] = Field(default_factory=dict)
+
+
+class CampaignRequest(Strict):
+    RequestInfo: RequestInfo
+    CampaignDetails: CampaignInput
+
+
+class CampaignSearchCriteria(Strict):
+    tenantId: str = Field(min_length=1, max_length=64)
+    ids: list[str] = Field(min_length=1, max_length=100)
+
+
+class CampaignSearchRequest(Strict):
+    RequestInfo: RequestInfo
+    CampaignDetails: CampaignSearchCriteria

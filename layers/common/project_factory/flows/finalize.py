@@ -1,7 +1,13 @@
-"""resource_create's last step: the processed workbook and the resource's final status."""
+"""resource_create's last step: the processed workbook and the resource's final status.
+
+Merges two streams in row order, never a table of all rows: the verdicts of every sheet
+row (from Validate) and the outcomes of the rows sent to the target (chunk by chunk).
+"""
 
 import uuid
-from itertools import islice
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from project_factory.errors import DomainError
@@ -9,7 +15,7 @@ from project_factory.flows.chunks import ChunkOutcomes
 from project_factory.flows.scratch import ScratchKeys
 from project_factory.models import ResourceRow, ResourceStatus, RowStatus
 from project_factory.services import Services
-from project_factory.sheets.messages import load_bundled_messages
+from project_factory.sheets.messages import Messages, load_bundled_messages
 from project_factory.sheets.processed import RowResult, write_processed
 from project_factory.sheets.schema import to_json_schema
 from project_factory.sheets.spec import spec_for
@@ -20,6 +26,35 @@ _PROCESSED_NAMESPACE = uuid.UUID("2d3c5a9e-4f61-4b8e-9d7a-3e1f0c6b5a42")
 MAX_STORED_ERRORS = 100
 
 
+@dataclass
+class _Tally:
+    """Counts and the first errors, gathered while the results stream past."""
+
+    statuses: Counter[RowStatus] = field(default_factory=Counter)
+    row_errors: list[dict[str, Any]] = field(default_factory=list)
+    attempts: int = 0
+
+    def observe(self, results: Iterator[tuple[int, RowResult]]) -> Iterator[tuple[int, RowResult]]:
+        for number, result in results:
+            self.statuses[result.status] += 1
+            failing = result.status in (RowStatus.INVALID, RowStatus.FAILED)
+            if failing and len(self.row_errors) < MAX_STORED_ERRORS:
+                self.row_errors.append(
+                    {"row": number, "status": result.status.value, "errors": result.errors}
+                )
+            yield number, result
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "total": sum(self.statuses.values()),
+            "created": self.statuses[RowStatus.CREATED],
+            "invalid": self.statuses[RowStatus.INVALID],
+            "failed": self.statuses[RowStatus.FAILED],
+            "skipped": self.statuses[RowStatus.SKIPPED],
+            "attempts": self.attempts,
+        }
+
+
 def finalize_resource(resource_id: str, services: Services) -> dict[str, Any]:
     row = services.resources.get(resource_id)
     keys = ScratchKeys(services.settings.scratch_prefix, resource_id)
@@ -28,15 +63,13 @@ def finalize_resource(resource_id: str, services: Services) -> dict[str, Any]:
         raise DomainError(f"resource {resource_id} was never validated", code="NOT_VALIDATED")
     messages = load_bundled_messages()
     locale = services.settings.default_locale
-    created_rows, attempts = _outcomes_by_row(services, keys, summary["proceed"], messages, locale)
-    results: dict[int, RowResult] = {}
-    for line in services.files.iter_lines(keys.verdicts):
-        results[line["rowNumber"]] = _row_result(line, summary, created_rows, row, messages, locale)
-    counts = _counts(results, attempts)
-    spec = spec_for(row.type)
+    tally = _Tally()
+    results = tally.observe(_results(row, summary, keys, services, messages, locale, tally))
     schema = to_json_schema(services.schemas.get(row.tenantId, row.type))
     original = services.files.read(row.tenantId, row.fileStoreId)
-    processed = write_processed(original, spec, results, messages, locale, json_schema=schema)
+    processed = write_processed(
+        original, spec_for(row.type), dict(results), messages, locale, json_schema=schema
+    )
     name = services.files.describe(row.tenantId, row.fileStoreId).filename
     # Named by the resource, so a retried Finalize overwrites instead of adding a file.
     stored = services.files.put(
@@ -47,39 +80,72 @@ def finalize_resource(resource_id: str, services: Services) -> dict[str, Any]:
         content_type=XLSX,
         file_store_id=str(uuid.uuid5(_PROCESSED_NAMESPACE, resource_id)),
     )
-    status = _final_status(row, counts, summary)
+    counts = tally.counts()
     finished = services.resources.finish(
         resource_id,
-        status,
-        details={"counts": counts, "rowErrors": _row_errors(results)},
+        _final_status(row, counts),
+        details={"counts": counts, "rowErrors": tally.row_errors},
         processed_file_store_id=stored.file_store_id,
     )
     return {"resourceId": resource_id, "status": finished.status, "counts": counts}
 
 
-def _outcomes_by_row(
-    services: Services, keys: ScratchKeys, proceeded: bool, messages: Any, locale: str
-) -> tuple[dict[int, RowResult], int]:
-    """Created/failed results of the rows that went to the target, and the most attempts."""
-    if not proceeded:
-        return {}, 0
-    results: dict[int, RowResult] = {}
-    attempts = 0
+def _results(
+    row: ResourceRow,
+    summary: dict[str, Any],
+    keys: ScratchKeys,
+    services: Services,
+    messages: Messages,
+    locale: str,
+    tally: _Tally,
+) -> Iterator[tuple[int, RowResult]]:
+    """Every sheet row's result, in row order."""
+    sent = _target_results(keys, services, messages, locale, tally) if summary["proceed"] else None
+    for part in summary["verdictParts"]:
+        for line in services.files.iter_lines(part):
+            number = line["rowNumber"]
+            if line["errors"]:
+                yield number, RowResult(RowStatus.INVALID, errors=line["errors"])
+            elif not line["create"]:
+                yield number, RowResult(RowStatus.SKIPPED, id=line.get("existingId"))
+            elif sent is not None:
+                # Chunks keep the sheet's order, so both streams advance together.
+                sent_number, result = next(sent)
+                if sent_number != number:
+                    raise DomainError(
+                        f"row {number} met the outcome of row {sent_number}", code="OUT_OF_ORDER"
+                    )
+                yield number, result
+            elif row.action == "validate":
+                yield number, RowResult(RowStatus.VALID)
+            else:
+                note = messages.text("PF_ERR_NOT_CREATED_INVALID_FILE", locale)
+                yield number, RowResult(RowStatus.VALID, errors=[note])
+
+
+def _target_results(
+    keys: ScratchKeys, services: Services, messages: Messages, locale: str, tally: _Tally
+) -> Iterator[tuple[int, RowResult]]:
+    """The outcome of each row sent to the target, chunk by chunk, in row order."""
     for chunk in services.files.get_json(keys.manifest) or []:
         outcomes = ChunkOutcomes(services.files.get_json(keys.outcomes(chunk["index"])))
-        attempts = max(attempts, outcomes.attempts)
+        tally.attempts = max(tally.attempts, outcomes.attempts)
         for line in services.files.iter_lines(chunk["key"]):
             known = outcomes.rows.get(line["clientRef"], {})
-            results[line["rowNumber"]] = _target_result(known, outcomes.attempts, messages, locale)
-    return results, attempts
+            yield line["rowNumber"], _target_result(known, outcomes.attempts, messages, locale)
 
 
-def _target_result(known: dict[str, Any], attempts: int, messages: Any, locale: str) -> RowResult:
+def _target_result(
+    known: dict[str, Any], attempts: int, messages: Messages, locale: str
+) -> RowResult:
     state = known.get("state")
     if state == "created":
         return RowResult(RowStatus.CREATED, id=known.get("id"), output=known.get("output") or {})
     if state == "rejected":
         return RowResult(RowStatus.FAILED, errors=[f"{known.get('code')}: {known.get('reason')}"])
+    if attempts == 0:
+        # The chunk's task failed for good before recording anything.
+        return RowResult(RowStatus.FAILED, errors=[messages.text("PF_ERR_NO_OUTCOME", locale)])
     last = f" (last: {known['code']}: {known['reason']})" if known.get("reason") else ""
     return RowResult(
         RowStatus.FAILED,
@@ -87,45 +153,7 @@ def _target_result(known: dict[str, Any], attempts: int, messages: Any, locale: 
     )
 
 
-def _row_result(
-    line: dict[str, Any],
-    summary: dict[str, Any],
-    created_rows: dict[int, RowResult],
-    row: ResourceRow,
-    messages: Any,
-    locale: str,
-) -> RowResult:
-    if line["errors"]:
-        return RowResult(RowStatus.INVALID, errors=line["errors"])
-    if not line["create"]:
-        return RowResult(RowStatus.SKIPPED, id=line.get("existingId"))
-    if summary["proceed"]:
-        return created_rows.get(
-            line["rowNumber"],
-            RowResult(RowStatus.FAILED, errors=[messages.text("PF_ERR_NO_OUTCOME", locale)]),
-        )
-    if row.action == "validate":
-        return RowResult(RowStatus.VALID)
-    return RowResult(
-        RowStatus.VALID, errors=[messages.text("PF_ERR_NOT_CREATED_INVALID_FILE", locale)]
-    )
-
-
-def _counts(results: dict[int, RowResult], attempts: int) -> dict[str, int]:
-    statuses = [result.status for result in results.values()]
-    return {
-        "total": len(statuses),
-        "created": statuses.count(RowStatus.CREATED),
-        "invalid": statuses.count(RowStatus.INVALID),
-        "failed": statuses.count(RowStatus.FAILED),
-        "skipped": statuses.count(RowStatus.SKIPPED),
-        "attempts": attempts,
-    }
-
-
-def _final_status(
-    row: ResourceRow, counts: dict[str, int], summary: dict[str, Any]
-) -> ResourceStatus:
+def _final_status(row: ResourceRow, counts: dict[str, int]) -> ResourceStatus:
     if counts["invalid"]:
         return ResourceStatus.INVALID
     if row.action == "validate":
@@ -135,12 +163,3 @@ def _final_status(
     if counts["created"]:
         return ResourceStatus.PARTIALLY_CREATED
     return ResourceStatus.FAILED
-
-
-def _row_errors(results: dict[int, RowResult]) -> list[dict[str, Any]]:
-    failing = (
-        {"row": number, "status": result.status.value, "errors": result.errors}
-        for number, result in sorted(results.items())
-        if result.status in (RowStatus.INVALID, RowStatus.FAILED)
-    )
-    return list(islice(failing, MAX_STORED_ERRORS))

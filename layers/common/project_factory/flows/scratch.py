@@ -1,6 +1,10 @@
 """Where a resource's intermediate files live in S3 (under the scratch prefix, which expires)."""
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from project_factory.adapters.file_store import FileStore
 
 
 @dataclass(frozen=True)
@@ -21,13 +25,42 @@ class ScratchKeys:
     def summary(self) -> str:
         return f"{self.base}summary.json"
 
-    @property
-    def verdicts(self) -> str:
-        """Every sheet row in order, with its validation verdict."""
-        return f"{self.base}verdicts.jsonl"
+    def verdicts(self, index: int) -> str:
+        """Every sheet row in order, with its validation verdict, in numbered parts."""
+        return f"{self.base}verdicts/{index:06d}.jsonl"
 
     def chunk(self, index: int) -> str:
         return f"{self.base}chunks/{index:06d}.jsonl"
 
     def outcomes(self, index: int) -> str:
         return f"{self.base}outcomes/{index:06d}.json"
+
+
+@dataclass
+class PartWriter:
+    """JSON Lines written in numbered parts of at most `size` lines: no step holds them all."""
+
+    files: FileStore
+    key_of: Callable[[int], str]
+    size: int
+    parts: list[tuple[str, int]] = field(default_factory=list)
+    _lines: list[Any] = field(default_factory=list)
+
+    def add(self, line: Any) -> None:
+        self._lines.append(line)
+        if len(self._lines) >= self.size:
+            self._flush()
+
+    def close(self) -> None:
+        if self._lines:
+            self._flush()
+
+    @property
+    def lines(self) -> int:
+        return sum(count for _, count in self.parts) + len(self._lines)
+
+    def _flush(self) -> None:
+        key = self.key_of(len(self.parts))
+        self.files.put_lines(key, self._lines)
+        self.parts.append((key, len(self._lines)))
+        self._lines = []

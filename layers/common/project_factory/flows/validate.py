@@ -10,7 +10,7 @@ from typing import Any
 
 from project_factory.adapters.targets.base import Target
 from project_factory.errors import InvalidRequestError
-from project_factory.flows.scratch import ScratchKeys
+from project_factory.flows.scratch import PartWriter, ScratchKeys
 from project_factory.models import ResourceRow
 from project_factory.passwords import generate_password
 from project_factory.services import Services
@@ -53,73 +53,51 @@ def validate_resource(resource_id: str, services: Services) -> dict[str, Any]:
     sheet_rows = iter_sheet_rows(
         services.files.read(row.tenantId, row.fileStoreId), spec, messages, json_schema=schema
     )
-    verdicts: list[dict[str, Any]] = []
-    chunks = _ChunkWriter(services, keys, row, _chunk_size(row, settings.chunk_size))
+    verdicts = PartWriter(services.files, keys.verdicts, settings.chunk_size)
+    chunks = PartWriter(services.files, keys.chunk, _chunk_size(row, settings.chunk_size))
+    invalid = 0
     for verdict in validator.validate_all(sheet_rows):
-        verdicts.append(_verdict_line(verdict))
+        invalid += bool(verdict.errors)
+        verdicts.add(_verdict_line(verdict))
         if verdict.create and verdict.canonical is not None:
-            chunks.add(verdict, _with_password(row, verdict.canonical, settings.password_length))
-    if not verdicts:
-        raise InvalidRequestError("the data sheet has no rows", code="NO_DATA_ROWS")
+            chunks.add(
+                {
+                    # The client reference id makes every create of this row idempotent.
+                    "clientRef": f"{row.id}:{verdict.row_number}",
+                    "rowNumber": verdict.row_number,
+                    "data": _with_password(row, verdict.canonical, settings.password_length),
+                }
+            )
+    verdicts.close()
     chunks.close()
-    invalid = sum(1 for line in verdicts if line["errors"])
-    proceed = row.action == "create" and invalid == 0 and chunks.rows > 0
-    services.files.put_lines(keys.verdicts, verdicts)
-    services.files.put_json(keys.manifest, chunks.manifest)
+    if not verdicts.parts:
+        raise InvalidRequestError("the data sheet has no rows", code="NO_DATA_ROWS")
+    manifest = [
+        {
+            "index": index,
+            "key": key,
+            "rows": count,
+            "tenantId": row.tenantId,
+            "type": row.type,
+            "hierarchyType": row.hierarchyType,
+        }
+        for index, (key, count) in enumerate(chunks.parts)
+    ]
+    services.files.put_json(keys.manifest, manifest)
     summary = {
-        "total": len(verdicts),
+        "total": verdicts.lines,
         "invalid": invalid,
-        "toCreate": chunks.rows,
-        "chunks": len(chunks.manifest),
-        "proceed": proceed,
+        "toCreate": chunks.lines,
+        "chunks": len(manifest),
+        "proceed": row.action == "create" and invalid == 0 and chunks.lines > 0,
+        "verdictParts": [key for key, _ in verdicts.parts],
     }
     services.files.put_json(keys.summary, summary)
     return {
-        **summary,
+        **{key: value for key, value in summary.items() if key != "verdictParts"},
         "bulk": bool(target and target.confirms_by_search),
         "manifest": {"bucket": services.files.bucket, "key": keys.manifest},
     }
-
-
-class _ChunkWriter:
-    def __init__(self, services: Services, keys: ScratchKeys, row: ResourceRow, size: int) -> None:
-        self._services, self._keys, self._row, self._size = services, keys, row, size
-        self._lines: list[dict[str, Any]] = []
-        self.manifest: list[dict[str, Any]] = []
-        self.rows = 0
-
-    def add(self, verdict: RowVerdict, data: dict[str, Any]) -> None:
-        self._lines.append(
-            {
-                # The client reference id makes every create of this row idempotent.
-                "clientRef": f"{self._row.id}:{verdict.row_number}",
-                "rowNumber": verdict.row_number,
-                "data": data,
-            }
-        )
-        self.rows += 1
-        if len(self._lines) >= self._size:
-            self._flush()
-
-    def close(self) -> None:
-        if self._lines:
-            self._flush()
-
-    def _flush(self) -> None:
-        index = len(self.manifest)
-        key = self._keys.chunk(index)
-        self._services.files.put_lines(key, self._lines)
-        self.manifest.append(
-            {
-                "index": index,
-                "key": key,
-                "rows": len(self._lines),
-                "tenantId": self._row.tenantId,
-                "type": self._row.type,
-                "hierarchyType": self._row.hierarchyType,
-            }
-        )
-        self._lines = []
 
 
 def _chunk_size(row: ResourceRow, configured: int) -> int:

@@ -1,0 +1,47 @@
+"""/project-factory/v1/project-type/create, update and search: campaigns."""
+
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+
+from project_factory.flows import campaigns
+from project_factory.http_api import digit_resolver, parse_json_body, response_info
+from project_factory.models import CampaignRequest, CampaignSearchRequest
+from project_factory.observability import logger, metrics, tracer
+from project_factory.services import load_services
+
+app = digit_resolver()
+services = load_services()
+
+
+@app.post("/project-factory/v1/project-type/create")
+def create_campaign() -> dict[str, Any]:
+    request = parse_json_body(app.current_event.body, CampaignRequest)
+    campaign = campaigns.create_campaign(request, services)
+    logger.append_keys(campaign_id=campaign.id)
+    return {"ResponseInfo": response_info(request.RequestInfo), "CampaignDetails": campaign.model_dump()}
+
+
+@app.post("/project-factory/v1/project-type/update")
+def update_campaign() -> dict[str, Any]:
+    request = parse_json_body(app.current_event.body, CampaignRequest)
+    campaign = campaigns.update_campaign(request, services)
+    logger.append_keys(campaign_id=campaign.id)
+    return {"ResponseInfo": response_info(request.RequestInfo), "CampaignDetails": campaign.model_dump()}
+
+
+@app.post("/project-factory/v1/project-type/search")
+def search_campaigns() -> dict[str, Any]:
+    request = parse_json_body(app.current_event.body, CampaignSearchRequest)
+    found = campaigns.search_campaigns(request, services)
+    return {
+        "ResponseInfo": response_info(request.RequestInfo),
+        "CampaignDetails": [campaign.model_dump() for campaign in found],
+    }
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)
