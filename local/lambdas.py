@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 import traceback
+import tracemalloc
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -23,8 +24,6 @@ from types import ModuleType
 from typing import Any
 
 from local.deploy import DeployedFunction, DeployedStack
-
-Observer = Callable[[str, dict[str, Any], float, float], None]
 
 
 @dataclass
@@ -63,8 +62,9 @@ class InProcessRuntime:
         self._by_name |= {f.arn: f for f in stack.functions.values()}
         self._modules: dict[str, ModuleType] = {}
         self._lock = threading.Lock()
-        self.observers: list[Observer] = []
         self.invocations: dict[str, int] = {}
+        #: peak traced Python heap (bytes) per function, while tracemalloc is tracing
+        self.heap_peaks: dict[str, int] = {}
         self.environment = _one_environment(stack)
         self._async = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lambda-async")
         self._pending: set[Future[Any]] = set()
@@ -114,7 +114,11 @@ class InProcessRuntime:
             timeout_seconds=900,
         )
         self.invocations[function.logical_id] = self.invocations.get(function.logical_id, 0) + 1
-        started = time.perf_counter()
+        tracing = tracemalloc.is_tracing()
+        if tracing:
+            # Process-wide: meaningful when invocations do not overlap (the benchmark's setup).
+            tracemalloc.reset_peak()
+            base = tracemalloc.get_traced_memory()[0]
         try:
             # A JSON round trip, as on AWS: the handler gets plain JSON types, never our objects.
             result = handler(json.loads(json.dumps(event)), context)
@@ -128,9 +132,10 @@ class InProcessRuntime:
                 }
             ) from error
         finally:
-            elapsed = time.perf_counter() - started
-            for observe in self.observers:
-                observe(function.logical_id, event, started, elapsed)
+            if tracing:
+                peak = tracemalloc.get_traced_memory()[1] - base
+                previous = self.heap_peaks.get(function.logical_id, 0)
+                self.heap_peaks[function.logical_id] = max(previous, peak)
 
     def _handler(self, function: DeployedFunction) -> Callable[[Any, Any], Any]:
         module_name, _, attribute = function.source.handler.rpartition(".")

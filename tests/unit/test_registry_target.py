@@ -172,19 +172,43 @@ def test_the_same_client_ref_twice_creates_one_record(table):
     assert len(entities(table, "facility")) == 1
 
 
-def test_a_concurrent_create_of_the_same_ref_answers_the_existing_record(table, monkeypatch):
-    # Given a user created by another attempt that this attempt's lookup did not see
+def test_a_row_written_again_is_the_same_record_with_the_same_username(table, monkeypatch):
+    # Given a user created by an attempt whose answer this attempt's lookup did not see
     registry = target("user", table)
     [first] = registry.create(TENANT, [user("res-2#1")])
     monkeypatch.setattr(registry, "find", lambda tenant, refs: {})
 
-    # When the same row is created
+    # When the same row is created again
     [second] = registry.create(TENANT, [user("res-2#1")])
 
-    # Then the transaction's REF condition answers the first record, username included
+    # Then it is the same record: same id, same username, still one entity
     assert (second.outcome, second.id) == ("created", first.id)
-    assert second.output == {"username": "USR-MZ-000001"}
+    assert second.output["username"] == first.output["username"] == "USR-MZ-000001"
     assert len(entities(table, "user")) == 1
+
+
+def test_a_write_interrupted_before_its_ref_claims_is_finished_by_the_retry(table, monkeypatch):
+    # Given a create that fails after writing the records but before the REF claims
+    registry = target("facility", table)
+    write = registry._batch_write
+    calls = []
+
+    def fail_second_write(items):
+        calls.append(len(items))
+        if len(calls) == 2:
+            raise TransientError("connection reset")
+        write(items)
+
+    monkeypatch.setattr(registry, "_batch_write", fail_second_write)
+    with pytest.raises(TransientError):
+        registry.create(TENANT, [facility("res-1#1")])
+    # When the retry comes
+    assert registry.find(TENANT, ["res-1#1"]) == {}
+    [result] = registry.create(TENANT, [facility("res-1#1")])
+
+    # Then the row is created once, not refused as a duplicate of itself
+    assert result.outcome == "created"
+    assert len(entities(table, "facility")) == 1
 
 
 def test_a_duplicate_facility_name_is_rejected_with_duplicate_name(table):
@@ -354,28 +378,12 @@ def stubbed():
     ],
 )
 def test_throttling_and_5xx_map_to_transient_error(stubbed, code):
-    # Given DynamoDB answers the transaction with a throttling or server error
+    # Given DynamoDB answers the batch write with a throttling or server error
     table, stubber = stubbed
-    stubber.add_client_error("transact_write_items", service_error_code=code)
+    stubber.add_response("batch_get_item", {"Responses": {TABLE: []}})
+    stubber.add_client_error("batch_write_item", service_error_code=code)
 
-    # When / Then the create raises TransientError, from the transaction
-    with pytest.raises(TransientError):
-        target("facility", table).create(TENANT, [facility("res-1#1")])
-    stubber.assert_no_pending_responses()
-
-
-def test_a_transaction_cancelled_by_throttling_maps_to_transient_error(stubbed):
-    # Given DynamoDB cancels the transaction with a ThrottlingError reason
-    table, stubber = stubbed
-    stubber.add_client_error(
-        "transact_write_items",
-        service_error_code="TransactionCanceledException",
-        modeled_fields={
-            "CancellationReasons": [{"Code": "None"}, {"Code": "ThrottlingError"}, {"Code": "None"}]
-        },
-    )
-
-    # When / Then the create raises TransientError, from the transaction
+    # When / Then the create raises TransientError, from the write
     with pytest.raises(TransientError):
         target("facility", table).create(TENANT, [facility("res-1#1")])
     stubber.assert_no_pending_responses()

@@ -8,9 +8,19 @@ Items (single-table design, keys `pk`/`sk`):
   SEQ#{tenant}#user / SEQ                  username sequence (atomic ADD)
   FAULT#{clientRef} / FAULT                marker of an injected transient failure (demo only)
 
-A row is created by one transaction putting entity + REF + KEY, each only if absent, so a
-retried create can never make a second record, and `find` / `registered` are BatchGetItems
-on claims: no Scan, no Query over a tenant's entities.
+Rows are written in batches (BatchWriteItem), not one transaction per row: a transaction
+per row costs a round trip per row (and moto copies the whole table for each one, which is
+quadratic). Safety comes from the order of the writes instead:
+- ids are derived from the client reference, so writing a row again overwrites the same
+  record and a retried create can never make a second one;
+- entities and KEY claims are written first, REF claims last: `find` (which reads REF
+  claims) only reports rows whose record is complete, and a retry after a partial write
+  finds its own KEY claim (same client reference) and finishes the job;
+- a business key claimed by another reference is refused as a duplicate. Two uploads
+  racing for the same new name within the same instant can both pass that check; the
+  validation step's `registered` check and this one make that a narrow window, and the
+  client-reference guarantee (never twice for the same row) holds regardless.
+`find` / `registered` are BatchGetItems on claims: no Scan, no Query over a tenant.
 """
 
 import hashlib
@@ -37,10 +47,6 @@ _TRANSIENT_CODES = frozenset(
         "ServiceUnavailable",
     }
 )
-# Reasons of a cancelled transaction that say "try again later", not "this row is wrong".
-_TRANSIENT_CANCEL_REASONS = frozenset(
-    {"ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"}
-)
 _ABSENT = "attribute_not_exists(pk)"
 _BATCH_GET_LIMIT = 100
 _UNPROCESSED_ROUNDS = 6
@@ -52,7 +58,8 @@ class _Kind:
 
     key_field: str
     fields: tuple[str, ...]
-    new_id: Callable[[Mapping[str, Any]], str]
+    #: the record's id from (tenant, client reference, row data): the same row, the same id
+    new_id: Callable[[str, str, Mapping[str, Any]], str]
     normalise_key: Callable[[str], str]
     duplicate_reason: str  # formatted with the row's business key as `value`
     required: tuple[str, ...] = ()
@@ -62,7 +69,7 @@ _KINDS: dict[str, _Kind] = {
     "facility": _Kind(
         key_field="name",
         fields=("name", "facilityType", "isPermanent", "capacity", "boundaryCodes", "usage"),
-        new_id=lambda _data: "F-" + uuid.uuid4().hex[:12].upper(),
+        new_id=lambda tenant, ref, _data: "F-" + _digest(tenant, ref)[:12].upper(),
         # Names differing only by case or spacing are the same facility to a person.
         normalise_key=lambda value: value.strip().lower(),
         duplicate_reason="a facility named {value!r} already exists",
@@ -71,7 +78,7 @@ _KINDS: dict[str, _Kind] = {
     "user": _Kind(
         key_field="phone",
         fields=("name", "phone", "roles", "employmentType", "boundaryCodes", "usage"),
-        new_id=lambda _data: str(uuid.uuid4()),
+        new_id=lambda tenant, ref, _data: str(uuid.UUID(_digest(tenant, ref)[:32], version=4)),
         normalise_key=str.strip,
         duplicate_reason="phone {value} is already registered",
         required=("phone", "password"),
@@ -79,7 +86,7 @@ _KINDS: dict[str, _Kind] = {
     "boundary": _Kind(
         key_field="code",
         fields=("code", "name", "boundaryType", "parentCode"),
-        new_id=lambda data: str(data["code"]).strip(),
+        new_id=lambda _tenant, _ref, data: str(data["code"]).strip(),
         normalise_key=str.strip,
         duplicate_reason="boundary code {value!r} already exists",
         required=("code",),
@@ -95,10 +102,6 @@ class RegistryTarget:
     def __init__(self, resource_type: str, table: Any, *, failure_rate: float = 0.0) -> None:
         if resource_type not in _KINDS:
             raise ValueError(f"the registry holds {sorted(_KINDS)}, not {resource_type!r}")
-        # Imported here, not at module level: boto3 is slow to import and only callers
-        # that actually talk to the registry should pay for it.
-        from boto3.dynamodb.types import TypeDeserializer
-
         self.resource_type = resource_type
         self._kind = _KINDS[resource_type]
         self._table = table
@@ -106,25 +109,33 @@ class RegistryTarget:
         # to and from DynamoDB's typed form on its calls, as it does for the table's.
         self._client = table.meta.client
         self._failure_rate = failure_rate
-        self._deserialize = TypeDeserializer().deserialize
 
     # -- Target ---------------------------------------------------------------------------
 
     def create(self, tenant_id: str, rows: Sequence[PendingRow]) -> list[TargetResult]:
-        """One transaction per row; rows created by an earlier attempt answer their record."""
+        """Creates the rows in two batch writes; rows created before answer their record."""
         existing = self.find(tenant_id, [row.client_ref for row in rows])
-        results: list[TargetResult | None] = []
-        to_create: list[tuple[int, PendingRow]] = []
+        results: dict[str, TargetResult] = {}
+        candidates: list[PendingRow] = []
         for row in rows:
             result = existing.get(row.client_ref) or self._precheck(row)
             if result is None:
-                to_create.append((len(results), row))
-            results.append(result)
-
-        usernames = self._allocate_usernames(tenant_id, len(to_create))
-        for (index, row), username in zip(to_create, usernames, strict=True):
-            results[index] = self._create_one(tenant_id, row, username)
-        return [result for result in results if result is not None]
+                candidates.append(row)
+            else:
+                results[row.client_ref] = result
+        claims = self._key_claims(tenant_id, candidates)
+        writable: list[tuple[PendingRow, dict[str, Any] | None]] = []
+        taken: set[str] = set()
+        for row in candidates:
+            key = self._kind.normalise_key(str(row.data[self._kind.key_field]))
+            claim = claims.get(key)
+            if key in taken or (claim and claim.get("clientReferenceId") != row.client_ref):
+                results[row.client_ref] = self._duplicate(row)
+                continue
+            taken.add(key)
+            writable.append((row, claim))
+        results |= self._write(tenant_id, writable)
+        return [results[row.client_ref] for row in rows]
 
     def find(self, tenant_id: str, client_refs: Sequence[str]) -> dict[str, TargetResult]:
         """Created rows among these client references, read from their REF claims."""
@@ -208,6 +219,94 @@ class RegistryTarget:
             raise
         return True
 
+    def _duplicate(self, row: PendingRow) -> TargetResult:
+        field = self._kind.key_field
+        return TargetResult(
+            row.client_ref,
+            "rejected",
+            code=f"DUPLICATE_{field.upper()}",
+            reason=self._kind.duplicate_reason.format(value=str(row.data[field]).strip()),
+        )
+
+    def _key_claims(self, tenant_id: str, rows: Sequence[PendingRow]) -> dict[str, dict[str, Any]]:
+        """Existing KEY claims of these rows' business keys, by normalised key."""
+        keys = {
+            self._key_pk(tenant_id, self._kind.normalise_key(str(row.data[self._kind.key_field])))
+            for row in rows
+        }
+        prefix = self._key_pk(tenant_id, "")
+        return {
+            item["pk"].removeprefix(prefix): item
+            for item in self._batch_get([(pk, "KEY") for pk in keys])
+        }
+
+    def _write(
+        self, tenant_id: str, rows: list[tuple[PendingRow, dict[str, Any] | None]]
+    ) -> dict[str, TargetResult]:
+        if not rows:
+            return {}
+        fresh = [row for row, claim in rows if not (claim and claim.get("username"))]
+        usernames = iter(self._allocate_usernames(tenant_id, len(fresh)))
+        now = _now_ms()
+        records, refs, results = [], [], {}
+        for row, claim in rows:
+            entity_id = self._kind.new_id(tenant_id, row.client_ref, row.data)
+            # A retry after a partial write keeps the username its KEY claim recorded.
+            username = claim.get("username") if claim and claim.get("username") else next(usernames)
+            records += self._items(tenant_id, row, entity_id, username, now)
+            stored, returned = self._output(row, username)
+            refs.append(
+                {
+                    "pk": self._ref_pk(tenant_id, row.client_ref),
+                    "sk": "REF",
+                    "id": entity_id,
+                    "output": stored,
+                    "createdTime": now,
+                }
+            )
+            results[row.client_ref] = TargetResult(
+                row.client_ref, "created", id=entity_id, output=returned
+            )
+        # Records first, REF claims last: a row is "found" only once it is complete.
+        self._batch_write(records)
+        self._batch_write(refs)
+        return results
+
+    def _items(
+        self, tenant_id: str, row: PendingRow, entity_id: str, username: str | None, now: int
+    ) -> list[dict[str, Any]]:
+        kind = self._kind
+        entity: dict[str, Any] = {
+            name: _to_dynamo(row.data[name]) for name in kind.fields if name in row.data
+        }
+        entity |= {
+            "pk": f"ENTITY#{tenant_id}#{self.resource_type}",
+            "sk": entity_id,
+            "id": entity_id,
+            "tenantId": tenant_id,
+            "clientReferenceId": row.client_ref,
+            "createdTime": now,
+        }
+        key_claim: dict[str, Any] = {
+            "pk": self._key_pk(tenant_id, kind.normalise_key(str(row.data[kind.key_field]))),
+            "sk": "KEY",
+            "id": entity_id,
+            "clientReferenceId": row.client_ref,
+        }
+        if username is not None:
+            entity["username"] = username
+            entity["passwordHash"] = hash_password(str(row.data["password"]))
+            key_claim["username"] = username
+        return [entity, key_claim]
+
+    def _output(
+        self, row: PendingRow, username: str | None
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """(kept in the REF claim, returned now): the password goes back once, never stored."""
+        if username is None:
+            return {}, {}
+        return {"username": username}, {"username": username, "password": str(row.data["password"])}
+
     def _allocate_usernames(self, tenant_id: str, count: int) -> list[str | None]:
         if self.resource_type != "user" or count == 0:
             return [None] * count
@@ -224,109 +323,13 @@ class RegistryTarget:
         prefix = _tenant_short(tenant_id)
         return [f"USR-{prefix}-{number:06d}" for number in range(last - count + 1, last + 1)]
 
-    def _create_one(self, tenant_id: str, row: PendingRow, username: str | None) -> TargetResult:
-        kind = self._kind
-        key_value = str(row.data[kind.key_field])
-        entity_id = kind.new_id(row.data)
-        now = _now_ms()
-        entity: dict[str, Any] = {
-            name: _to_dynamo(row.data[name]) for name in kind.fields if name in row.data
-        }
-        entity |= {
-            "pk": f"ENTITY#{tenant_id}#{self.resource_type}",
-            "sk": entity_id,
-            "id": entity_id,
-            "tenantId": tenant_id,
-            "clientReferenceId": row.client_ref,
-            "createdTime": now,
-        }
-        stored_output: dict[str, str] = {}
-        returned_output: dict[str, str] = {}
-        if username is not None:
-            entity["username"] = username
-            entity["passwordHash"] = hash_password(str(row.data["password"]))
-            stored_output = {"username": username}
-            # The password goes back to the flow once, here; the table never holds it.
-            returned_output = {"username": username, "password": str(row.data["password"])}
-        ref_claim = {
-            "pk": self._ref_pk(tenant_id, row.client_ref),
-            "sk": "REF",
-            "id": entity_id,
-            "output": stored_output,
-            "createdTime": now,
-        }
-        key_claim = {
-            "pk": self._key_pk(tenant_id, kind.normalise_key(key_value)),
-            "sk": "KEY",
-            "id": entity_id,
-            "clientReferenceId": row.client_ref,
-        }
-        reasons = self._transact([entity, ref_claim, key_claim])
-        if reasons is None:
-            return TargetResult(row.client_ref, "created", id=entity_id, output=returned_output)
-        return self._explain_cancel(tenant_id, row, key_value, reasons)
-
-    def _explain_cancel(
-        self, tenant_id: str, row: PendingRow, key_value: str, reasons: list[dict[str, Any]]
-    ) -> TargetResult:
-        entity_code, ref_code, key_code = (reason.get("Code") for reason in reasons)
-        if ref_code == "ConditionalCheckFailed":
-            # Created by a concurrent or earlier attempt: answer that record.
-            old = reasons[1].get("Item")
-            if old:
-                return _created(row.client_ref, self._from_wire(old))
-            return self.find(tenant_id, [row.client_ref])[row.client_ref]
-        if key_code == "ConditionalCheckFailed":
-            field = self._kind.key_field
-            return TargetResult(
-                row.client_ref,
-                "rejected",
-                code=f"DUPLICATE_{field.upper()}",
-                reason=self._kind.duplicate_reason.format(value=key_value),
-            )
-        # A generated id collided or another transaction held an item: a new attempt
-        # (with a new id) is worth it.
-        return TargetResult(
-            row.client_ref,
-            "pending",
-            code="REGISTRY_CONFLICT",
-            reason=f"registry transaction cancelled ({entity_code}, {ref_code}, {key_code})",
-        )
-
     # -- DynamoDB calls -------------------------------------------------------------------
 
-    def _transact(self, items: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
-        """Put all items if none exists; the cancellation reasons when the transaction fails."""
-        from botocore.exceptions import ClientError
-
-        puts = [
-            {
-                "Put": {
-                    "TableName": self._table.name,
-                    "Item": item,
-                    "ConditionExpression": _ABSENT,
-                    # Lets a REF conflict answer the existing record without another read.
-                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                }
-            }
-            for item in items
-        ]
-        try:
-            with _dynamo_outage_is_transient():
-                self._client.transact_write_items(TransactItems=puts)
-        except ClientError as exc:
-            if _error_code(exc) != "TransactionCanceledException":
-                raise
-            reasons: list[dict[str, Any]] = exc.response.get("CancellationReasons", [])
-            codes = [str(reason.get("Code")) for reason in reasons]
-            # Without one reason per item the outcome cannot be told; trying again can.
-            if set(codes) & _TRANSIENT_CANCEL_REASONS or len(reasons) != len(items):
-                raise TransientError(
-                    f"registry transaction cancelled: {', '.join(codes) or 'no reason'}",
-                    operation="TransactWriteItems",
-                ) from exc
-            return reasons
-        return None
+    def _batch_write(self, items: list[dict[str, Any]]) -> None:
+        # boto3's batch writer sends 25 items per call and resends unprocessed ones.
+        with _dynamo_outage_is_transient(), self._table.batch_writer() as batch:
+            for item in items:
+                batch.put_item(Item=item)
 
     def _batch_get(self, keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
         """Items that exist for these (pk, sk) keys, read consistently, in any order."""
@@ -352,10 +355,6 @@ class RegistryTarget:
             else:
                 raise TransientError("registry reads stayed unprocessed", operation="BatchGetItem")
         return found
-
-    def _from_wire(self, item: Mapping[str, Any]) -> dict[str, Any]:
-        # Items inside cancellation reasons are not converted by boto3.
-        return {name: self._deserialize(value) for name, value in item.items()}
 
     def _ref_pk(self, tenant_id: str, client_ref: str) -> str:
         return f"REF#{tenant_id}#{self.resource_type}#{client_ref}"
@@ -420,6 +419,10 @@ def _stable_fraction(client_ref: str) -> float:
     """A number in [0, 1) that depends only on the client reference, in every container."""
     digest = hashlib.sha256(client_ref.encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def _digest(tenant_id: str, client_ref: str) -> str:
+    return hashlib.sha256(f"{tenant_id}|{client_ref}".encode()).hexdigest()
 
 
 def _tenant_short(tenant_id: str) -> str:

@@ -1,0 +1,266 @@
+"""`make bench`: the create flow at 10k and 100k rows against its floor, in one run.
+
+For each facility workbook (10k and 100k rows; a second variant with 5% invalid rows) it
+runs the full create flow on the local stack with the built-in registry and measures:
+end-to-end seconds and rows/s, seconds per stage, state transitions, and (in a second,
+traced pass) the peak Python heap of each handler invocation. The **floor** is one plain
+process on the same machine doing the same work with no orchestration: stream the file,
+validate with the same validator, write the same items to the same registry with
+BatchWriteItem, write the same processed file. Results go to out/bench.json.
+
+Absolute seconds depend on the machine and its load; compare the ratios.
+"""
+
+import io
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+
+from local.samples import facility_rows
+from local.stack import LocalStack
+from local.template import ROOT
+from project_factory.sheets.messages import load_bundled_messages
+from project_factory.sheets.schema import bundled_json_schema
+from project_factory.sheets.spec import FACILITY, README_SHEET
+from tests.support.api import ProjectFactoryClient
+
+OUT = ROOT / "out"
+SIZES = (10_000, 100_000)
+PARAMETERS = {
+    "ChunkSize": "1000",
+    "CreateBatchSize": "100",
+    "MapMaxConcurrency": "4",
+    "BackoffSeconds": "1",
+    "LogLevel": "ERROR",
+}
+
+
+def facility_workbook(rows: int, invalid: int) -> bytes:
+    """A facility upload as an administrator sends it, written in openpyxl's streaming mode."""
+    messages = load_bundled_messages()
+    columns = bundled_json_schema(FACILITY.schema_identifier)["x-columns"]
+    workbook = Workbook(write_only=True)
+    readme = workbook.create_sheet(messages.text(README_SHEET))
+    readme.append(["Facilities of the benchmark campaign"])
+    sheet = workbook.create_sheet(messages.text(FACILITY.data_sheet))
+    sheet.append([messages.text(code) for code in columns])
+    for row in facility_rows(rows, invalid):
+        sheet.append([row.get(code) for code in columns])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def run_flow(stack: LocalStack, client: ProjectFactoryClient, data: bytes) -> dict[str, Any]:
+    """The create flow through the API; seconds end to end, per stage, and transitions."""
+    started = time.perf_counter()
+    file_store_id = client.upload(data, "facilities.xlsx")
+    accepted = client.create(file_store_id, "facility").json()["ResourceDetails"]
+    resource_row = client.wait_until_final(accepted["id"], timeout=3600)
+    seconds = time.perf_counter() - started
+    if "counts" not in resource_row["additionalDetails"]:
+        raise RuntimeError(f"the create flow failed: {resource_row['additionalDetails']}")
+    history = stack.history(stack.execution_arn("ResourceCreateStateMachine", accepted["id"]))
+    return {
+        "status": resource_row["status"],
+        "counts": resource_row["additionalDetails"]["counts"],
+        "seconds": round(seconds, 2),
+        "stages": _stage_seconds(history),
+        "transitions": _transitions(stack, accepted["id"], history),
+    }
+
+
+def _stage_seconds(history: list[dict[str, Any]]) -> dict[str, float]:
+    entered: dict[str, datetime] = {}
+    stages: dict[str, float] = {}
+    for event in history:
+        if details := event.get("stateEnteredEventDetails"):
+            entered[details["name"]] = event["timestamp"]
+        elif (details := event.get("stateExitedEventDetails")) and details["name"] in entered:
+            seconds = (event["timestamp"] - entered[details["name"]]).total_seconds()
+            stages[details["name"]] = round(seconds, 2)
+    return stages
+
+
+def _transitions(stack: LocalStack, resource_id: str, history: list[dict[str, Any]]) -> int:
+    """States entered by the execution and by every Map iteration.
+
+    moto keeps no history for Map iterations, so theirs are counted from each chunk's
+    recorded attempts: CreateRows, AwaitingConfirmation and RowsPending per attempt (plus
+    the Wait and ConfirmRows of bulk targets), a Backoff between attempts, and ChunkDone.
+    """
+    parent = sum("stateEnteredEventDetails" in event for event in history)
+    s3 = stack.client("s3")
+    bucket = stack.physical_id("FilesBucket")
+    iterations = 0
+    paginator = s3.get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=bucket, Prefix=f"scratch/{resource_id}/outcomes/"):
+        for item in page.get("Contents", []):
+            attempts = json.loads(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read())[
+                "attempts"
+            ]
+            iterations += 3 * attempts + (attempts - 1) + 1
+    return parent + iterations
+
+
+def run_floor(stack: LocalStack, data: bytes, tenant: str) -> float:
+    """The same work in one plain process: no API, no state machine, no scratch files."""
+    import boto3
+
+    from project_factory.adapters.boundary_source import BundledBoundarySource
+    from project_factory.models import RowStatus
+    from project_factory.sheets.processed import RowResult, write_processed
+    from project_factory.sheets.reader import iter_sheet_rows
+    from project_factory.sheets.validation import RowValidator
+
+    started = time.perf_counter()
+    messages = load_bundled_messages()
+    schema = bundled_json_schema(FACILITY.schema_identifier)
+    validator = RowValidator(
+        schema,
+        FACILITY,
+        phone_length=10,
+        allowed_boundary_codes=BundledBoundarySource().codes(tenant, "ADMIN"),
+        messages=messages,
+    )
+    table = boto3.resource("dynamodb", region_name=stack.region).Table(
+        stack.physical_id("RegistryTable")
+    )
+    results: dict[int, RowResult] = {}
+    with table.batch_writer() as batch:
+        for verdict in validator.validate_all(iter_sheet_rows(data, FACILITY, messages)):
+            if verdict.errors or verdict.canonical is None:
+                results[verdict.row_number] = RowResult(RowStatus.INVALID, errors=verdict.errors)
+                continue
+            ref = f"floor:{verdict.row_number}"
+            entity_id = f"F-FLOOR{verdict.row_number:07d}"
+            for item in _registry_items(tenant, ref, entity_id, verdict.canonical):
+                batch.put_item(Item=item)
+            results[verdict.row_number] = RowResult(RowStatus.CREATED, id=entity_id)
+    write_processed(data, FACILITY, results, messages, None)
+    return time.perf_counter() - started
+
+
+def _registry_items(
+    tenant: str, ref: str, entity_id: str, fields: dict[str, Any]
+) -> list[dict[str, Any]]:
+    from decimal import Decimal
+
+    plain = {k: Decimal(str(v)) if isinstance(v, float) else v for k, v in fields.items()}
+    return [
+        {"pk": f"ENTITY#{tenant}#facility", "sk": entity_id, **plain, "clientReferenceId": ref},
+        {"pk": f"REF#{tenant}#facility#{ref}", "sk": "REF", "id": entity_id},
+        {"pk": f"KEY#{tenant}#facility#{fields['name'].lower()}", "sk": "KEY", "id": entity_id},
+    ]
+
+
+def import_milliseconds() -> dict[str, float]:
+    """Cold-start import time of each handler module (python -X importtime)."""
+    timings: dict[str, float] = {}
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "layers" / "common"), "AWS_REGION": "us-east-1"}
+    for handler in sorted((ROOT / "functions").glob("*/app.py")):
+        done = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", "import app"],
+            cwd=handler.parent,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        last = [line for line in done.stderr.splitlines() if line.rstrip().endswith("| app")][-1]
+        timings[handler.parent.name] = round(int(last.split("|")[1]) / 1000, 1)
+    return timings
+
+
+def layer_megabytes() -> float | None:
+    built = ROOT / ".aws-sam" / "build" / "CommonLayer"
+    if not built.exists():
+        return None
+    size = sum(path.stat().st_size for path in built.rglob("*") if path.is_file())
+    return round(size / 1e6, 1)
+
+
+def measure(label: str, action: Callable[[], Any]) -> Any:
+    print(f"  {label} ...", flush=True)
+    return action()
+
+
+def main() -> int:
+    OUT.mkdir(exist_ok=True)
+    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+    report: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "runs": [],
+    }
+    files = {
+        (rows, invalid): measure(
+            f"writing a {rows}-row workbook", lambda: facility_workbook(rows, invalid)
+        )
+        for rows in SIZES
+        for invalid in (0, rows // 20)
+    }
+    with LocalStack(parameter_overrides=PARAMETERS) as stack, stack.http_api() as url:
+        for (rows, invalid), data in files.items():
+            label = f"{rows} rows, {invalid} invalid"
+            client = ProjectFactoryClient(url, tenant_id=f"bench.{rows}.{invalid}")
+            flow = measure(f"create flow, {label}", lambda: run_flow(stack, client, data))
+            floor = measure(
+                f"floor, {label}", lambda: run_floor(stack, data, f"floor.{rows}.{invalid}")
+            )
+            report["runs"].append(
+                run := {
+                    "rows": rows,
+                    "invalid": invalid,
+                    **flow,
+                    "rows_per_second": round(rows / flow["seconds"]),
+                    "floor_seconds": round(floor, 2),
+                    "ratio": round(flow["seconds"] / floor, 2),
+                }
+            )
+            print(f"    {json.dumps(run, default=str)}", flush=True)
+    with LocalStack(parameter_overrides=PARAMETERS | {"MapMaxConcurrency": "1"}) as stack:
+        with stack.http_api() as url:
+            tracemalloc.start()
+            client = ProjectFactoryClient(url, tenant_id="bench.heap")
+            measure(
+                "traced pass, 100000 rows", lambda: run_flow(stack, client, files[(SIZES[-1], 0)])
+            )
+            tracemalloc.stop()
+            report["peak_heap_mb"] = {
+                name: round(peak / 1e6, 1)
+                for name, peak in sorted(stack.runtime.heap_peaks.items())
+            }
+    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    report["import_ms"] = import_milliseconds()
+    report["layer_mb"] = layer_megabytes()
+    by_size = {run["rows"]: run for run in report["runs"] if run["invalid"] == 0}
+    report["scaling_100k_over_10k"] = round(
+        by_size[SIZES[-1]]["seconds"] / by_size[SIZES[0]]["seconds"], 2
+    )
+    largest = by_size[SIZES[-1]]
+    report |= {
+        "rows": largest["rows"],
+        "seconds": largest["seconds"],
+        "floor_seconds": largest["floor_seconds"],
+        "ratio": largest["ratio"],
+        "transitions": largest["transitions"],
+    }
+    (OUT / "bench.json").write_text(json.dumps(report, indent=2, default=str))
+    print(json.dumps(report, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
