@@ -22,7 +22,6 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
