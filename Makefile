@@ -47,5 +47,8 @@ test: lint build
 deploy: build
 	$(BIN)/sam deploy
 
+bench: build
+	$(BIN)/python -m local.bench
+
 clean:
 	rm -rf .aws-sam out .pytest_cache .ruff_cache
