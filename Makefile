@@ -11,7 +11,7 @@ export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help run serve test lint build deploy bench clean
+.PHONY: help run serve test lint build deploy bench clean test-tools
 
 help:
 	@echo "make run     run the main job (create flow) on the local stack"
@@ -41,8 +41,18 @@ lint: $(STAMP)
 build: $(STAMP)
 	$(BIN)/sam build --cached
 
-test: lint build
+test: lint build test-tools
 	$(BIN)/python -m pytest
+
+# The round-trip tests re-save workbooks with LibreOffice, as real users do.
+test-tools:
+	@command -v soffice >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing libreoffice-calc for the LibreOffice round-trip tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc >/dev/null; \
+	  else \
+	    echo "LibreOffice is missing: install libreoffice-calc (the round-trip tests are skipped without it)"; \
+	  fi; }
 
 deploy: build
 	$(BIN)/sam deploy

@@ -146,7 +146,7 @@ def run_floor(stack: LocalStack, data: bytes, tenant: str) -> float:
             for item in _registry_items(tenant, ref, entity_id, verdict.canonical):
                 batch.put_item(Item=item)
             results[verdict.row_number] = RowResult(RowStatus.CREATED, id=entity_id)
-    write_processed(data, FACILITY, results, messages, None)
+    write_processed(data, FACILITY, results.items(), messages, None, io.BytesIO())
     return time.perf_counter() - started
 
 

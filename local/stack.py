@@ -4,13 +4,11 @@
         with stack.http_api() as url:
             ...
 
-Each LocalStack is a fresh account: new moto backends, and the domain package and
-handlers imported anew on their first invocation (a cold start), so settings read from
-the environment belong to this stack.
+Each LocalStack is a fresh account: new moto backends, and handlers imported anew on
+their first invocation (a cold start), so the settings they read belong to this stack.
 """
 
 import os
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -57,7 +55,6 @@ class LocalStack:
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
         try:
-            _forget_warm_modules()
             self.template = translate(parameter_overrides=self.parameter_overrides)
             self.deployed = Deployer(self.template, self.stack_name, self.region).deploy()
             self.runtime = InProcessRuntime(self.deployed)
@@ -132,10 +129,3 @@ class LocalStack:
             token = page.get("nextToken")
             if not token:
                 return events
-
-
-def _forget_warm_modules() -> None:
-    """Drops the domain package and handlers, so this stack's functions start cold."""
-    for name in list(sys.modules):
-        if name == "project_factory" or name.startswith(("project_factory.", "local_functions")):
-            del sys.modules[name]

@@ -19,7 +19,10 @@ def create_campaign() -> dict[str, Any]:
     request = parse_json_body(app.current_event.body, CampaignRequest)
     campaign = campaigns.create_campaign(request, services)
     logger.append_keys(campaign_id=campaign.id)
-    return {"ResponseInfo": response_info(request.RequestInfo), "CampaignDetails": campaign.model_dump()}
+    return {
+        "ResponseInfo": response_info(request.RequestInfo),
+        "CampaignDetails": campaign.model_dump(),
+    }
 
 
 @app.post("/project-factory/v1/project-type/update")
@@ -27,7 +30,10 @@ def update_campaign() -> dict[str, Any]:
     request = parse_json_body(app.current_event.body, CampaignRequest)
     campaign = campaigns.update_campaign(request, services)
     logger.append_keys(campaign_id=campaign.id)
-    return {"ResponseInfo": response_info(request.RequestInfo), "CampaignDetails": campaign.model_dump()}
+    return {
+        "ResponseInfo": response_info(request.RequestInfo),
+        "CampaignDetails": campaign.model_dump(),
+    }
 
 
 @app.post("/project-factory/v1/project-type/search")

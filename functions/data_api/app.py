@@ -1,12 +1,12 @@
-"""POST /project-factory/v1/data/_create and _search."""
+"""POST /project-factory/v1/data/_create, _search, _generate and _download."""
 
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 
-from project_factory.flows import intake, search
+from project_factory.flows import generate, intake, search
 from project_factory.http_api import digit_resolver, parse_json_body, response_info
-from project_factory.models import CreateResourceRequest, SearchResourcesRequest
+from project_factory.models import CreateResourceRequest, RequestEnvelope, SearchResourcesRequest
 from project_factory.observability import logger, metrics, tracer
 from project_factory.services import load_services
 
@@ -30,6 +30,39 @@ def search_resources() -> dict[str, Any]:
     return {
         "ResponseInfo": response_info(request.RequestInfo),
         "ResourceDetails": [row.model_dump() for row in rows],
+    }
+
+
+@app.post("/project-factory/v1/data/_generate")
+def generate_template() -> dict[str, Any]:
+    body = parse_json_body(app.current_event.body, generate.GenerateBody)
+    query = app.current_event.query_string_parameters or {}
+    request = generate.GenerateRequest.model_validate({**query, **body.model_dump()})
+    row = generate.request_generation(request, services)
+    logger.append_keys(generated_id=row.id)
+    return {
+        "ResponseInfo": response_info(request.RequestInfo),
+        "GeneratedResource": [row.model_dump()],
+    }
+
+
+@app.post("/project-factory/v1/data/_download")
+def download_template() -> dict[str, Any]:
+    body = parse_json_body(app.current_event.body, RequestEnvelope)
+    query = generate.DownloadQuery.model_validate(app.current_event.query_string_parameters or {})
+    rows = generate.download(
+        query.tenantId,
+        query.type,
+        query.hierarchyType,
+        services=services,
+        generated_id=query.id,
+        statuses=query.statuses,
+        campaign_id=query.campaignId,
+        request_info=body.RequestInfo,
+    )
+    return {
+        "ResponseInfo": response_info(body.RequestInfo),
+        "GeneratedResource": [row.model_dump() for row in rows],
     }
 
 

@@ -72,6 +72,60 @@ class ProjectFactoryClient:
             timeout=30,
         )
 
+    def generate(
+        self,
+        template_type: str,
+        *,
+        hierarchy_type: str = "ADMIN",
+        force: bool = False,
+        campaign_id: str | None = None,
+        filters: dict[str, Any] | None = None,
+    ) -> requests.Response:
+        query = {
+            "tenantId": self.tenant_id,
+            "type": template_type,
+            "hierarchyType": hierarchy_type,
+            "forceUpdate": str(force).lower(),
+        } | ({"campaignId": campaign_id} if campaign_id else {})
+        body: dict[str, Any] = {"RequestInfo": REQUEST_INFO} | (
+            {"Filters": filters} if filters else {}
+        )
+        return requests.post(
+            f"{self.base_url}/project-factory/v1/data/_generate",
+            params=query,
+            json=body,
+            timeout=30,
+        )
+
+    def download_template(
+        self, template_type: str, *, hierarchy_type: str = "ADMIN", **query: str
+    ) -> requests.Response:
+        params = {
+            "tenantId": self.tenant_id,
+            "type": template_type,
+            "hierarchyType": hierarchy_type,
+        }
+        return requests.post(
+            f"{self.base_url}/project-factory/v1/data/_download",
+            params=params | query,
+            json={"RequestInfo": REQUEST_INFO},
+            timeout=30,
+        )
+
+    def wait_until_generated(
+        self, template_type: str, generated_id: str, timeout: float = 120, **query: str
+    ) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            rows = self.download_template(template_type, id=generated_id, **query).json()[
+                "GeneratedResource"
+            ]
+            if rows and rows[0]["status"] in ("completed", "failed", "expired"):
+                return rows[0]
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"generation {generated_id} not done after {timeout}s: {rows}")
+            time.sleep(0.1)
+
     def wait_until_final(self, resource_id: str, timeout: float = 120) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:

@@ -68,6 +68,17 @@ class RequestInfo(BaseModel):
         return (self.userInfo.uuid if self.userInfo else None) or "anonymous"
 
 
+# The envelope's field is named like its type; a default needs the type under another name.
+RequestInfoModel = RequestInfo
+
+
+class RequestEnvelope(BaseModel):
+    """A body that carries RequestInfo and nothing the route needs."""
+
+    model_config = ConfigDict(extra="ignore")
+    RequestInfo: RequestInfoModel = Field(default_factory=RequestInfoModel)
+
+
 class ResourceDetailsInput(Strict):
     type: ResourceType
     tenantId: str = Field(min_length=1, max_length=64)

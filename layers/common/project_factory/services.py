@@ -13,6 +13,8 @@ from project_factory.settings import Settings, load_settings
 if TYPE_CHECKING:
     # Imported when used: the DIGIT source pulls in `requests`, slow on a cold start.
     from project_factory.adapters.boundary_source import BoundarySource
+    from project_factory.adapters.campaign_store import CampaignStore
+    from project_factory.adapters.events import EventPublisher
 
 
 class Services:
@@ -63,6 +65,21 @@ class Services:
             dynamodb.Table(self.settings.generated_table),
             expiry_seconds=self.settings.generated_expiry_days * 86_400,
         )
+
+    @cached_property
+    def campaigns(self) -> "CampaignStore":
+        import boto3
+
+        from project_factory.adapters.campaign_store import DynamoCampaignStore
+
+        dynamodb = boto3.resource("dynamodb", region_name=self.settings.region)
+        return DynamoCampaignStore(dynamodb.Table(self.settings.campaigns_table))
+
+    @cached_property
+    def events(self) -> "EventPublisher":
+        from project_factory.adapters.events import EventBridgePublisher
+
+        return EventBridgePublisher(self._client("events"), self.settings.campaign_bus_name)
 
     def target(self, resource_type: str, hierarchy_type: str) -> Target:
         key = (resource_type, hierarchy_type)

@@ -4,7 +4,6 @@ Every function builds a Settings once per cold start; nobody else reads os.envir
 Field names map to upper-case environment variables (files_bucket <- FILES_BUCKET).
 """
 
-from functools import cache
 from typing import Literal
 
 from pydantic import Field
@@ -22,6 +21,8 @@ class Settings(BaseSettings):
     files_bucket: str = "project-factory-files"
     resources_table: str = "project-factory-resources"
     registry_table: str = "project-factory-registry"
+    campaigns_table: str = "project-factory-campaigns"
+    campaign_bus_name: str = "project-factory-campaigns"
     resource_create_state_machine_arn: str = ""
 
     # The create flow.
@@ -77,7 +78,6 @@ class Settings(BaseSettings):
     generated_expiry_days: int = Field(default=90, ge=1)
 
 
-@cache
 def load_settings() -> Settings:
-    """Settings of this process (one Lambda container), read once."""
+    """Settings from the environment; each function reads them once, on its cold start."""
     return Settings()

@@ -1,6 +1,10 @@
 """Builders shared by the sheets tests: valid rows, and a file read and judged end to end."""
 
+import io
+import zipfile
 from typing import Any
+
+from openpyxl import load_workbook
 
 from local.samples import workbook_from_rows
 from project_factory.sheets.messages import load_bundled_messages
@@ -82,3 +86,101 @@ def facility_file(*rows: dict[str, Any], **options: Any) -> bytes:
 
 def user_file(*rows: dict[str, Any], **options: Any) -> bytes:
     return workbook_from_rows(USER, list(rows), **options)
+
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PACKAGE_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_TYPES = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+
+
+def handmade_xlsx(
+    sheets: dict[str, str],
+    *,
+    shared: list[str] | None = None,
+    styles: str | None = None,
+    date1904: bool = False,
+) -> bytes:
+    """A workbook zipped from XML written by hand, as other spreadsheet programs write it.
+
+    `sheets`: title -> the worksheet's XML; `shared`: the `<si>` items (their inner XML);
+    `styles`: the inner XML of `<styleSheet>`.
+    """
+    names = [f"sheet{index}.xml" for index in range(1, len(sheets) + 1)]
+    overrides = [(f"/xl/worksheets/{name}", f"{_TYPES}.worksheet+xml") for name in names] + [
+        ("/xl/workbook.xml", f"{_TYPES}.sheet.main+xml")
+    ]
+    relations = [(f"rId{i}", "worksheet", f"worksheets/{n}") for i, n in enumerate(names, 1)]
+    parts = {}
+    if shared is not None:
+        items = "".join(f"<si>{item}</si>" for item in shared)
+        parts["xl/sharedStrings.xml"] = (
+            f'<sst xmlns="{MAIN_NS}" count="{len(shared)}" uniqueCount="{len(shared)}">'
+            f"{items}</sst>"
+        )
+        overrides.append(("/xl/sharedStrings.xml", f"{_TYPES}.sharedStrings+xml"))
+        relations.append(("rIdS", "sharedStrings", "sharedStrings.xml"))
+    if styles is not None:
+        parts["xl/styles.xml"] = f'<styleSheet xmlns="{MAIN_NS}">{styles}</styleSheet>'
+        overrides.append(("/xl/styles.xml", f"{_TYPES}.styles+xml"))
+        relations.append(("rIdT", "styles", "styles.xml"))
+    parts["[Content_Types].xml"] = (
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package'
+        '.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+        + "".join(f'<Override PartName="{p}" ContentType="{t}"/>' for p, t in overrides)
+        + "</Types>"
+    )
+    parts["_rels/.rels"] = (
+        f'<Relationships xmlns="{_PACKAGE_REL}"><Relationship Id="rId1" '
+        f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    )
+    listed = "".join(
+        f'<sheet name="{title}" sheetId="{i}" r:id="rId{i}"/>' for i, title in enumerate(sheets, 1)
+    )
+    properties = '<workbookPr date1904="1"/>' if date1904 else ""
+    parts["xl/workbook.xml"] = (
+        f'<workbook xmlns="{MAIN_NS}" xmlns:r="{_REL}">{properties}<sheets>{listed}</sheets>'
+        "</workbook>"
+    )
+    parts["xl/_rels/workbook.xml.rels"] = (
+        f'<Relationships xmlns="{_PACKAGE_REL}">'
+        + "".join(
+            f'<Relationship Id="{i}" Type="{_REL}/{kind}" Target="{target}"/>'
+            for i, kind, target in relations
+        )
+        + "</Relationships>"
+    )
+    for name, xml in zip(names, sheets.values(), strict=True):
+        parts[f"xl/worksheets/{name}"] = xml
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, xml in parts.items():
+            archive.writestr(name, '<?xml version="1.0" encoding="UTF-8"?>\n' + xml)
+    return buffer.getvalue()
+
+
+def worksheet(rows: str, *, before: str = "", after: str = "", prefix: str = "") -> str:
+    """A worksheet's XML around `rows` (the inside of `<sheetData>`)."""
+    p = f"{prefix}:" if prefix else ""
+    namespace = f'xmlns:{prefix}="{MAIN_NS}"' if prefix else f'xmlns="{MAIN_NS}"'
+    return (
+        f"<{p}worksheet {namespace} "
+        'xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac">'
+        f"{before}<{p}sheetData>{rows}</{p}sheetData>{after}</{p}worksheet>"
+    )
+
+
+def openpyxl_rows(data: bytes, title: str) -> list[tuple[int, dict[int, Any]]]:
+    """(row number, column -> value) of the non-empty cells, as openpyxl's read-only mode
+    reads them (what the reader used to be built on)."""
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    sheet = book[title]
+    sheet.reset_dimensions()
+    rows = []
+    for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+        values = {column: value for column, value in enumerate(cells, 1) if value is not None}
+        if values:
+            rows.append((number, values))
+    book.close()
+    return rows

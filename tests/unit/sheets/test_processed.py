@@ -1,5 +1,8 @@
 import io
+import re
+import zipfile
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -10,14 +13,30 @@ from project_factory.models import RowStatus
 from project_factory.sheets.messages import load_bundled_messages
 from project_factory.sheets.processed import RowResult, write_processed
 from project_factory.sheets.spec import FACILITY, USER
-from tests.unit.sheets.support import facility, facility_file, read, user, user_file
+from tests.unit.sheets.support import (
+    facility,
+    facility_file,
+    handmade_xlsx,
+    read,
+    user,
+    user_file,
+    worksheet,
+)
 
 MESSAGES = load_bundled_messages()
 DATA_SHEET = "List of Available Facilities"
+DATA_PART = "xl/worksheets/sheet2.xml"
+HANDMADE_PART = "xl/worksheets/sheet1.xml"
+#: Saved by LibreOffice Calc 7.4 from a 40-row sample: shared strings, LibreOffice's
+#: `<col>` attributes, a yellow cell, a dropdown on G2:G100, a protected data sheet,
+#: column H hidden and a note in L5.
+LIBREOFFICE_FILE = Path(__file__).parent / "data" / "libreoffice_facilities.xlsx"
 
 
 def process(data: bytes, results: dict, spec=FACILITY, locale="en_IN") -> bytes:
-    return write_processed(data, spec, results, MESSAGES, locale)
+    target = io.BytesIO()
+    write_processed(data, spec, sorted(results.items()), MESSAGES, locale, target)
+    return target.getvalue()
 
 
 def sheet_rows(data: bytes, title: str = DATA_SHEET) -> list[tuple]:
@@ -218,3 +237,177 @@ def test_an_output_the_type_does_not_have_is_refused():
     # When / Then writing it is a programming error
     with pytest.raises(ValueError, match="username"):
         process(facility_file(facility()), {2: result})
+
+
+def parts(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def results_for(rows: range) -> list[tuple[int, RowResult]]:
+    return [(number, created(f"F-{number}")) for number in rows]
+
+
+def test_parts_other_than_the_data_sheet_are_copied_byte_for_byte():
+    # Given a file saved by LibreOffice, with a readme, a hidden metadata sheet, styles
+    # and shared strings
+    data = LIBREOFFICE_FILE.read_bytes()
+
+    # When it is processed
+    before, after = parts(data), parts(process(data, dict(results_for(range(2, 42)))))
+
+    # Then every part but the data sheet is the same, in the same order
+    assert list(after) == list(before)
+    assert {n: b for n, b in after.items() if n != DATA_PART} == {
+        n: b for n, b in before.items() if n != DATA_PART
+    }
+
+
+def test_the_data_sheet_keeps_its_views_validations_protection_and_untouched_cells():
+    # Given the LibreOffice file
+    data = LIBREOFFICE_FILE.read_bytes()
+    sheet = parts(data)[DATA_PART]
+
+    # When it is processed
+    processed = parts(process(data, dict(results_for(range(2, 42)))))[DATA_PART]
+
+    # Then what follows the rows is unchanged, so are the views and the cells not written
+    assert processed[processed.index(b"</sheetData>") :] == sheet[sheet.index(b"</sheetData>") :]
+    views = re.compile(rb"<sheetViews>.*</sheetViews>")
+    assert views.search(processed).group() == views.search(sheet).group()
+    untouched = re.findall(rb'<c r="[B-G]\d+"[^>]*?(?:/>|>.*?</c>)', sheet)
+    assert len(untouched) > 200
+    assert re.findall(rb'<c r="[B-G]\d+"[^>]*?(?:/>|>.*?</c>)', processed) == untouched
+
+
+def test_a_libreoffice_file_gets_its_ids_statuses_and_columns():
+    # Given the LibreOffice file, whose last used column is L (a note in L5)
+    data = LIBREOFFICE_FILE.read_bytes()
+    results = {2: created("F-2"), 3: RowResult(RowStatus.INVALID, errors=["bad & <worse>"])}
+
+    # When it is processed
+    processed = process(data, results)
+
+    # Then the statuses go to M and N, ids and errors in place, the rest still there
+    book = load_workbook(io.BytesIO(processed))
+    sheet = book[DATA_SHEET]
+    assert (sheet["M1"].value, sheet["N1"].value) == ("#status#", "#errorDetails#")
+    assert [sheet["A2"].value, sheet["M2"].value, sheet["N2"].value] == ["F-2", "CREATED", None]
+    assert [sheet["M3"].value, sheet["N3"].value] == ["INVALID", "bad & <worse>"]
+    assert sheet["M4"].value == "FAILED"
+    assert sheet["L5"].value == "note far right"
+    assert sheet.protection.sheet is True
+    assert [str(v.sqref) for v in sheet.data_validations.dataValidation] == ["G2:G100"]
+    assert sheet["B2"].fill.fgColor.rgb == "FFFFFF00"
+    assert sheet.column_dimensions["H"].hidden is True
+    assert sheet.column_dimensions["N"].width == 60
+
+
+def test_the_dimension_and_columns_grow_to_the_added_columns():
+    # Given a file whose last column, G, is part of a column range reaching far right
+    rows = (
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>Facility Code</t></is></c>'
+        '<c r="B1" t="inlineStr"><is><t>Facility Name</t></is></c>'
+        '<c r="G1" t="inlineStr"><is><t>Capacity</t></is></c></row>'
+        '<row r="2"><c r="B2" t="inlineStr"><is><t>Depot</t></is></c></row>'
+    )
+    cols = (
+        '<cols><col min="1" max="1" width="9" hidden="1"/>'
+        '<col min="2" max="1024" width="11"/></cols>'
+    )
+    sheet = worksheet(rows, before=f'<dimension ref="A1:G2"/>{cols}')
+    data = handmade_xlsx({DATA_SHEET: sheet})
+
+    # When it is processed
+    processed = parts(process(data, {2: created("F-1")}))[HANDMADE_PART]
+
+    # Then the dimension reaches I and the range is split around the status columns
+    assert b'<dimension ref="A1:I2"/>' in processed
+    assert re.search(rb"<cols>.*</cols>", processed).group() == (
+        b'<cols><col min="1" max="1" width="9" hidden="1"/><col min="2" max="7" width="11"/>'
+        b'<col min="8" max="8" width="14" customWidth="1"/>'
+        b'<col min="9" max="9" width="60" customWidth="1"/>'
+        b'<col min="10" max="1024" width="11"/></cols>'
+    )
+
+
+def test_an_excel_like_file_with_a_header_below_titles_is_filled_in_place():
+    # Given a file as Excel writes it: shared strings, a title row above the header, rows
+    # and cells without r, sparse rows, spans and a namespace prefix
+    shared = ["<t>Facilities</t>", "<t>Facility Name</t>", "<t>Capacity</t>", "<t>A</t>"]
+    rows = (
+        '<x:row r="1"><x:c r="A1" t="s"><x:v>0</x:v></x:c></x:row>'
+        '<x:row r="2" spans="2:3"><x:c r="B2" t="s"><x:v>1</x:v></x:c>'
+        '<x:c r="C2" t="s"><x:v>2</x:v></x:c></x:row>'
+        '<x:row spans="2:3"><x:c r="B3" t="s"><x:v>3</x:v></x:c><x:c><x:v>10</x:v></x:c></x:row>'
+        '<x:row r="5" spans="3:3" x14ac:dyDescent="0.25"><x:c r="C5"><x:v>20</x:v></x:c></x:row>'
+    )
+    data = handmade_xlsx({DATA_SHEET: worksheet(rows, prefix="x")}, shared=shared)
+
+    # When rows 3 and 5 are processed
+    results = {3: created("F-3"), 5: RowResult(RowStatus.INVALID, errors=["no name"])}
+    processed = process(data, results)
+
+    # Then the header gets the columns, each row its outcome, in its place
+    sheet = load_workbook(io.BytesIO(processed))[DATA_SHEET]
+    added = ["Facility Code", "#status#", "#errorDetails#"]
+    assert [c.value for c in sheet[2]] == [None, "Facility Name", "Capacity", *added]
+    assert [c.value for c in sheet[3]] == [None, "A", 10, "F-3", "CREATED", None]
+    assert [c.value for c in sheet[5]] == [None, None, 20, None, "INVALID", "no name"]
+    assert b'<x:row spans="2:6">' in parts(processed)[HANDMADE_PART]
+
+
+def test_a_file_with_inline_strings_reads_back_with_its_outcomes():
+    # Given a file written with inline strings only (no shared strings part)
+    rows = (
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>Facility Name</t></is></c>'
+        '<c r="B1" t="inlineStr"><is><t>Capacity</t></is></c></row>'
+        '<row r="2"><c r="A2" t="inlineStr"><is><t>Depot</t></is></c>'
+        '<c r="B2" t="n"><v>5</v></c></row>'
+    )
+    data = handmade_xlsx({DATA_SHEET: worksheet(rows)})
+
+    # When it is processed
+    processed = process(data, {2: created("F-1")})
+
+    # Then the row reads back with its id and status
+    sheet = load_workbook(io.BytesIO(processed))[DATA_SHEET]
+    assert [c.value for c in sheet[2]] == ["Depot", 5, "F-1", "CREATED", None]
+
+
+def test_results_are_consumed_as_a_stream():
+    # Given results produced one at a time
+    produced = []
+
+    def results():
+        for number in (2, 3, 4):
+            produced.append(number)
+            yield number, created(f"F-{number}")
+
+    # When the file is processed
+    target = io.BytesIO()
+    write_processed(three_facilities(), FACILITY, results(), MESSAGES, "en_IN", target)
+
+    # Then every row got its result
+    assert produced == [2, 3, 4]
+    assert [row[0] for row in sheet_rows(target.getvalue())[1:]] == ["F-2", "F-3", "F-4"]
+
+
+def test_results_out_of_order_are_refused():
+    # Given results whose rows go backwards
+    results = [(3, created("F-3")), (2, created("F-2"))]
+
+    # When / Then writing is refused: a row would silently lose its result
+    with pytest.raises(ValueError, match="ascending"):
+        write_processed(three_facilities(), FACILITY, results, MESSAGES, "en_IN", io.BytesIO())
+
+
+def test_text_that_xml_cannot_hold_is_escaped():
+    # Given an error with markup and a control character
+    result = RowResult(RowStatus.INVALID, errors=["a < b & c\x01"])
+
+    # When it is processed
+    rows = sheet_rows(process(facility_file(facility()), {2: result}))
+
+    # Then it reads back, the control character in Excel's escape
+    assert rows[1][-1] == "a < b & c_x0001_"

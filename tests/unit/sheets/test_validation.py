@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 
 from project_factory.errors import InvalidSchemaError
@@ -399,3 +401,87 @@ def _without_error_message(column):
     schema = bundled_json_schema(FACILITY.schema_identifier)
     del schema["properties"][column]["errorMessage"]
     return schema
+
+
+KINDS_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "Count": {"type": "integer"},
+        "Share": {"type": "number", "minimum": 1},
+        "Ceiling": {"type": "number", "maximum": 10},
+        "Score": {"type": "number", "minimum": 1, "maximum": 10},
+        "Code": {"type": "string", "minLength": 3},
+        "Label": {"type": "string", "maxLength": 4},
+        "Title": {"type": "string", "minLength": 2, "maxLength": 4},
+        "Kind": {"type": "string", "enum": ["Depot", "Post"]},
+        "Roles": {
+            "type": "array",
+            "items": {"type": "string", "enum": ["A", "B"]},
+            "minItems": 2,
+            "maxItems": 3,
+        },
+        "Ref": {"type": "string", "pattern": "^[0-9]+$"},
+        "Step": {"type": "number", "multipleOf": 5},
+        "Tag": {"type": "string", "minLength": 3, "pattern": "^[a-z]+$"},
+        "Gat": {"type": "string", "pattern": "^[a-z]+$", "minLength": 3},
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("column", "typed", "messages"),
+    [
+        ("Count", "twelve", ["Count must be a whole number"]),
+        ("Count", 12.5, ["Count must be a whole number"]),
+        ("Share", 0, ["Share must be at least 1"]),
+        ("Share", datetime.date(2024, 1, 1), ["Share must be a number"]),
+        ("Ceiling", 11, ["Ceiling must be at most 10"]),
+        ("Score", 0, ["Score must be between 1 and 10"]),
+        ("Code", "ab", ["Code must have at least 3 characters"]),
+        ("Label", "abcde", ["Label must have at most 4 characters"]),
+        ("Title", "a", ["Title must have 2 to 4 characters"]),
+        ("Kind", "Hospital", ["Kind must be one of: Depot, Post"]),
+        ("Roles", "A, C", ["Roles: 'C' is not one of: A, B"]),
+        ("Roles", "A", ["Roles must list at least 2 value(s)"]),
+        (
+            "Roles",
+            "A, C, B, D",
+            [
+                "Roles: 'C' is not one of: A, B",
+                "Roles: 'D' is not one of: A, B",
+                "Roles must list at most 3 value(s)",
+            ],
+        ),
+        ("Ref", "12a", ["Ref is not in the expected format"]),
+        # no message of ours: jsonschema's own words, as before
+        ("Step", 7, ["Step is not valid: 7 is not a multiple of 5"]),
+        # several errors of one column: in the order of the column's schema
+        ("Tag", "A1", ["Tag must have at least 3 characters", "Tag is not in the expected format"]),
+        ("Gat", "A1", ["Gat is not in the expected format", "Gat must have at least 3 characters"]),
+    ],
+)
+def test_each_kind_of_schema_error_has_its_message(column, typed, messages):
+    # Given a column with a rule of each kind, and a value breaking it
+    checker = validator(FACILITY, json_schema=KINDS_SCHEMA, allowed_boundary_codes=None)
+
+    # When the row is validated
+    verdict = checker.validate(SheetRow(2, {column: typed}))
+
+    # Then the errors are worded as before, in the same order
+    assert verdict.errors == messages
+
+
+def test_errors_of_several_columns_come_in_column_order():
+    # Given a row breaking three columns, given in another order than the schema's
+    checker = validator(FACILITY, json_schema=KINDS_SCHEMA, allowed_boundary_codes=None)
+    row = {"Ref": "x", "Count": "many", "Kind": "Hut"}
+
+    # When it is validated
+    verdict = checker.validate(SheetRow(2, row))
+
+    # Then the messages follow the schema's columns
+    assert verdict.errors == [
+        "Count must be a whole number",
+        "Kind must be one of: Depot, Post",
+        "Ref is not in the expected format",
+    ]

@@ -216,14 +216,16 @@ class DigitBoundarySource:
             {"tenantId": tenant_id, "hierarchyType": hierarchy_type, "includeChildren": True},
         )
         roots = [
-            (node, None)
+            node
             for tree in answer.get("TenantBoundary") or []
             if tree.get("hierarchyType", hierarchy_type) == hierarchy_type
             for node in tree.get("boundary") or []
         ]
         boundaries: list[Boundary] = []
         # Depth first, children in the service's order: parents always precede children.
-        pending = list(reversed(roots))
+        pending: list[tuple[Mapping[str, Any], str | None]] = [
+            (node, None) for node in reversed(roots)
+        ]
         while pending:
             node, parent = pending.pop()
             code = str(node["code"])

@@ -34,6 +34,8 @@ class DynamoCampaignStore:
             request: dict[str, Any] = {self._table.name: {"Keys": keys[start : start + 100]}}
             while request:
                 answer = self._table.meta.client.batch_get_item(RequestItems=request)
-                found += [Campaign.model_validate(item) for item in answer["Responses"][self._table.name]]
+                found += [
+                    Campaign.model_validate(item) for item in answer["Responses"][self._table.name]
+                ]
                 request = answer.get("UnprocessedKeys") or {}
         return found

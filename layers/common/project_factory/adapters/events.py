@@ -19,15 +19,16 @@ class EventBridgePublisher:
         from project_factory.errors import TransientError
 
         answer = self._events.put_events(
-            Entries=[{
-                "Source": SOURCE,
-                "DetailType": detail_type,
-                "Detail": json.dumps(detail),
-                "EventBusName": self._bus,
-            }]
+            Entries=[
+                {
+                    "Source": SOURCE,
+                    "DetailType": detail_type,
+                    "Detail": json.dumps(detail),
+                    "EventBusName": self._bus,
+                }
+            ]
         )
         if answer.get("FailedEntryCount"):
             entry = answer["Entries"][0]
-            raise TransientError(
-                f"EventBridge refused {detail_type}: {entry.get('ErrorCode')} {entry.get('ErrorMessage')}"
-            )
+            reason = f"{entry.get('ErrorCode')} {entry.get('ErrorMessage')}"
+            raise TransientError(f"EventBridge refused {detail_type}: {reason}")

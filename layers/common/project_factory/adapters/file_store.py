@@ -9,6 +9,8 @@ from urllib.parse import quote
 
 from project_factory.errors import NotFoundError
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 
 @dataclass(frozen=True)
 class StoredFile:

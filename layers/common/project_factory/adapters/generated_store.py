@@ -10,7 +10,9 @@ Table design:
              superseded generations disappear by themselves.
 
 Status changes are conditional updates (only from `inprogress` for complete and fail), so
-a retried or late step never overwrites what another one decided.
+a retried or late step never overwrites what another one decided. The index is eventually
+consistent: a row changed a moment ago may still show its previous status there for a
+short while; `get` reads the row itself, consistently.
 """
 
 import json
@@ -43,8 +45,7 @@ class GeneratedStore(Protocol):
         """Marks every row of the template that is not expired yet `expired`; their ids."""
         ...
 
-    def complete(self, generated_id: str, file_store_id: str, count: int) -> GeneratedResource:
-        ...
+    def complete(self, generated_id: str, file_store_id: str, count: int) -> GeneratedResource: ...
 
     def fail(self, generated_id: str, code: str, message: str) -> GeneratedResource: ...
 

@@ -25,7 +25,9 @@ BOUNDARIES_CHANGED = "CampaignBoundariesChanged"
 def create_campaign(request: CampaignRequest, services: Services) -> Campaign:
     details = request.CampaignDetails
     if details.id:
-        raise InvalidRequestError("a new campaign gets its id from the service", code="ID_NOT_ALLOWED")
+        raise InvalidRequestError(
+            "a new campaign gets its id from the service", code="ID_NOT_ALLOWED"
+        )
     parent = _parent_of(details, services)
     _check_boundaries(details, parent, services)
     campaign = Campaign(
@@ -103,9 +105,12 @@ def _check_boundaries(details: CampaignInput, parent: Campaign | None, services:
     codes = [boundary.code for boundary in details.boundaries]
     repeated = sorted({code for code in codes if codes.count(code) > 1})
     if repeated:
-        raise InvalidRequestError(f"boundaries listed twice: {', '.join(repeated)}",
-                                  code="DUPLICATE_BOUNDARY")
-    unknown = sorted(set(codes) - services.boundaries.codes(details.tenantId, details.hierarchyType))
+        raise InvalidRequestError(
+            f"boundaries listed twice: {', '.join(repeated)}", code="DUPLICATE_BOUNDARY"
+        )
+    unknown = sorted(
+        set(codes) - services.boundaries.codes(details.tenantId, details.hierarchyType)
+    )
     if unknown:
         raise InvalidRequestError(
             f"boundaries not in hierarchy {details.hierarchyType}: {', '.join(unknown[:20])}",
@@ -114,12 +119,14 @@ def _check_boundaries(details: CampaignInput, parent: Campaign | None, services:
     if parent is None:
         return
     if parent.hierarchyType != details.hierarchyType:
-        raise InvalidRequestError("a child campaign uses its parent's hierarchyType",
-                                  code="HIERARCHY_MISMATCH")
+        raise InvalidRequestError(
+            "a child campaign uses its parent's hierarchyType", code="HIERARCHY_MISMATCH"
+        )
     roots = [boundary.code for boundary in details.boundaries if boundary.isRoot]
     if roots:
         raise InvalidRequestError(
-            f"a child campaign cannot add a root boundary: {', '.join(roots)}", code="ROOT_NOT_ALLOWED"
+            f"a child campaign cannot add a root boundary: {', '.join(roots)}",
+            code="ROOT_NOT_ALLOWED",
         )
     inherited = {boundary.code for boundary in campaign_boundaries(parent, services)}
     again = [code for code in codes if code in inherited]

@@ -4,12 +4,14 @@ Merges two streams in row order, never a table of all rows: the verdicts of ever
 row (from Validate) and the outcomes of the rows sent to the target (chunk by chunk).
 """
 
+import io
 import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from project_factory.adapters.file_store import XLSX
 from project_factory.errors import DomainError
 from project_factory.flows.chunks import ChunkOutcomes
 from project_factory.flows.scratch import ScratchKeys
@@ -20,7 +22,6 @@ from project_factory.sheets.processed import RowResult, write_processed
 from project_factory.sheets.schema import to_json_schema
 from project_factory.sheets.spec import spec_for
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _PROCESSED_NAMESPACE = uuid.UUID("2d3c5a9e-4f61-4b8e-9d7a-3e1f0c6b5a42")
 #: per-row errors kept in the database (the full list is in the processed file)
 MAX_STORED_ERRORS = 100
@@ -67,14 +68,15 @@ def finalize_resource(resource_id: str, services: Services) -> dict[str, Any]:
     results = tally.observe(_results(row, summary, keys, services, messages, locale, tally))
     schema = to_json_schema(services.schemas.get(row.tenantId, row.type))
     original = services.files.read(row.tenantId, row.fileStoreId)
-    processed = write_processed(
-        original, spec_for(row.type), dict(results), messages, locale, json_schema=schema
+    processed = io.BytesIO()
+    write_processed(
+        original, spec_for(row.type), results, messages, locale, processed, json_schema=schema
     )
     name = services.files.describe(row.tenantId, row.fileStoreId).filename
     # Named by the resource, so a retried Finalize overwrites instead of adding a file.
     stored = services.files.put(
         row.tenantId,
-        processed,
+        processed.getvalue(),
         filename=f"processed_{name}",
         module="processed",
         content_type=XLSX,

@@ -20,12 +20,12 @@ class MarkFailedTask(BaseModel):
 
 
 def mark_failed(task: MarkFailedTask, services: Services) -> ResourceRow:
-    error_type, message = _describe(task.error)
+    error_type, message = describe_step_error(task.error)
     details: dict[str, Any] = {"error": {"code": error_type, "message": message}}
     return services.resources.finish(task.resourceId, ResourceStatus.FAILED, details=details)
 
 
-def _describe(error: StepError) -> tuple[str, str]:
+def describe_step_error(error: StepError) -> tuple[str, str]:
     """A Lambda error's Cause is its JSON payload; a States.* error's is plain text."""
     try:
         payload = json.loads(error.Cause or "")

@@ -15,6 +15,7 @@ from project_factory.models import ResourceRow
 from project_factory.passwords import generate_password
 from project_factory.services import Services
 from project_factory.sheets.messages import load_bundled_messages
+from project_factory.sheets.metadata import check_upload_metadata
 from project_factory.sheets.reader import iter_sheet_rows
 from project_factory.sheets.schema import to_json_schema
 from project_factory.sheets.spec import SheetSpec, spec_for
@@ -50,9 +51,10 @@ def validate_resource(resource_id: str, services: Services) -> dict[str, Any]:
         messages=messages,
         locale=settings.default_locale,
     )
-    sheet_rows = iter_sheet_rows(
-        services.files.read(row.tenantId, row.fileStoreId), spec, messages, json_schema=schema
-    )
+    upload = services.files.read(row.tenantId, row.fileStoreId)
+    # A template generated for another type or campaign is refused before any row is read.
+    check_upload_metadata(upload, resource_type=row.type, campaign_id=row.campaignId)
+    sheet_rows = iter_sheet_rows(upload, spec, messages, json_schema=schema)
     verdicts = PartWriter(services.files, keys.verdicts, settings.chunk_size)
     chunks = PartWriter(services.files, keys.chunk, _chunk_size(row, settings.chunk_size))
     invalid = 0

@@ -23,10 +23,13 @@ def cell_text(value: Any) -> str:
 def cell_number(value: Any) -> Any:
     """A number cell, or text holding a number, as int (when whole) or float.
 
-    Anything else is returned unchanged, for the schema to report as not a number.
+    Anything else is returned as it is (booleans, text) or as text (dates), a JSON
+    value for the schema to report as not a number.
     """
     if isinstance(value, bool):
         return value
+    if not isinstance(value, str | int | float):
+        return cell_text(value)
     if isinstance(value, str):
         try:
             parsed = float(value.strip())

@@ -37,6 +37,17 @@ def is_empty_row(values: Iterable[Any]) -> bool:
     return all(is_blank(value) for value in values)
 
 
+def top_row_values(top: Iterable[tuple[int, Mapping[int, Any]]]) -> list[list[Any]]:
+    """Rows 1 to HEADER_SCAN_ROWS as lists of values, from (row number, column -> value);
+    rows and cells that are not there are empty, as openpyxl showed them."""
+    rows: list[list[Any]] = [[] for _ in range(HEADER_SCAN_ROWS)]
+    for number, cells in top:
+        if 1 <= number <= HEADER_SCAN_ROWS:
+            width = max(cells, default=0)
+            rows[number - 1] = [cells.get(column) for column in range(1, width + 1)]
+    return rows
+
+
 def find_sheet(sheet_names: Sequence[str], sheet_code: str, messages: Messages) -> str:
     """The title of the sheet named by `sheet_code` (its code or text in any locale)."""
     spellings = messages.lookup([sheet_code])

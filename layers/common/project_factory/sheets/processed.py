@@ -1,20 +1,25 @@
 """The processed copy of an upload: the same workbook, each data row with its outcome.
 
-The workbook is edited in place (openpyxl normal mode), so other sheets, styles, data
-validations, hidden columns and protection stay as the administrator had them. Each
-data row keeps its place and gets the created id, the output columns (e.g. username),
-`#status#` and `#errorDetails#`. Missing columns are appended after the last used one;
-columns already there (a processed file uploaded again) are reused.
+Only the data sheet's XML is rewritten, in a streaming pass over the zip: every other
+part (other sheets, styles, shared strings, workbook) is copied as it is, and in the
+data sheet only the written cells, the header cells added, the `<dimension>` and the
+`<cols>` entries of the written columns change; views, data validations, protection
+and every other cell keep their bytes. Each data row keeps its place and gets the
+created id, the output columns (e.g. username), `#status#` and `#errorDetails#`.
+Missing columns are appended after the last used one; columns already there (a
+processed file uploaded again) are reused, and shown if hidden.
+
+Memory stays bounded whatever the size of the sheet: rows are read and written one by
+one, results are consumed as a sorted stream, and of the shared strings only those of
+the header rows are read (the others are only checked for being blank).
 """
 
-import io
-from collections.abc import Iterable, Mapping
-from copy import copy
+import shutil
+import zipfile
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import Any, BinaryIO
 
 from project_factory.models import RowStatus
 from project_factory.sheets.layout import (
@@ -25,16 +30,30 @@ from project_factory.sheets.layout import (
     find_sheet,
     is_blank,
     locate_header,
+    top_row_values,
 )
 from project_factory.sheets.messages import Messages
-from project_factory.sheets.reader import open_workbook
 from project_factory.sheets.schema import bundled_json_schema
 from project_factory.sheets.spec import SheetSpec
+from project_factory.sheets.xlsx_dates import DateStyles
+from project_factory.sheets.xlsx_edit import (
+    cell_style,
+    replace_cells,
+    set_columns,
+    widen_dimension,
+    widen_spans,
+)
+from project_factory.sheets.xlsx_package import XlsxPackage, unreadable
+from project_factory.sheets.xlsx_rows import CHUNK_SIZE, CellValues, RawRow, SheetXml
 
 ERROR_SEPARATOR = "; "
 _STATUS_COLUMNS = (STATUS_COLUMN, ERRORS_COLUMN)
 _MIN_WIDTH = 14
 _ERRORS_WIDTH = 60
+#: Text standing for a shared string that was not read: only blank ones matter there.
+_UNREAD = "\x00"
+#: Written rows are handed to the compressor in batches of about this size.
+_FLUSH_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -47,105 +66,256 @@ class RowResult:
 
 
 def write_processed(
-    original: bytes,
+    original: BinaryIO | bytes,
     spec: SheetSpec,
-    results: Mapping[int, RowResult],
+    results: Iterable[tuple[int, RowResult]],
     messages: Messages,
     locale: str | None,
+    target: BinaryIO,
     *,
     json_schema: Mapping[str, Any] | None = None,
-) -> bytes:
-    """The upload with every data row's outcome; `results` is keyed by Excel row number.
+) -> None:
+    """Write the upload with every data row's outcome to `target` (a writable binary file).
 
-    A data row without a result is marked FAILED (it must never vanish silently).
+    `results` are (Excel row number, result) pairs in ascending row order, consumed
+    once as the sheet is written. A data row without a result is marked FAILED (it
+    must never vanish silently); results of rows that are not data rows are ignored.
     """
     schema = json_schema if json_schema is not None else bundled_json_schema(spec.schema_identifier)
-    workbook = open_workbook(original, read_only=False)
-    sheet = workbook[find_sheet(workbook.sheetnames, spec.data_sheet, messages)]
     known = [*(schema.get("x-columns") or schema["properties"]), *spec.written_columns]
-    top = list(sheet.iter_rows(min_row=1, max_row=HEADER_SCAN_ROWS, values_only=True))
-    header = locate_header(sheet.title, top, messages.lookup([*known, *_STATUS_COLUMNS]))
-
-    data_rows, last_used = _data_rows(sheet, header)
-    columns = _ensure_columns(sheet, header, last_used, spec, messages, locale)
     missing = RowResult(
         status=RowStatus.FAILED, errors=[messages.text("PF_ERR_NO_OUTCOME", locale)]
     )
-    for row_number in data_rows:
-        result = results.get(row_number, missing)
-        _write_row(sheet, row_number, result, columns, spec)
+    with XlsxPackage(original) as package:
+        title = find_sheet(package.sheet_names, spec.data_sheet, messages)
+        part = package.sheet_part(title)
+        try:
+            layout = _survey(package, part, title, messages.lookup([*known, *_STATUS_COLUMNS]))
+            written = (*spec.written_columns, *_STATUS_COLUMNS)
+            appended = [code for code in written if code not in layout.header.columns]
+            # Only appended columns need to know where the rows end (a full extra pass).
+            last_used = _last_used(package, part, layout) if appended else 0
+            plan = _plan(layout.header, appended, last_used, messages, locale)
+            rows = _RowWriter(layout, plan, spec, _Outcomes(results), missing)
+            with zipfile.ZipFile(target, "w") as out:
+                for info in package.archive.infolist():
+                    with package.open(info.filename) as source, out.open(_like(info), "w") as sink:
+                        if info.filename == part:
+                            rows.write(SheetXml(source), sink)
+                        else:
+                            shutil.copyfileobj(source, sink, CHUNK_SIZE)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+            raise unreadable(error) from error
 
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+
+@dataclass(frozen=True)
+class _Layout:
+    header: Header
+    #: the style of the header's last cell, given to the header cells added
+    header_style: bytes
+    values: CellValues
 
 
-def _data_rows(sheet: Worksheet, header: Header) -> tuple[list[int], int]:
-    """Numbers of the non-empty rows below the header, and the last column used anywhere."""
-    rows: list[int] = []
+@dataclass(frozen=True)
+class _Plan:
+    #: column code -> 1-based index, for every column written
+    columns: dict[str, int]
+    #: index -> text of the header cells to add
+    new_headers: dict[int, str]
+    widths: dict[int, float]
+    last_column: int
+
+
+def _survey(package: XlsxPackage, part: str, title: str, spellings: Mapping[str, str]) -> _Layout:
+    """Where the header is, from the top rows and the shared strings they use."""
+    with package.open(part) as stream:
+        sheet = SheetXml(stream)
+        top: list[tuple[int, RawRow]] = []
+        for row in sheet.rows():
+            if row.number > HEADER_SCAN_ROWS:
+                break
+            top.append((row.number, row))
+        top_cells = [(number, sheet.cells(row)) for number, row in top]
+        prefix = sheet.prefix
+    raw = CellValues([], DateStyles(), prefix)
+    wanted = {
+        int(value)
+        for _, cells in top_cells
+        for cell in cells
+        if cell.kind == b"s" and (value := raw.raw_value(cell))
+    }
+    texts: dict[int, str] = {}
+    blank: set[int] = set()
+    for index, text in enumerate(package.shared_strings()):
+        if index in wanted:
+            texts[index] = text
+        elif not text.strip():
+            blank.add(index)
+    values = CellValues(_SharedTexts(texts, blank), DateStyles(), prefix)
+    decoded = [
+        (number, {cell.column: values.value(cell) for cell in cells}) for number, cells in top_cells
+    ]
+    header = locate_header(title, top_row_values(decoded), spellings)
+    header_cells = next((cells for number, cells in top_cells if number == header.row_number), [])
+    model = next((cell for cell in header_cells if cell.column == header.last_column), None)
+    return _Layout(header, cell_style(model) if model else b"", values)
+
+
+class _SharedTexts:
+    """The shared strings the writer read: those of the header rows; the others only
+    as blank or not, which is all a data row needs to know."""
+
+    def __init__(self, texts: dict[int, str], blank: set[int]) -> None:
+        self._texts, self._blank = texts, blank
+
+    def __getitem__(self, index: int) -> str:
+        text = self._texts.get(index)
+        if text is not None:
+            return text
+        return "" if index in self._blank else _UNREAD
+
+
+def _last_used(package: XlsxPackage, part: str, layout: _Layout) -> int:
+    """The last column with a value in the header or any row below it."""
+    header = layout.header
     last_used = header.last_column
-    start = header.row_number + 1
-    for row_number, cells in enumerate(sheet.iter_rows(min_row=start, values_only=True), start):
-        used = [index for index, value in enumerate(cells, start=1) if not is_blank(value)]
-        if used:
-            rows.append(row_number)
-            last_used = max(last_used, used[-1])
-    return rows, last_used
+    with package.open(part) as stream:
+        sheet = SheetXml(stream)
+        for row in sheet.rows():
+            if row.number <= header.row_number:
+                continue
+            last = sheet.last_cell(row)
+            if last is not None and last.column <= last_used:
+                # the usual row, as wide as the header or narrower: no need for its cells
+                continue
+            for cell in reversed(sheet.cells(row)):
+                if cell.column <= last_used:
+                    break
+                if not is_blank(layout.values.value(cell)):
+                    last_used = cell.column
+                    break
+    return last_used
 
 
-def _ensure_columns(
-    sheet: Worksheet,
-    header: Header,
-    last_used: int,
-    spec: SheetSpec,
-    messages: Messages,
-    locale: str | None,
-) -> dict[str, int]:
-    """Column index of every column written, appending the missing ones after `last_used`."""
+def _plan(
+    header: Header, appended: list[str], last_used: int, messages: Messages, locale: str | None
+) -> _Plan:
+    """Where every written column is: the header's, then the `appended` ones after the
+    last used column, with their header text and width."""
     columns = dict(header.columns)
-    model = sheet.cell(header.row_number, header.last_column)
-    next_index = last_used + 1
-    for code in (*spec.written_columns, *_STATUS_COLUMNS):
-        if code in columns:
-            continue
-        cell = sheet.cell(header.row_number, next_index, messages.text(code, locale))
-        cell._style = copy(model._style)
-        width = max(_MIN_WIDTH, len(str(cell.value)) + 2)
-        if code == ERRORS_COLUMN:
-            width = _ERRORS_WIDTH
-        sheet.column_dimensions[get_column_letter(next_index)].width = width
-        columns[code] = next_index
-        next_index += 1
-    # Templates may hide the status columns; the processed file exists to show them.
-    for code in _STATUS_COLUMNS:
-        sheet.column_dimensions[get_column_letter(columns[code])].hidden = False
-    return columns
+    new_headers: dict[int, str] = {}
+    widths: dict[int, float] = {}
+    for index, code in enumerate(appended, start=last_used + 1):
+        text = messages.text(code, locale)
+        new_headers[index] = text
+        widths[index] = _ERRORS_WIDTH if code == ERRORS_COLUMN else max(_MIN_WIDTH, len(text) + 2)
+        columns[code] = index
+    return _Plan(columns, new_headers, widths, max(columns.values()))
 
 
-def _write_row(
-    sheet: Worksheet,
-    row_number: int,
-    result: RowResult,
-    columns: Mapping[str, int],
-    spec: SheetSpec,
-) -> None:
-    # `.value =` rather than `cell(..., value)`: the latter ignores None, and a reused
-    # errors column must be cleared for a row that now succeeded.
-    sheet.cell(row_number, columns[STATUS_COLUMN]).value = str(result.status)
-    sheet.cell(row_number, columns[ERRORS_COLUMN]).value = (
-        ERROR_SEPARATOR.join(result.errors) or None
-    )
-    if result.id and spec.id_column:
-        sheet.cell(row_number, columns[spec.id_column]).value = result.id
-    for column, value in _output_cells(spec, result.output.items()):
-        sheet.cell(row_number, columns[column]).value = value
+class _Outcomes:
+    """The results, taken in row order as the sheet's rows go by."""
+
+    def __init__(self, results: Iterable[tuple[int, RowResult]]) -> None:
+        self._results: Iterator[tuple[int, RowResult]] = iter(results)
+        self._next = next(self._results, None)
+
+    def take(self, row_number: int) -> RowResult | None:
+        """The result of `row_number`, skipping those of earlier rows that are not data."""
+        while self._next is not None and self._next[0] < row_number:
+            self._advance()
+        if self._next is None or self._next[0] != row_number:
+            return None
+        result = self._next[1]
+        self._advance()
+        return result
+
+    def _advance(self) -> None:
+        assert self._next is not None
+        number = self._next[0]
+        self._next = next(self._results, None)
+        if self._next is not None and self._next[0] <= number:
+            raise ValueError(
+                f"results must come in ascending row order; row {self._next[0]} came after {number}"
+            )
 
 
-def _output_cells(spec: SheetSpec, output: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    cells = []
-    for key, value in output:
-        column = spec.output_columns.get(key)
-        if column is None:
-            raise ValueError(f"{spec.resource_type} rows have no output column for {key!r}")
-        cells.append((column, value))
-    return cells
+class _RowWriter:
+    """Writes the data sheet: its head adjusted, each row as it comes, its tail."""
+
+    def __init__(
+        self,
+        layout: _Layout,
+        plan: _Plan,
+        spec: SheetSpec,
+        outcomes: _Outcomes,
+        missing: RowResult,
+    ) -> None:
+        self._layout, self._plan, self._spec = layout, plan, spec
+        self._outcomes, self._missing = outcomes, missing
+
+    def write(self, sheet: SheetXml, sink: BinaryIO) -> None:
+        plan = self._plan
+        status, errors = plan.columns[STATUS_COLUMN], plan.columns[ERRORS_COLUMN]
+        head = widen_dimension(sheet.head, plan.last_column)
+        sink.write(set_columns(head, sheet.prefix, plan.widths, shown=(status, errors)))
+        pending: list[bytes] = []
+        size = 0
+        for row in sheet.rows():
+            xml = self._row(sheet, row)
+            pending.append(xml)
+            size += len(xml)
+            if size >= _FLUSH_BYTES:
+                sink.write(b"".join(pending))
+                pending, size = [], 0
+        sink.write(b"".join(pending))
+        for chunk in sheet.tail():
+            sink.write(chunk)
+
+    def _row(self, sheet: SheetXml, row: RawRow) -> bytes:
+        header_row = self._layout.header.row_number
+        if row.number < header_row:
+            return row.xml
+        cells = sheet.cells(row)
+        if row.number == header_row:
+            if not self._plan.new_headers:
+                return row.xml
+            style = self._layout.header_style
+            body = replace_cells(
+                sheet.prefix, row.number, cells, self._plan.new_headers, style=style
+            )
+        else:
+            values = self._layout.values
+            if all(is_blank(values.value(cell)) for cell in cells):
+                return row.xml
+            result = self._outcomes.take(row.number) or self._missing
+            body = replace_cells(sheet.prefix, row.number, cells, self._texts(result))
+        attrs = widen_spans(row.attrs, self._plan.last_column)
+        tag = sheet.prefix + b"row"
+        return b"<%s%s>%s</%s>" % (tag, attrs, body, tag)
+
+    def _texts(self, result: RowResult) -> dict[int, str | None]:
+        """Column -> text of the cells a result writes (None empties the cell)."""
+        columns, spec = self._plan.columns, self._spec
+        texts: dict[int, str | None] = {
+            columns[STATUS_COLUMN]: str(result.status),
+            columns[ERRORS_COLUMN]: ERROR_SEPARATOR.join(result.errors) or None,
+        }
+        if result.id and spec.id_column:
+            texts[columns[spec.id_column]] = result.id
+        for key, value in result.output.items():
+            column = spec.output_columns.get(key)
+            if column is None:
+                raise ValueError(f"{spec.resource_type} rows have no output column for {key!r}")
+            texts[columns[column]] = value
+        return texts
+
+
+def _like(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    """A new entry with the name, date, compression and attributes of `info`."""
+    entry = zipfile.ZipInfo(info.filename, info.date_time)
+    entry.compress_type = info.compress_type
+    entry.external_attr = info.external_attr
+    entry.create_system = info.create_system
+    entry.comment = info.comment
+    return entry

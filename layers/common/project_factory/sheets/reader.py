@@ -1,32 +1,43 @@
 """Streaming reader of an uploaded workbook's data sheet.
 
-openpyxl's read-only mode parses the sheet row by row, so a 30k-row upload never sits in
-memory as cells: only the current row and its values are alive. Columns are found by
-their header text (any locale) in the first rows, never by position.
+The sheet's XML is scanned row by row straight from the zip (see `xlsx_rows`): only
+the current row and the shared strings are in memory, so a 100k-row upload never sits
+in memory as cells. Values are those openpyxl's read-only mode gave (the reader used
+to be built on it). Columns are found by their header text (any locale) in the first
+rows, never by position.
 """
 
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
-from itertools import chain, islice
-from typing import Any, BinaryIO
+from itertools import chain
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.workbook.workbook import Workbook
-
-from project_factory.errors import InvalidRequestError
 from project_factory.sheets.layout import (
     HEADER_SCAN_ROWS,
     find_sheet,
-    is_empty_row,
+    is_blank,
     locate_header,
     require_columns,
+    top_row_values,
 )
 from project_factory.sheets.messages import Messages
 from project_factory.sheets.schema import bundled_json_schema
 from project_factory.sheets.spec import SheetSpec
+from project_factory.sheets.xlsx_package import XlsxPackage, unreadable
+from project_factory.sheets.xlsx_rows import CellValues, SheetXml
+
+if TYPE_CHECKING:
+    from openpyxl.workbook.workbook import Workbook
+
+#: What a damaged zip or sheet raises halfway through the rows.
+_DAMAGED = (zipfile.BadZipFile, zlib.error, ValueError, EOFError)
+
+#: (row number, column -> value)
+_Row = tuple[int, dict[int, Any]]
 
 
 @dataclass(frozen=True)
@@ -37,17 +48,22 @@ class SheetRow:
     values: dict[str, Any]
 
 
-def open_workbook(source: BinaryIO | bytes, *, read_only: bool) -> Workbook:
-    """An upload as an openpyxl workbook; InvalidRequestError when it is not an .xlsx file."""
+def open_workbook(source: BinaryIO | bytes, *, read_only: bool) -> "Workbook":
+    """An upload as an openpyxl workbook; InvalidRequestError when it is not an .xlsx file.
+
+    For whole-workbook work (templates, metadata); data rows are read by `iter_sheet_rows`.
+    openpyxl is imported here, not at module level: it costs ~200 ms of cold start.
+    """
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
     try:
         if read_only:
             return load_workbook(stream, read_only=True, data_only=True)
         return load_workbook(stream, rich_text=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
-        raise InvalidRequestError(
-            "The file is not a readable Excel workbook (.xlsx)", code="UNREADABLE_WORKBOOK"
-        ) from error
+        raise unreadable(error) from error
 
 
 def iter_sheet_rows(
@@ -65,39 +81,72 @@ def iter_sheet_rows(
     """
     schema = json_schema if json_schema is not None else bundled_json_schema(spec.schema_identifier)
     columns: Sequence[str] = schema.get("x-columns") or list(schema["properties"])
-    workbook = open_workbook(source, read_only=True)
+    package = XlsxPackage(source)
+    resources = ExitStack()
+    resources.callback(package.close)
     try:
-        title = find_sheet(workbook.sheetnames, spec.data_sheet, messages)
-        sheet = workbook[title]
-        # Some writers record a wrong sheet size; without it openpyxl reads to the real end.
-        sheet.reset_dimensions()
-        rows = sheet.iter_rows(values_only=True)
-        top = list(islice(rows, HEADER_SCAN_ROWS))
-        header = locate_header(title, top, messages.lookup(columns))
+        title = find_sheet(package.sheet_names, spec.data_sheet, messages)
+        sheet = SheetXml(resources.enter_context(package.open(package.sheet_part(title))))
+        values = CellValues(list(package.shared_strings()), package.date_styles(), sheet.prefix)
+        rows = _value_rows(sheet, values)
+        top, following = _split_top(rows)
+        header = locate_header(title, top_row_values(top), messages.lookup(columns))
         require_columns(title, header, schema.get("required", ()), messages)
+    except _DAMAGED as error:
+        resources.close()
+        raise unreadable(error) from error
     except BaseException:
-        workbook.close()
+        resources.close()
         raise
-    positions = [(code, index - 1) for code, index in header.columns.items()]
-    remaining = chain(top[header.row_number :], rows)
-    return _data_rows(workbook, remaining, header.row_number + 1, positions)
+    positions = list(header.columns.items())
+    below = [(number, cells) for number, cells in top if number > header.row_number]
+    return _data_rows(resources, chain(below, following, rows), positions)
+
+
+def _value_rows(sheet: SheetXml, values: CellValues) -> Iterator[_Row]:
+    """(row number, column -> value) of every row element, as openpyxl saw them.
+
+    A row numbered at or before the previous one is dropped, and a cell beyond the
+    row's last cell is ignored, as openpyxl did; a later cell in the same column wins.
+    """
+    last = 0
+    for row in sheet.rows():
+        if row.number <= last:
+            continue
+        last = row.number
+        cells = sheet.cells(row)
+        limit = cells[-1].column if cells else 0
+        yield (
+            row.number,
+            {cell.column: values.value(cell) for cell in cells if cell.column <= limit},
+        )
+
+
+def _split_top(rows: Iterator[_Row]) -> tuple[list[_Row], list[_Row]]:
+    """The rows within the first HEADER_SCAN_ROWS, and the row after them if any (it was
+    read to know the top had ended)."""
+    top: list[_Row] = []
+    for number, cells in rows:
+        if number > HEADER_SCAN_ROWS:
+            return top, [(number, cells)]
+        top.append((number, cells))
+    return top, []
 
 
 def _data_rows(
-    workbook: Workbook,
-    rows: Iterator[Sequence[Any]],
-    first_row_number: int,
-    positions: Sequence[tuple[str, int]],
+    resources: ExitStack, rows: Iterator[_Row], positions: Sequence[tuple[str, int]]
 ) -> Iterator[SheetRow]:
     try:
-        for row_number, cells in enumerate(rows, start=first_row_number):
-            if is_empty_row(cells):
+        for row_number, cells in rows:
+            if all(is_blank(value) for value in cells.values()):
                 continue
-            values = {
-                code: cells[index]
-                for code, index in positions
-                if index < len(cells) and cells[index] is not None
-            }
+            values = {}
+            for code, column in positions:
+                value = cells.get(column)
+                if value is not None:
+                    values[code] = value
             yield SheetRow(row_number=row_number, values=values)
+    except _DAMAGED as error:
+        raise unreadable(error) from error
     finally:
-        workbook.close()
+        resources.close()

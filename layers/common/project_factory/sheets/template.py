@@ -9,7 +9,7 @@ Sheets, in order:
   sheet (locked: one column per hierarchy level and the boundary code);
 - boundary: the boundary sheet (hidden), then one tab per boundary of the split level
   (district) listing the boundaries to set targets for below it: hierarchy columns from
-  the split level down, the boundary code, and the target columns to fill;
+  the split level down, the boundary code, and the target columns to fill (unlocked);
 - a very hidden lists sheet, when a dropdown list is too long to be inline;
 - the very hidden metadata sheet (see sheets.metadata).
 
@@ -33,8 +33,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
-from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from project_factory.adapters.boundary_source import Boundary
 from project_factory.generated import GeneratedType
@@ -179,11 +179,7 @@ class _Book:
         sheet = self.workbook.create_sheet(self._unique(title))
         for index, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = width
-        sheet.protection.password = self.password
-        sheet.protection.enable()
-        # People may still widen columns and rows to read them.
-        sheet.protection.formatColumns = False
-        sheet.protection.formatRows = False
+        self._protect(sheet)
         return sheet
 
     def header(self, sheet: WriteOnlyWorksheet, texts: Sequence[str]) -> None:
@@ -192,9 +188,20 @@ class _Book:
         sheet.append([_styled(sheet, text, font=_HEADER_FONT, fill=_HEADER_FILL) for text in texts])
 
     def save(self) -> bytes:
+        # The lists and metadata sheets too: LibreOffice only hides very hidden sheets.
+        for sheet in self.workbook.worksheets:
+            if not sheet.protection.sheet:
+                self._protect(sheet)
         buffer = io.BytesIO()
         self.workbook.save(buffer)
         return buffer.getvalue()
+
+    def _protect(self, sheet: WriteOnlyWorksheet) -> None:
+        sheet.protection.password = self.password
+        sheet.protection.enable()
+        # People may still widen columns and rows to read them.
+        sheet.protection.formatColumns = False
+        sheet.protection.formatRows = False
 
     def _unique(self, title: str) -> str:
         base = _TITLE_FORBIDDEN.sub(" ", title).strip().strip("'")[:_TITLE_LIMIT] or "Sheet"
@@ -211,11 +218,10 @@ class _Paths:
     """Ancestors and level columns of boundaries, worked out once per boundary."""
 
     def __init__(self, boundaries: TemplateBoundaries) -> None:
-        self.levels = list(boundaries.levels)
         self._by_code = {boundary.code: boundary for boundary in boundaries.every}
         self._by_code.update({boundary.code: boundary for boundary in boundaries.selected})
         self.position = {code: index for index, code in enumerate(self._by_code)}
-        self._level_index = {level: index for index, level in enumerate(self.levels)}
+        self._level_index = {level: index for index, level in enumerate(boundaries.levels)}
         self._paths: dict[str, tuple[tuple[int, Boundary], ...]] = {}
 
     def path(self, boundary: Boundary) -> tuple[tuple[int, Boundary], ...]:
@@ -276,7 +282,9 @@ def _data_sheet(
     book.header(sheet, headers)
 
     frozen = [bool(properties[column].get("x-freezeColumn")) for column in columns]
-    frozen_if_filled = [bool(properties[column].get("x-freezeColumnIfFilled")) for column in columns]
+    frozen_if_filled = [
+        bool(properties[column].get("x-freezeColumnIfFilled")) for column in columns
+    ]
     for row in existing_rows:
         cells = []
         for index, column in enumerate(columns):
@@ -366,17 +374,24 @@ def _target_tabs(
     headers += [book.text(BOUNDARY_CODE_COLUMN), *(book.text(column) for column in to_fill)]
     for split_boundary, rows in _tabs(boundaries, paths, split):
         sheet = book.sheet(split_boundary.name, widths=[_width(text) for text in headers])
+        # Target columns are unlocked whole (a column style, before any row), not cell by
+        # cell: a tab's rows are its boundaries, and a styled cell per target per boundary
+        # would be most of the cost of a large template. The styled header stays locked.
+        for index in range(len(levels) + 1, len(headers)):
+            sheet.column_dimensions[get_column_letter(index + 1)].protection = _UNLOCKED
         book.header(sheet, headers)
-        targets = [_styled(sheet, None, protection=_UNLOCKED) for _ in to_fill]
         for boundary in rows:
             cells: list[Any] = [None] * len(levels)
             for column, node in paths.path(boundary):
                 if split <= column < len(boundaries.levels):
                     cells[column - split] = node.name
-            sheet.append([*cells, boundary.code, *targets])
+            sheet.append([*cells, boundary.code])
         for index, column in enumerate(to_fill, start=len(levels) + 1):
             validation = number_validation(
-                properties[column], column=headers[index], messages=book.messages, locale=book.locale
+                properties[column],
+                column=headers[index],
+                messages=book.messages,
+                locale=book.locale,
             )
             if validation is not None and rows:
                 letter = get_column_letter(index + 1)

@@ -1,0 +1,26 @@
+"""template_generate's Generate task: builds the template workbook and records it."""
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from project_factory.flows.generate import generate_template
+from project_factory.observability import logger, metrics, tracer
+from project_factory.services import load_services
+
+services = load_services()
+
+
+class GenerateTask(BaseModel):
+    generatedId: str
+    filters: dict[str, Any] | None = None
+
+
+@logger.inject_lambda_context(correlation_id_path="generatedId")
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    task = GenerateTask.model_validate(event)
+    result = generate_template(task.generatedId, task.filters, services)
+    metrics.add_metric(name="TemplatesGenerated", unit="Count", value=1)
+    return result

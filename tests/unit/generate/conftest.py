@@ -1,0 +1,95 @@
+"""Fixtures for template generation: moto tables and bucket, Services with a recording workflow."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from project_factory.services import Services
+from project_factory.settings import Settings
+from tests.fakes.digit_server import FakeDigit
+
+TENANT = "mz"
+HIERARCHY = "ADMIN"
+GENERATED_TABLE = "generated-test"
+BUCKET = "files-test"
+STATE_MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:template-generate"
+
+
+class RecordingWorkflow:
+    """The workflow port, recording what it is asked to start."""
+
+    def __init__(self) -> None:
+        self.started: list[tuple[str, str, dict[str, Any]]] = []
+
+    def start(self, state_machine_arn: str, name: str, payload: dict[str, Any]) -> None:
+        self.started.append((state_machine_arn, name, payload))
+
+
+@pytest.fixture(autouse=True)
+def fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    with mock_aws():
+        create_generated_table(GENERATED_TABLE)
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=BUCKET)
+        yield
+
+
+@pytest.fixture
+def workflow() -> RecordingWorkflow:
+    return RecordingWorkflow()
+
+
+@pytest.fixture
+def services(aws: None, workflow: RecordingWorkflow) -> Services:
+    settings = Settings(
+        generated_table=GENERATED_TABLE,
+        files_bucket=BUCKET,
+        template_generate_state_machine_arn=STATE_MACHINE,
+        template_unlocked_rows=20,
+    )
+    services = Services(settings)
+    services.workflow = workflow
+    return services
+
+
+@pytest.fixture
+def digit() -> Iterator[FakeDigit]:
+    with FakeDigit(lifetime_seconds=30) as fake:
+        yield fake
+
+
+def create_generated_table(name: str) -> Any:
+    """The generated table as template.yaml must declare it."""
+    return boto3.resource("dynamodb", region_name="us-east-1").create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[
+            {"AttributeName": "id", "AttributeType": "S"},
+            {"AttributeName": "templateKey", "AttributeType": "S"},
+            {"AttributeName": "createdKey", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "byTemplate",
+                "KeySchema": [
+                    {"AttributeName": "templateKey", "KeyType": "HASH"},
+                    {"AttributeName": "createdKey", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )

@@ -1,0 +1,40 @@
+"""A boundary service that keeps failing: the generation ends `failed` with the reason."""
+
+from collections.abc import Iterator
+
+import pytest
+
+from project_factory.adapters.boundary_source import RELATIONSHIP_SEARCH
+from tests.fakes.digit_server import FakeDigit
+
+
+@pytest.fixture(scope="module")
+def digit() -> Iterator[FakeDigit]:
+    with FakeDigit(lifetime_seconds=600) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def stack_parameters(digit: FakeDigit) -> dict[str, str]:
+    return {
+        "BoundarySource": "digit",
+        "BoundaryServiceUrl": digit.url,
+        "HttpReadTimeoutSeconds": "1",
+    }
+
+
+def test_a_failing_boundary_source_ends_the_generation_failed_with_its_reason(client, digit, stack):
+    # Given a boundary service whose hierarchy exists but whose relationship search answers 503
+    digit.set_hierarchy(client.tenant_id, "ADMIN", ["Country", "Province", "District"])
+    digit.fail_next(RELATIONSHIP_SEARCH, 20, status=503)
+    # When a template is generated
+    [row] = client.generate("facilityWithBoundary").json()["GeneratedResource"]
+    done = client.wait_until_generated("facilityWithBoundary", row["id"], timeout=180)
+    # Then the task was retried, gave up, and the row is failed with the service's error
+    assert done["status"] == "failed" and done["fileStoreId"] is None
+    error = done["additionalDetails"]["error"]
+    assert error["code"] == "TransientError" and "503" in error["message"]
+    assert digit.calls(RELATIONSHIP_SEARCH) >= 4
+    history = stack.history(stack.execution_arn("TemplateGenerateStateMachine", row["id"]))
+    failures = [e for e in history if e["type"] == "TaskFailed"]
+    assert len(failures) >= 4
