@@ -246,12 +246,18 @@ def _install_moto_hooks() -> None:
     original_send = Rule.send_to_targets
 
     def send_to_targets(self: Rule, original_event: Any, transform_input: bool = True) -> None:
-        original_send(self, original_event, transform_input)
-        if not self.event_pattern.matches_event(original_event):
-            return
         runtime = _require_runtime()
-        for target in self.targets:
-            if runtime.knows(target["Arn"]):
+        ours = [target for target in self.targets if runtime.knows(target["Arn"])]
+        others = [target for target in self.targets if not runtime.knows(target["Arn"])]
+        if others:
+            # moto delivers to the targets it supports and raises on Lambda ones.
+            self.targets = others
+            try:
+                original_send(self, original_event, transform_input)
+            finally:
+                self.targets = ours + others
+        if ours and self.event_pattern.matches_event(original_event):
+            for target in ours:
                 runtime.invoke_async(target["Arn"], dict(original_event))
 
     def invoke_from_s3(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:

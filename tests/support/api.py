@@ -126,6 +126,16 @@ class ProjectFactoryClient:
                 raise TimeoutError(f"generation {generated_id} not done after {timeout}s: {rows}")
             time.sleep(0.1)
 
+    def campaign(self, action: str, details: dict[str, Any]) -> requests.Response:
+        return requests.post(
+            f"{self.base_url}/project-factory/v1/project-type/{action}",
+            json={
+                "RequestInfo": REQUEST_INFO,
+                "CampaignDetails": {"tenantId": self.tenant_id} | details,
+            },
+            timeout=30,
+        )
+
     def wait_until_final(self, resource_id: str, timeout: float = 120) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:

@@ -85,6 +85,23 @@ def campaign_boundaries(campaign: Campaign, services: Services) -> list[Campaign
     return boundaries
 
 
+def campaign_boundary_codes(campaign: Campaign, services: Services) -> set[str]:
+    """Every boundary code a campaign covers: its own and its ancestors' boundaries, with
+    everything below those marked includeAllChildren."""
+    boundaries = campaign_boundaries(campaign, services)
+    codes: set[str] = set()
+    for include_all_children in (False, True):
+        chosen = [b.code for b in boundaries if b.includeAllChildren == include_all_children]
+        if chosen:
+            codes |= {
+                boundary.code
+                for boundary in services.boundaries.descendants(
+                    campaign.tenantId, campaign.hierarchyType, chosen, include_all_children
+                )
+            }
+    return codes
+
+
 def _parent_of(details: CampaignInput, services: Services) -> Campaign | None:
     if not details.parentId:
         return None

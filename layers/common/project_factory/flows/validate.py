@@ -10,6 +10,7 @@ from typing import Any
 
 from project_factory.adapters.targets.base import Target
 from project_factory.errors import InvalidRequestError
+from project_factory.flows.campaigns import campaign_boundary_codes
 from project_factory.flows.scratch import PartWriter, ScratchKeys
 from project_factory.models import ResourceRow
 from project_factory.passwords import generate_password
@@ -127,8 +128,11 @@ def _with_password(row: ResourceRow, data: dict[str, Any], length: int) -> dict[
 
 
 def _allowed_boundaries(row: ResourceRow, spec: SheetSpec, services: Services) -> set[str] | None:
+    """A campaign's rows must stay within the campaign's boundaries; others in the hierarchy."""
     if not spec.boundary_column:
         return None
+    if row.campaignId:
+        return campaign_boundary_codes(services.campaigns.get(row.campaignId), services)
     return services.boundaries.codes(row.tenantId, row.hierarchyType)
 
 

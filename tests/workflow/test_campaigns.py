@@ -1,0 +1,194 @@
+"""Campaigns and a boundary change in an ongoing campaign: the child campaign's event, the
+three regenerations, duplicates and refusals, through the real rule and state machines."""
+
+import json
+
+import pytest
+
+from local.samples import workbook_from_rows
+from project_factory.sheets.spec import FACILITY, USER
+
+PARENT_DISTRICTS = ["SHADI_A11E8E", "NERAGE_866B43"]
+NEW_DISTRICTS = ["KOLO_F765D1", "MASUHI_7AB991"]
+TYPES = ("boundary", "facilityWithBoundary", "userWithBoundary")
+
+
+def _district(code):
+    return {"code": code, "type": "District", "includeAllChildren": True}
+
+
+def _localities(district, count):
+    from project_factory.adapters.boundary_source import BundledBoundarySource
+
+    every = BundledBoundarySource().boundaries("mz", "ADMIN")
+    return [b.code for b in every if b.parent == district][:count]
+
+
+def _created(client, spec, rows, campaign_id):
+    file_store_id = client.upload(workbook_from_rows(spec, rows))
+    answer = client.create(file_store_id, spec.resource_type, campaignId=campaign_id)
+    assert answer.status_code == 200, answer.text
+    resource = client.wait_until_final(answer.json()["ResourceDetails"]["id"])
+    assert resource["status"] == "created", resource["additionalDetails"]
+    return resource
+
+
+@pytest.fixture
+def parent(client, stack):
+    """A parent campaign over two districts, with 3 facilities and 3 users created."""
+    answer = client.campaign(
+        "create",
+        {
+            "name": "Bednets 2026",
+            "hierarchyType": "ADMIN",
+            "boundaries": [_district(c) for c in PARENT_DISTRICTS],
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    campaign = answer.json()["CampaignDetails"]
+    codes = _localities(PARENT_DISTRICTS[0], 3)
+    facilities = [
+        {
+            "HCM_ADMIN_CONSOLE_FACILITY_NAME": f"Parent Store {n}",
+            "HCM_ADMIN_CONSOLE_FACILITY_TYPE": "Warehouse",
+            "HCM_ADMIN_CONSOLE_FACILITY_STATUS": "Permanent",
+            "HCM_ADMIN_CONSOLE_FACILITY_CAPACITY": 100 + n,
+            "HCM_ADMIN_CONSOLE_BOUNDARY_CODE": code,
+            "HCM_ADMIN_CONSOLE_FACILITY_USAGE": "Active",
+        }
+        for n, code in enumerate(codes)
+    ]
+    users = [
+        {
+            "HCM_ADMIN_CONSOLE_USER_NAME": f"Parent User {n}",
+            "HCM_ADMIN_CONSOLE_USER_PHONE_NUMBER": 9100000000 + n,
+            "HCM_ADMIN_CONSOLE_USER_ROLE": "Distributor",
+            "HCM_ADMIN_CONSOLE_USER_EMPLOYMENT_TYPE": "Temporary",
+            "HCM_ADMIN_CONSOLE_BOUNDARY_CODE": code,
+            "HCM_ADMIN_CONSOLE_USER_USAGE": "Active",
+        }
+        for n, code in enumerate(codes)
+    ]
+    _created(client, FACILITY, facilities, campaign["id"])
+    _created(client, USER, users, campaign["id"])
+    return campaign
+
+
+def _generations(stack, tenant, template_type, campaign_id):
+    table = stack.client("dynamodb")
+    items = table.query(
+        TableName=stack.physical_id("GeneratedTable"),
+        IndexName="byTemplate",
+        KeyConditionExpression="templateKey = :k",
+        ExpressionAttributeValues={":k": {"S": f"{tenant}#{template_type}#ADMIN#{campaign_id}"}},
+    )["Items"]
+    return items
+
+
+def test_a_child_campaign_announces_its_new_boundaries_and_gets_three_templates(
+    client, stack, parent
+):
+    # When a child campaign adds two new districts to the parent
+    answer = client.campaign(
+        "create",
+        {
+            "name": "Bednets 2026, wave 2",
+            "hierarchyType": "ADMIN",
+            "parentId": parent["id"],
+            "boundaries": [_district(c) for c in NEW_DISTRICTS],
+        },
+    )
+    child = answer.json()["CampaignDetails"]
+    stack.settle()
+    # Then the rule's target started one forced generation per template type, all completed
+    assert answer.status_code == 200
+    for template_type in TYPES:
+        rows = client.download_template(template_type, campaignId=child["id"]).json()[
+            "GeneratedResource"
+        ]
+        assert len(rows) == 1
+        done = client.wait_until_generated(template_type, rows[0]["id"], campaignId=child["id"])
+        assert done["status"] == "completed", done["additionalDetails"]
+
+
+def test_a_child_that_repeats_a_parent_boundary_is_refused(client, parent):
+    # When a child campaign lists a district its parent already covers
+    answer = client.campaign(
+        "create",
+        {
+            "name": "Again",
+            "hierarchyType": "ADMIN",
+            "parentId": parent["id"],
+            "boundaries": [_district(PARENT_DISTRICTS[0])],
+        },
+    )
+    # Then it is a 400 that names the boundary
+    assert answer.status_code == 400
+    assert answer.json()["Errors"][0]["code"] == "BOUNDARY_IN_PARENT"
+    assert PARENT_DISTRICTS[0] in answer.json()["Errors"][0]["message"]
+
+
+def test_a_child_that_adds_a_root_is_refused(client, parent):
+    # When a child campaign adds a root boundary
+    root = {"code": NEW_DISTRICTS[0], "type": "District", "isRoot": True}
+    answer = client.campaign(
+        "create",
+        {
+            "name": "Rooted",
+            "hierarchyType": "ADMIN",
+            "parentId": parent["id"],
+            "boundaries": [root],
+        },
+    )
+    # Then it is refused
+    assert answer.status_code == 400
+    assert answer.json()["Errors"][0]["code"] == "ROOT_NOT_ALLOWED"
+
+
+def test_the_same_event_delivered_twice_starts_each_generation_once(client, stack):
+    # Given a campaign and a CampaignBoundariesChanged event for it
+    campaign = client.campaign(
+        "create",
+        {"name": "Solo", "hierarchyType": "ADMIN", "boundaries": [_district(NEW_DISTRICTS[1])]},
+    ).json()["CampaignDetails"]
+    event = {
+        "version": "0",
+        "id": "7f0e2c1a-0000-4000-8000-000000000001",
+        "source": "project-factory.campaigns",
+        "detail-type": "CampaignBoundariesChanged",
+        "account": "123456789012",
+        "time": "2026-11-28T12:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {
+            "tenantId": client.tenant_id,
+            "campaignId": campaign["id"],
+            "parentCampaignId": None,
+            "hierarchyType": "ADMIN",
+            "addedBoundaries": [_district(NEW_DISTRICTS[1])],
+        },
+    }
+    function = stack.physical_id("BoundaryChangeFunction")
+    # When EventBridge delivers it twice
+    answers = [
+        json.loads(
+            stack.client("lambda")
+            .invoke(FunctionName=function, Payload=json.dumps(event))["Payload"]
+            .read()
+        )
+        for _ in range(2)
+    ]
+    # Then both deliveries name the same three generations, and only three exist
+    assert answers[0] == answers[1] and len(answers[0]["generated"]) == 3
+    for template_type in TYPES:
+        assert len(_generations(stack, client.tenant_id, template_type, campaign["id"])) == 1
+
+
+def test_campaigns_are_found_by_id_within_their_tenant(client, parent):
+    # When the parent is searched by its tenant, and by another tenant
+    mine = client.campaign("search", {"ids": [parent["id"]]}).json()["CampaignDetails"]
+    other = client.campaign("search", {"tenantId": "elsewhere", "ids": [parent["id"]]}).json()[
+        "CampaignDetails"
+    ]
+    # Then only its own tenant finds it
+    assert [c["id"] for c in mine] == [parent["id"]] and other == []
