@@ -14,6 +14,7 @@ from tests.fakes.digit_server import FakeDigit
 TENANT = "mz"
 HIERARCHY = "ADMIN"
 GENERATED_TABLE = "generated-test"
+CAMPAIGNS_TABLE = "campaigns-test"
 BUCKET = "files-test"
 STATE_MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:template-generate"
 
@@ -43,6 +44,7 @@ def fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 def aws() -> Iterator[None]:
     with mock_aws():
         create_generated_table(GENERATED_TABLE)
+        create_campaigns_table(CAMPAIGNS_TABLE)
         boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=BUCKET)
         yield
 
@@ -56,6 +58,7 @@ def workflow() -> RecordingWorkflow:
 def services(aws: None, workflow: RecordingWorkflow) -> Services:
     settings = Settings(
         generated_table=GENERATED_TABLE,
+        campaigns_table=CAMPAIGNS_TABLE,
         files_bucket=BUCKET,
         template_generate_state_machine_arn=STATE_MACHINE,
         template_unlocked_rows=20,
@@ -91,5 +94,15 @@ def create_generated_table(name: str) -> Any:
                 "Projection": {"ProjectionType": "ALL"},
             }
         ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+def create_campaigns_table(name: str) -> Any:
+    """The campaigns table as template.yaml declares it: keyed by id."""
+    return boto3.resource("dynamodb", region_name="us-east-1").create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )

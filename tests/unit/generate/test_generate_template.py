@@ -4,6 +4,7 @@ import boto3
 import pytest
 
 from project_factory.adapters.boundary_source import BundledBoundarySource
+from project_factory.adapters.resource_store import new_audit
 from project_factory.adapters.targets.base import PendingRow
 from project_factory.errors import NotFoundError, TransientError
 from project_factory.flows.generate import (
@@ -13,7 +14,7 @@ from project_factory.flows.generate import (
     request_generation,
 )
 from project_factory.generated import GeneratedStatus
-from project_factory.models import RequestInfo
+from project_factory.models import Campaign, CampaignBoundary, RequestInfo
 from project_factory.settings import Settings
 from project_factory.sheets.metadata import read_metadata
 from project_factory.sheets.reader import open_workbook
@@ -69,14 +70,29 @@ def requested(services, generated_type="userWithBoundary", **changes):
         "tenantId": TENANT,
         "type": generated_type,
         "hierarchyType": HIERARCHY,
-        "campaignId": "CMP-1",
     }
     return request_generation(GenerateRequest(**(fields | changes)), services)
 
 
+def stored_campaign(services, campaign_id):
+    district = district_filter()["boundaries"][0]
+    services.campaigns.put(
+        Campaign(
+            id=campaign_id,
+            tenantId=TENANT,
+            hierarchyType=HIERARCHY,
+            name="Bednets",
+            boundaries=[CampaignBoundary(**district)],
+            auditDetails=new_audit("tester"),
+        )
+    )
+
+
 def test_a_generation_stores_the_workbook_and_completes_the_row(services):
-    # Given a user template requested in French for one district and its localities
-    row = requested(services, Filters=district_filter())
+    # Given a user template of a campaign requested in French for one district and its
+    # localities
+    stored_campaign(services, "CMP-1")
+    row = requested(services, campaignId="CMP-1", Filters=district_filter())
 
     # When the state machine's task runs
     summary = generate_template(row.id, district_filter(), services)

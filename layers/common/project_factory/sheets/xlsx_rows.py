@@ -7,7 +7,8 @@ regular expressions: no tree, no object per XML node, and the bytes of every row
 cell are at hand to be copied unchanged by the processed-file writer.
 
 This relies on what the format guarantees: `<` never appears in text or attribute
-values, and rows and cells do not nest. Rows and cells without an `r` attribute follow
+values, and rows and cells do not nest. Parts are taken to be UTF-8, as every
+spreadsheet program writes them. Rows and cells without an `r` attribute follow
 the previous one, as in Excel and openpyxl.
 """
 

@@ -1,0 +1,139 @@
+"""A child campaign's target tabs: the parent's targets kept beside editable copies.
+
+The child's boundary template is generated as usual for the child's boundaries (the
+parent's and the new ones); `freeze_targets` then reworks the tabs that list a boundary
+the parent set targets for. Before each target column it puts a hidden, locked
+`<header>(OLD)` column with the parent's value, and pre-fills the target column itself
+with the same value, still editable. Tabs of the new boundaries stay as generated:
+unlocked targets to fill, no OLD columns.
+
+The parent's targets are read from every sheet of its boundaryWithTarget file whose
+header names the boundary code and target columns: the tabs of a generated template
+(a child's included: its OLD columns are not target columns) or a single sheet.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import chain, islice
+from typing import Any
+
+from openpyxl.styles import Protection
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from project_factory.errors import InvalidRequestError
+from project_factory.sheets.cells import cell_text
+from project_factory.sheets.layout import HEADER_SCAN_ROWS, is_blank, locate_header
+from project_factory.sheets.messages import Messages
+from project_factory.sheets.reader import open_workbook
+from project_factory.sheets.spec import BOUNDARY_CODE_COLUMN
+from project_factory.sheets.workbook_edit import (
+    HEADER_ROW,
+    add_readme_line,
+    header_columns,
+    insert_column,
+    load_template,
+    save_template,
+)
+
+OLD_SUFFIX = "(OLD)"
+_UNLOCKED = Protection(locked=False)
+
+#: boundary code -> target column code -> value
+Targets = Mapping[str, Mapping[str, Any]]
+
+
+def target_columns(json_schema: Mapping[str, Any]) -> list[str]:
+    """The columns of a boundaryWithTarget schema that hold targets, in schema order."""
+    columns = json_schema.get("x-columns") or list(json_schema["properties"])
+    return [column for column in columns if column != BOUNDARY_CODE_COLUMN]
+
+
+def parent_targets(
+    data: bytes, json_schema: Mapping[str, Any], messages: Messages
+) -> dict[str, dict[str, Any]]:
+    """The targets set in a boundaryWithTarget file: boundary code -> column -> value,
+    for the boundaries with at least one target."""
+    columns = target_columns(json_schema)
+    spellings = messages.lookup([BOUNDARY_CODE_COLUMN, *columns])
+    found: dict[str, dict[str, Any]] = {}
+    book = open_workbook(data, read_only=True)
+    try:
+        for sheet in book.worksheets:
+            rows = sheet.iter_rows(values_only=True)
+            top = list(islice(rows, HEADER_SCAN_ROWS))
+            try:
+                header = locate_header(sheet.title, top, spellings)
+            except InvalidRequestError:
+                # Not a sheet of targets (the readme, the lists): nothing to read there.
+                continue
+            code_at = header.columns.get(BOUNDARY_CODE_COLUMN)
+            at = {column: header.columns[column] for column in columns if column in header.columns}
+            if code_at is None or not at:
+                continue
+            for values in chain(top[header.row_number :], rows):
+                code = _value(values, code_at)
+                set_here = {
+                    column: value
+                    for column, index in at.items()
+                    if not is_blank(value := _value(values, index))
+                }
+                if not is_blank(code) and set_here:
+                    found[cell_text(code)] = set_here
+    finally:
+        book.close()
+    return found
+
+
+def freeze_targets(
+    template: bytes,
+    targets: Targets,
+    json_schema: Mapping[str, Any],
+    messages: Messages,
+    locale: str,
+) -> bytes:
+    """`template` (a boundary template) with the parent's `targets` kept (see above)."""
+    book = load_template(template)
+    columns = target_columns(json_schema)
+    spellings = messages.lookup([BOUNDARY_CODE_COLUMN, *columns])
+    frozen_tabs = 0
+    for sheet in book.worksheets:
+        header = header_columns(sheet, spellings)
+        code_at = header.pop(BOUNDARY_CODE_COLUMN, None)
+        if code_at is None or not header:
+            continue
+        olds = [(number, targets.get(code, {})) for number, code in _codes(sheet, code_at)]
+        if any(old for _, old in olds):
+            _keep_old(sheet, header, olds)
+            frozen_tabs += 1
+    if frozen_tabs:
+        add_readme_line(book, messages, messages.text("HCM_README_FROZEN_TARGETS", locale))
+    return save_template(book)
+
+
+def _keep_old(
+    sheet: Worksheet,
+    header: Mapping[str, int],
+    olds: Sequence[tuple[int, Mapping[str, Any]]],
+) -> None:
+    # Right to left: a column inserted never moves the target columns still to do.
+    for column, index in sorted(header.items(), key=lambda item: item[1], reverse=True):
+        insert_column(sheet, index, f"{sheet.cell(HEADER_ROW, index).value}{OLD_SUFFIX}")
+        sheet.column_dimensions[get_column_letter(index)].hidden = True
+        for number, old in olds:
+            if column not in old:
+                continue
+            # The OLD cell has no style: locked, as every cell is by default.
+            sheet.cell(number, index, old[column])
+            # A cell written is no longer covered by its column's unlocked style.
+            sheet.cell(number, index + 1, old[column]).protection = _UNLOCKED
+
+
+def _codes(sheet: Worksheet, code_at: int) -> Iterable[tuple[int, str]]:
+    """(row number, boundary code) of the tab's rows."""
+    for (cell,) in sheet.iter_rows(min_row=HEADER_ROW + 1, min_col=code_at, max_col=code_at):
+        if not is_blank(cell.value):
+            yield cell.row, cell_text(cell.value)
+
+
+def _value(values: Sequence[Any], index: int) -> Any:
+    return values[index - 1] if index <= len(values) else None

@@ -1,0 +1,96 @@
+"""Edits of a generated template in openpyxl's normal mode: columns inserted, lines added.
+
+Generated templates are written in write-only mode (see sheets.template); a child
+campaign's template is then reworked whole in memory, which its size allows (a
+campaign's rows and boundaries, not a 100k-row upload). Loading and saving keeps the
+sheets' protection, the workbook's structure lock, hidden sheets and frozen panes.
+"""
+
+import io
+from copy import copy
+
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
+from openpyxl.worksheet.worksheet import Worksheet
+
+from project_factory.sheets.layout import find_sheet
+from project_factory.sheets.messages import Messages, normalise_text
+from project_factory.sheets.spec import README_SHEET
+
+#: Generated templates put their header on the first row.
+HEADER_ROW = 1
+
+
+def load_template(data: bytes) -> Workbook:
+    return load_workbook(io.BytesIO(data))
+
+
+def save_template(book: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def header_columns(sheet: Worksheet, spellings: dict[str, str]) -> dict[str, int]:
+    """Column code -> 1-based index of the header cells spelled as one of `spellings`
+    (normalised text -> code, see Messages.lookup); the first cell wins."""
+    found: dict[str, int] = {}
+    for cell in sheet[HEADER_ROW]:
+        if cell.value is None:
+            continue
+        code = spellings.get(normalise_text(str(cell.value)))
+        if code is not None:
+            found.setdefault(code, cell.column)
+    return found
+
+
+def insert_column(sheet: Worksheet, index: int, header: str) -> None:
+    """A new column at `index` titled `header`, styled as the header cell it pushes right.
+
+    openpyxl's insert_cols moves cells only: the widths, styles and hidden flags of the
+    columns and the data validations to the right are moved here, so a dropdown or an
+    unlocked column stays with its column.
+    """
+    sheet.insert_cols(index)
+    _shift_dimensions(sheet, index)
+    _shift_validations(sheet, index)
+    cell = sheet.cell(HEADER_ROW, index, header)
+    cell._style = copy(sheet.cell(HEADER_ROW, index + 1)._style)
+
+
+def add_readme_line(book: Workbook, messages: Messages, text: str) -> None:
+    """A line at the end of the readme sheet."""
+    sheet = book[find_sheet(book.sheetnames, README_SHEET, messages)]
+    sheet.cell(sheet.max_row + 1, 1, text)
+
+
+def _shift_dimensions(sheet: Worksheet, index: int) -> None:
+    dimensions = sheet.column_dimensions
+    for dimension in dimensions.values():
+        dimension.reindex()
+    moving = [dimension for dimension in dimensions.values() if dimension.min >= index]
+    for dimension in moving:
+        del dimensions[dimension.index]
+    for dimension in moving:
+        dimension.min += 1
+        dimension.max += 1
+        dimension.index = get_column_letter(dimension.min)
+        dimensions[dimension.index] = dimension
+    for dimension in dimensions.values():
+        if dimension.min < index <= dimension.max:
+            dimension.max += 1
+
+
+def _shift_validations(sheet: Worksheet, index: int) -> None:
+    for validation in sheet.data_validations.dataValidation:
+        ranges = []
+        for cell_range in validation.sqref.ranges:
+            moved = CellRange(cell_range.coord)
+            if moved.min_col >= index:
+                moved.shift(col_shift=1)
+            elif moved.max_col >= index:
+                moved.expand(right=1)
+            ranges.append(moved)
+        validation.sqref = MultiCellRange(ranges)
