@@ -117,7 +117,10 @@ def run_floor(stack: LocalStack, data: bytes, tenant: str) -> float:
     import boto3
 
     from project_factory.adapters.boundary_source import BundledBoundarySource
+    from project_factory.adapters.targets.base import PendingRow
+    from project_factory.adapters.targets.registry import registry_target
     from project_factory.models import RowStatus
+    from project_factory.settings import Settings
     from project_factory.sheets.processed import RowResult, write_processed
     from project_factory.sheets.reader import iter_sheet_rows
     from project_factory.sheets.validation import RowValidator
@@ -125,42 +128,39 @@ def run_floor(stack: LocalStack, data: bytes, tenant: str) -> float:
     started = time.perf_counter()
     messages = load_bundled_messages()
     schema = bundled_json_schema(FACILITY.schema_identifier)
+    table = boto3.resource("dynamodb", region_name=stack.region).Table(
+        stack.physical_id("RegistryTable")
+    )
+    registry = registry_target("facility", Settings(), table)
     validator = RowValidator(
         schema,
         FACILITY,
         phone_length=10,
         allowed_boundary_codes=BundledBoundarySource().codes(tenant, "ADMIN"),
+        # The same lookup the flow makes: names the registry already holds are invalid.
+        registered=lambda _column, names: registry.registered(tenant, "name", names),
         messages=messages,
     )
-    table = boto3.resource("dynamodb", region_name=stack.region).Table(
-        stack.physical_id("RegistryTable")
-    )
+    verdicts = list(validator.validate_all(iter_sheet_rows(data, FACILITY, messages)))
     results: dict[int, RowResult] = {}
+    # As the flow: a file with invalid rows creates nothing.
+    create = not any(verdict.errors for verdict in verdicts)
     with table.batch_writer() as batch:
-        for verdict in validator.validate_all(iter_sheet_rows(data, FACILITY, messages)):
+        for verdict in verdicts:
             if verdict.errors or verdict.canonical is None:
                 results[verdict.row_number] = RowResult(RowStatus.INVALID, errors=verdict.errors)
-                continue
-            ref = f"floor:{verdict.row_number}"
-            entity_id = f"F-FLOOR{verdict.row_number:07d}"
-            for item in _registry_items(tenant, ref, entity_id, verdict.canonical):
-                batch.put_item(Item=item)
-            results[verdict.row_number] = RowResult(RowStatus.CREATED, id=entity_id)
+            elif not create:
+                results[verdict.row_number] = RowResult(RowStatus.VALID)
+            else:
+                row = PendingRow(
+                    f"floor:{verdict.row_number}", verdict.row_number, verdict.canonical
+                )
+                records, ref_claim = registry.items(tenant, row)
+                for item in [*records, ref_claim]:
+                    batch.put_item(Item=item)
+                results[verdict.row_number] = RowResult(RowStatus.CREATED, id=ref_claim["id"])
     write_processed(data, FACILITY, results.items(), messages, None, io.BytesIO())
     return time.perf_counter() - started
-
-
-def _registry_items(
-    tenant: str, ref: str, entity_id: str, fields: dict[str, Any]
-) -> list[dict[str, Any]]:
-    from decimal import Decimal
-
-    plain = {k: Decimal(str(v)) if isinstance(v, float) else v for k, v in fields.items()}
-    return [
-        {"pk": f"ENTITY#{tenant}#facility", "sk": entity_id, **plain, "clientReferenceId": ref},
-        {"pk": f"REF#{tenant}#facility#{ref}", "sk": "REF", "id": entity_id},
-        {"pk": f"KEY#{tenant}#facility#{fields['name'].lower()}", "sk": "KEY", "id": entity_id},
-    ]
 
 
 def import_milliseconds() -> dict[str, float]:

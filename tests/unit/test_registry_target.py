@@ -380,7 +380,6 @@ def stubbed():
 def test_throttling_and_5xx_map_to_transient_error(stubbed, code):
     # Given DynamoDB answers the batch write with a throttling or server error
     table, stubber = stubbed
-    stubber.add_response("batch_get_item", {"Responses": {TABLE: []}})
     stubber.add_client_error("batch_write_item", service_error_code=code)
 
     # When / Then the create raises TransientError, from the write

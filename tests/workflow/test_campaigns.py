@@ -1,12 +1,15 @@
 """Campaigns and a boundary change in an ongoing campaign: the child campaign's event, the
 three regenerations, duplicates and refusals, through the real rule and state machines."""
 
+import io
 import json
 
 import pytest
+from openpyxl import load_workbook
 
 from local.samples import workbook_from_rows
 from project_factory.sheets.spec import FACILITY, USER
+from tests.support.checks import header, processed_rows
 
 PARENT_DISTRICTS = ["SHADI_A11E8E", "NERAGE_866B43"]
 NEW_DISTRICTS = ["KOLO_F765D1", "MASUHI_7AB991"]
@@ -85,10 +88,7 @@ def _generations(stack, tenant, template_type, campaign_id):
     return items
 
 
-def test_a_child_campaign_announces_its_new_boundaries_and_gets_three_templates(
-    client, stack, parent
-):
-    # When a child campaign adds two new districts to the parent
+def _child(client, stack, parent):
     answer = client.campaign(
         "create",
         {
@@ -98,17 +98,102 @@ def test_a_child_campaign_announces_its_new_boundaries_and_gets_three_templates(
             "boundaries": [_district(c) for c in NEW_DISTRICTS],
         },
     )
-    child = answer.json()["CampaignDetails"]
+    assert answer.status_code == 200, answer.text
     stack.settle()
-    # Then the rule's target started one forced generation per template type, all completed
-    assert answer.status_code == 200
-    for template_type in TYPES:
-        rows = client.download_template(template_type, campaignId=child["id"]).json()[
-            "GeneratedResource"
+    return answer.json()["CampaignDetails"]
+
+
+def _template(client, template_type, campaign_id):
+    [row] = client.download_template(template_type, campaignId=campaign_id).json()[
+        "GeneratedResource"
+    ]
+    done = client.wait_until_generated(template_type, row["id"], campaignId=campaign_id)
+    assert done["status"] == "completed", done["additionalDetails"]
+    return load_workbook(io.BytesIO(client.download(done["fileStoreId"])))
+
+
+def test_a_child_campaign_gets_three_templates_with_the_parents_rows_frozen(client, stack, parent):
+    # When a child campaign adds two new districts to the parent
+    child = _child(client, stack, parent)
+    # Then the event regenerated each template type for the child
+    books = {
+        template_type: _template(client, template_type, child["id"]) for template_type in TYPES
+    }
+    new_localities = set(_localities(NEW_DISTRICTS[0], 50))
+    for template_type, spec, key in (
+        ("facilityWithBoundary", FACILITY, "HCM_ADMIN_CONSOLE_FACILITY_NAME"),
+        ("userWithBoundary", USER, "HCM_ADMIN_CONSOLE_USER_NAME"),
+    ):
+        sheet = books[template_type][header(spec.data_sheet)]
+        columns = {cell.value: cell.column_letter for cell in sheet[1]}
+        # the parent's three rows come first, every cell locked but the fresh boundary column
+        assert [sheet[f"{columns[header(key)]}{row}"].value for row in (2, 3, 4)] == [
+            f"Parent {'Store' if spec is FACILITY else 'User'} {n}" for n in range(3)
         ]
-        assert len(rows) == 1
-        done = client.wait_until_generated(template_type, rows[0]["id"], campaignId=child["id"])
-        assert done["status"] == "completed", done["additionalDetails"]
+        assert all(sheet[f"{columns[header(key)]}{row}"].protection.locked for row in (2, 3, 4))
+        assert not sheet[f"{columns[header('HCM_ADMIN_CONSOLE_BOUNDARY_CODE')]}2"].protection.locked
+        # the old boundary codes are kept, hidden, as ..._OLD
+        old = columns[header("HCM_ADMIN_CONSOLE_BOUNDARY_CODE_OLD")]
+        assert sheet.column_dimensions[old].hidden
+        assert sheet[f"{old}2"].value == _localities(PARENT_DISTRICTS[0], 1)[0]
+        assert sheet.protection.sheet
+        # and the boundary sheet lists the new districts' localities too
+        boundary_sheet = books[template_type][header("HCM_ADMIN_CONSOLE_BOUNDARY_DATA")]
+        listed = {cell.value for row in boundary_sheet.iter_rows() for cell in row}
+        assert new_localities <= listed
+
+
+def test_the_filled_child_template_creates_only_the_new_rows(client, stack, parent):
+    # Given the child's facility template, with one new facility in a new district
+    child = _child(client, stack, parent)
+    book = _template(client, "facilityWithBoundary", child["id"])
+    sheet = book[header(FACILITY.data_sheet)]
+    columns = {cell.value: cell.column for cell in sheet[1]}
+    new = {
+        "HCM_ADMIN_CONSOLE_FACILITY_NAME": "Kolo Depot",
+        "HCM_ADMIN_CONSOLE_FACILITY_TYPE": "Warehouse",
+        "HCM_ADMIN_CONSOLE_FACILITY_STATUS": "Temporary",
+        "HCM_ADMIN_CONSOLE_FACILITY_CAPACITY": 50,
+        "HCM_ADMIN_CONSOLE_BOUNDARY_CODE": _localities(NEW_DISTRICTS[0], 1)[0],
+        "HCM_ADMIN_CONSOLE_FACILITY_USAGE": "Active",
+    }
+    name_column = columns[header("HCM_ADMIN_CONSOLE_FACILITY_NAME")]
+    free_row = next(row for row in range(2, 5000) if sheet.cell(row, name_column).value is None)
+    for code, value in new.items():
+        sheet.cell(row=free_row, column=columns[header(code)], value=value)
+    filled = io.BytesIO()
+    book.save(filled)
+    # When it is uploaded for the child campaign
+    accepted = client.create(client.upload(filled.getvalue()), "facility", campaignId=child["id"])
+    resource = client.wait_until_final(accepted.json()["ResourceDetails"]["id"])
+    # Then only the new row is created; the parent's rows keep their ids and are skipped
+    assert resource["status"] == "created", resource["additionalDetails"]
+    processed = processed_rows(client, resource, FACILITY)
+    statuses = {
+        row[header("HCM_ADMIN_CONSOLE_FACILITY_NAME")]: row["#status#"] for row in processed
+    }
+    assert statuses["Kolo Depot"] == "CREATED"
+    assert [statuses[f"Parent Store {n}"] for n in range(3)] == ["SKIPPED"] * 3
+    assert all(row[header("HCM_ADMIN_CONSOLE_FACILITY_CODE")] for row in processed)
+    assert resource["additionalDetails"]["counts"]["created"] == 1
+
+
+def test_a_child_whose_parent_has_no_processed_file_gets_a_failed_generation(client, stack):
+    # Given a parent campaign that never created users
+    lonely = client.campaign(
+        "create",
+        {"name": "Empty", "hierarchyType": "ADMIN", "boundaries": [_district(PARENT_DISTRICTS[1])]},
+    ).json()["CampaignDetails"]
+    # When a child campaign is created under it
+    child = _child(client, stack, lonely)
+    # Then its user template generation failed, saying the parent's file is missing
+    [row] = client.download_template("userWithBoundary", campaignId=child["id"]).json()[
+        "GeneratedResource"
+    ]
+    done = client.wait_until_generated("userWithBoundary", row["id"], campaignId=child["id"])
+    assert done["status"] == "failed"
+    assert done["additionalDetails"]["error"]["code"] == "PARENT_FILE_NOT_FOUND"
+    assert lonely["id"] in done["additionalDetails"]["error"]["message"]
 
 
 def test_a_child_that_repeats_a_parent_boundary_is_refused(client, parent):

@@ -125,7 +125,7 @@ def test_a_step_that_crashes_ends_in_mark_failed_and_status_failed(client, stack
     resource = client.wait_until_final(accepted["id"])
     # Then Validate's failure went through MarkFailed: failed, with the error's code and message
     assert resource["status"] == "failed"
-    assert resource["additionalDetails"]["error"]["code"] == "InvalidRequestError"
+    assert resource["additionalDetails"]["error"]["code"] == "UNREADABLE_WORKBOOK"
     assert "readable" in resource["additionalDetails"]["error"]["message"]
     history = stack.history(stack.execution_arn("ResourceCreateStateMachine", accepted["id"]))
     entered = [

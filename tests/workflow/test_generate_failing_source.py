@@ -33,7 +33,7 @@ def test_a_failing_boundary_source_ends_the_generation_failed_with_its_reason(cl
     # Then the task was retried, gave up, and the row is failed with the service's error
     assert done["status"] == "failed" and done["fileStoreId"] is None
     error = done["additionalDetails"]["error"]
-    assert error["code"] == "TransientError" and "503" in error["message"]
+    assert error["code"] == "TRANSIENT_ERROR" and "503" in error["message"]
     assert digit.calls(RELATIONSHIP_SEARCH) >= 4
     history = stack.history(stack.execution_arn("TemplateGenerateStateMachine", row["id"]))
     failures = [e for e in history if e["type"] == "TaskFailed"]

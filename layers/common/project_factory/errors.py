@@ -16,6 +16,10 @@ class DomainError(Exception):
             self.code = code
         self.params = params
 
+    def __str__(self) -> str:
+        # The code travels with the message, e.g. in a Lambda error payload to MarkFailed.
+        return f"{self.code}: {self.message}"
+
 
 class InvalidRequestError(DomainError):
     code = "INVALID_REQUEST"

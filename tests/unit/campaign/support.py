@@ -113,7 +113,7 @@ def facility_rows(ids: Sequence[str] = ("F-0", "F-1")) -> list[dict[str, Any]]:
 
 def processed_file(spec: SheetSpec, rows: Sequence[Mapping[str, Any]]) -> bytes:
     """A processed file as the create flow leaves it: the data, then the status columns."""
-    columns = [*bundled_json_schema(spec.schema_identifier)["x-columns"]]
+    columns = bundled_json_schema(spec.schema_identifier)["x-columns"]
     return workbook_from_rows(spec, rows, columns=[*columns, STATUS_COLUMN, ERRORS_COLUMN])
 
 

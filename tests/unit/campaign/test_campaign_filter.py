@@ -2,7 +2,7 @@
 
 import pytest
 
-from project_factory.errors import NotFoundError
+from project_factory.errors import InvalidRequestError, NotFoundError
 from project_factory.flows.generate import generate_template
 from project_factory.sheets.reader import open_workbook
 from tests.unit.campaign.support import (
@@ -71,3 +71,17 @@ def test_a_campaign_of_another_tenant_is_not_found(services):
     with pytest.raises(NotFoundError, match=TENANT) as failure:
         generate_template(generated_id, None, services)
     assert failure.value.code == "CAMPAIGN_NOT_FOUND"
+
+
+def test_a_campaign_of_another_hierarchy_fails_the_generation(services):
+    # Given a campaign stored with another hierarchy than the generation's
+    put_campaign(services, PARENT, PARENT_DISTRICTS)
+    other = services.campaigns.get(PARENT).model_copy(update={"hierarchyType": "HEALTH"})
+    services.campaigns.put(other)
+    generated_id = requested(services, "boundary", PARENT)
+
+    # When its task runs
+    # Then it fails for good, naming both hierarchies
+    with pytest.raises(InvalidRequestError, match="HEALTH") as failure:
+        generate_template(generated_id, None, services)
+    assert failure.value.code == "HIERARCHY_MISMATCH"

@@ -10,7 +10,7 @@ from project_factory.errors import NotFoundError
 from project_factory.flows.generate import generate_template, mark_generation_failed
 from project_factory.generated import GeneratedStatus
 from project_factory.models import ResourceStatus
-from project_factory.sheets.freeze import OLD_BOUNDARY_COLUMN
+from project_factory.sheets.freeze import OLD_BOUNDARY_COLUMN, freeze_rows
 from project_factory.sheets.layout import STATUS_COLUMN
 from project_factory.sheets.spec import BOUNDARY_CODE_COLUMN, FACILITY, USER
 from tests.unit.campaign.conftest import UNLOCKED_ROWS
@@ -35,6 +35,7 @@ from tests.unit.campaign.support import (
     text,
     user_rows,
 )
+from tests.unit.generate.support import template
 
 PARENT_USERS = user_rows()
 FROZEN = range(2, 2 + len(PARENT_USERS))
@@ -205,3 +206,20 @@ def permanent_facility(ref, name):
         "usage": "Active",
     }
     return PendingRow(ref, 2, data)
+
+
+def test_freezing_keeps_each_sheets_password_and_the_structure_lock():
+    # Given a user template protected with a known password, a parent user pre-filled
+    data = template("userWithBoundary", existing_rows=PARENT_USERS[:1])
+    before = open_book(data)
+
+    # When its first row is frozen
+    after = open_book(freeze_rows(data, USER, 1, MESSAGES, "en_IN"))
+
+    # Then every sheet keeps its protection and password hash, the structure stays locked
+    def protection(book):
+        return [(s.title, s.protection.sheet, s.protection.password) for s in book.worksheets]
+
+    assert protection(after) == protection(before)
+    assert after.security.workbookPassword == before.security.workbookPassword
+    assert after.security.lockStructure

@@ -230,7 +230,7 @@ def test_a_failing_boundary_source_ends_the_generation_failed_with_the_reason(se
     # Then the row is failed with the reason
     assert failed.status == GeneratedStatus.FAILED
     assert failed.additionalDetails["error"] == {
-        "code": "TransientError",
+        "code": "TRANSIENT_ERROR",
         "message": "boundary-service is unreachable",
     }
 

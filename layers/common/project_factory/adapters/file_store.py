@@ -1,11 +1,12 @@
 """FileStore on S3: opaque fileStoreIds under the tenant's prefix, plus scratch objects."""
 
-import json
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote
+
+import orjson
 
 from project_factory.errors import NotFoundError
 
@@ -174,7 +175,7 @@ class S3FileStore:
         self._s3.put_object(
             Bucket=self.bucket,
             Key=key,
-            Body=json.dumps(value).encode(),
+            Body=orjson.dumps(value),
             ContentType="application/json",
         )
 
@@ -183,19 +184,20 @@ class S3FileStore:
             answer = self._s3.get_object(Bucket=self.bucket, Key=key)
         except self._s3.exceptions.NoSuchKey:
             return None
-        return json.loads(answer["Body"].read())
+        return orjson.loads(answer["Body"].read())
 
     def put_lines(self, key: str, values: Iterable[Any]) -> None:
-        body = "".join(json.dumps(value, separators=(",", ":")) + "\n" for value in values)
+        # orjson: scratch rows are serialised on the hot path of every step (about 11x json).
+        body = b"".join(orjson.dumps(value) + b"\n" for value in values)
         self._s3.put_object(
-            Bucket=self.bucket, Key=key, Body=body.encode(), ContentType="application/x-ndjson"
+            Bucket=self.bucket, Key=key, Body=body, ContentType="application/x-ndjson"
         )
 
     def iter_lines(self, key: str) -> Iterator[Any]:
         answer = self._s3.get_object(Bucket=self.bucket, Key=key)
         for line in answer["Body"].iter_lines():
             if line:
-                yield json.loads(line)
+                yield orjson.loads(line)
 
 
 def _missing(file_store_id: str) -> NotFoundError:

@@ -226,8 +226,8 @@ def generate_template(
 
     `count` is the number of boundaries the template lists. Transient failures of the
     boundary source, schema source or target raise TransientError, which the Task retries;
-    a campaign that does not exist, or a child's parent without the file its template
-    starts from, raise NotFoundError, which fails the generation for good.
+    a campaign that does not exist (or uses another hierarchy), or a child's parent without
+    the file its template starts from, fail the generation for good.
     """
     store = services.generated
     row = store.get(generated_id)

@@ -1,12 +1,15 @@
 """The Catch of every step: the resource ends `failed` with the error, never stuck."""
 
 import json
+import re
 from typing import Any
 
 from pydantic import BaseModel
 
 from project_factory.models import ResourceRow, ResourceStatus
 from project_factory.services import Services
+
+_CODED_MESSAGE = re.compile(r"^(?P<code>[A-Z][A-Z0-9_]{2,}): (?P<message>.*)$", re.DOTALL)
 
 
 class StepError(BaseModel):
@@ -31,6 +34,11 @@ def describe_step_error(error: StepError) -> tuple[str, str]:
         payload = json.loads(error.Cause or "")
     except json.JSONDecodeError:
         return error.Error, error.Cause or error.Error
-    if isinstance(payload, dict):
-        return payload.get("errorType", error.Error), payload.get("errorMessage", "")
-    return error.Error, str(payload)
+    if not isinstance(payload, dict):
+        return error.Error, str(payload)
+    message = str(payload.get("errorMessage", ""))
+    # A DomainError's message starts with its code (see DomainError.__str__): the stable
+    # code (e.g. PARENT_FILE_NOT_FOUND) says more than the class name.
+    if coded := _CODED_MESSAGE.match(message):
+        return coded["code"], coded["message"]
+    return payload.get("errorType", error.Error), message

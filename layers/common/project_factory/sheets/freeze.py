@@ -100,7 +100,8 @@ class _FrozenStyles:
         self._frozen: dict[tuple[int, ...], StyleArray] = {}
 
     def freeze(self, cell: Cell) -> None:
-        key = tuple(cell._style)
+        # A cell openpyxl created for the row has no style yet: Excel's default.
+        key = tuple(cell._style) if cell.has_style else ()
         known = self._frozen.get(key)
         if known is not None:
             cell._style = copy(known)

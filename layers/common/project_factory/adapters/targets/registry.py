@@ -113,12 +113,16 @@ class RegistryTarget:
     # -- Target ---------------------------------------------------------------------------
 
     def create(self, tenant_id: str, rows: Sequence[PendingRow]) -> list[TargetResult]:
-        """Creates the rows in two batch writes; rows created before answer their record."""
-        existing = self.find(tenant_id, [row.client_ref for row in rows])
+        """Creates the rows in two batch writes.
+
+        A row written before (its KEY claim names its client reference) is written again
+        with the same id and username: the same record, never a second one. No REF lookup
+        first: the flow confirms with `find` before it sends a row again.
+        """
         results: dict[str, TargetResult] = {}
         candidates: list[PendingRow] = []
         for row in rows:
-            result = existing.get(row.client_ref) or self._precheck(row)
+            result = self._precheck(row)
             if result is None:
                 candidates.append(row)
             else:
@@ -247,35 +251,28 @@ class RegistryTarget:
             return {}
         fresh = [row for row, claim in rows if not (claim and claim.get("username"))]
         usernames = iter(self._allocate_usernames(tenant_id, len(fresh)))
-        now = _now_ms()
         records, refs, results = [], [], {}
         for row, claim in rows:
-            entity_id = self._kind.new_id(tenant_id, row.client_ref, row.data)
             # A retry after a partial write keeps the username its KEY claim recorded.
             username = claim.get("username") if claim and claim.get("username") else next(usernames)
-            records += self._items(tenant_id, row, entity_id, username, now)
-            stored, returned = self._output(row, username)
-            refs.append(
-                {
-                    "pk": self._ref_pk(tenant_id, row.client_ref),
-                    "sk": "REF",
-                    "id": entity_id,
-                    "output": stored,
-                    "createdTime": now,
-                }
-            )
+            row_records, ref_claim = self.items(tenant_id, row, username)
+            records += row_records
+            refs.append(ref_claim)
             results[row.client_ref] = TargetResult(
-                row.client_ref, "created", id=entity_id, output=returned
+                row.client_ref, "created", id=ref_claim["id"], output=self._output(row, username)
             )
         # Records first, REF claims last: a row is "found" only once it is complete.
         self._batch_write(records)
         self._batch_write(refs)
         return results
 
-    def _items(
-        self, tenant_id: str, row: PendingRow, entity_id: str, username: str | None, now: int
-    ) -> list[dict[str, Any]]:
+    def items(
+        self, tenant_id: str, row: PendingRow, username: str | None = None
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """The items that record a row: (entity and KEY claim, REF claim)."""
         kind = self._kind
+        entity_id = kind.new_id(tenant_id, row.client_ref, row.data)
+        now = _now_ms()
         entity: dict[str, Any] = {
             name: _to_dynamo(row.data[name]) for name in kind.fields if name in row.data
         }
@@ -297,15 +294,20 @@ class RegistryTarget:
             entity["username"] = username
             entity["passwordHash"] = hash_password(str(row.data["password"]))
             key_claim["username"] = username
-        return [entity, key_claim]
+        ref_claim = {
+            "pk": self._ref_pk(tenant_id, row.client_ref),
+            "sk": "REF",
+            "id": entity_id,
+            "output": {"username": username} if username is not None else {},
+            "createdTime": now,
+        }
+        return [entity, key_claim], ref_claim
 
-    def _output(
-        self, row: PendingRow, username: str | None
-    ) -> tuple[dict[str, str], dict[str, str]]:
-        """(kept in the REF claim, returned now): the password goes back once, never stored."""
+    def _output(self, row: PendingRow, username: str | None) -> dict[str, str]:
+        """Returned once, now: the password goes back to the flow and is never stored."""
         if username is None:
-            return {}, {}
-        return {"username": username}, {"username": username, "password": str(row.data["password"])}
+            return {}
+        return {"username": username, "password": str(row.data["password"])}
 
     def _allocate_usernames(self, tenant_id: str, count: int) -> list[str | None]:
         if self.resource_type != "user" or count == 0:

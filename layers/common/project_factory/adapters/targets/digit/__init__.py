@@ -1,0 +1,57 @@
+"""DIGIT targets: facilities in the facility service, users in HRMS, boundaries in the boundary
+service.
+
+Every record carries the row's client reference, and is confirmed by it, never by field
+equality and creation time (what made the original report created facilities as NOT_CREATED):
+
+  facility  clientReferenceId               bulk create is asynchronous: rows come back
+                                            `pending`, and `find` searches by clientReferenceId
+  user      employee code                   HRMS keeps codes unique and searches by them;
+                                            create is synchronous
+  boundary  additionalDetails.              the code is the boundary's key; the reference
+            clientReferenceId               tells our boundary from someone else's
+
+Before sending a batch, each create looks up what an earlier attempt already made, so a retry
+after a lost response never sends a row twice. Refusals are pinned on the rows they name
+(`Errors[]` params or a `Facilities[3]`-style path); a refusal that names no row is narrowed
+down by sending the batch's rows one by one, since DIGIT validates a request as a whole.
+
+One module per target (`facility`, `users`, `boundaries`), what they share in `shared`
+(batches, refusals, search paging), and `factory` to wire one from settings.
+"""
+
+from project_factory.adapters.targets.digit.boundaries import (
+    BOUNDARY_CREATE,
+    BOUNDARY_SEARCH,
+    RELATIONSHIP_CREATE,
+    RELATIONSHIP_SEARCH,
+    BoundaryTarget,
+)
+from project_factory.adapters.targets.digit.facility import (
+    FACILITY_CREATE,
+    FACILITY_SEARCH,
+    FacilityTarget,
+)
+from project_factory.adapters.targets.digit.factory import digit_target
+from project_factory.adapters.targets.digit.users import (
+    HRMS_CREATE,
+    HRMS_SEARCH,
+    INDIVIDUAL_SEARCH,
+    UserTarget,
+)
+
+__all__ = [
+    "BOUNDARY_CREATE",
+    "BOUNDARY_SEARCH",
+    "FACILITY_CREATE",
+    "FACILITY_SEARCH",
+    "HRMS_CREATE",
+    "HRMS_SEARCH",
+    "INDIVIDUAL_SEARCH",
+    "RELATIONSHIP_CREATE",
+    "RELATIONSHIP_SEARCH",
+    "BoundaryTarget",
+    "FacilityTarget",
+    "UserTarget",
+    "digit_target",
+]

@@ -1,0 +1,270 @@
+"""DIGIT boundaries: entities in the boundary service, placed in a hierarchy.
+
+The code is the boundary's key; the row's client reference, kept in
+additionalDetails.clientReferenceId, tells our boundary from someone else's.
+"""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from project_factory.adapters.http import JsonHttpClient
+from project_factory.adapters.targets.base import PendingRow, TargetResult
+from project_factory.adapters.targets.digit.shared import (
+    Results,
+    chunks,
+    in_batches,
+    pages,
+    refused,
+    rejected,
+    row_code,
+    submit,
+)
+from project_factory.errors import UpstreamError
+
+BOUNDARY_CREATE = "/boundary-service/boundary/_create"
+BOUNDARY_SEARCH = "/boundary-service/boundary/_search"
+RELATIONSHIP_CREATE = "/boundary-service/boundary-relationships/_create"
+RELATIONSHIP_SEARCH = "/boundary-service/boundary-relationships/_search"
+
+
+class BoundaryTarget:
+    """Boundaries: an entity (code) and its place in a hierarchy (relationship to a parent).
+
+    Boundary codes are unique in a tenant, so `create` confirms by itself: it reads the
+    entities and relationships that exist for the batch's codes before and after it writes,
+    and answers `created` only once the boundary is in the hierarchy.
+    """
+
+    resource_type = "boundary"
+    confirms_by_search = False
+
+    def __init__(self, client: JsonHttpClient, hierarchy_type: str, batch_size: int) -> None:
+        self._client = client
+        self._hierarchy_type = hierarchy_type
+        self._batch_size = batch_size
+
+    def create(self, tenant_id: str, rows: Sequence[PendingRow]) -> list[TargetResult]:
+        return in_batches(rows, self._batch_size, lambda batch: self._create(tenant_id, batch))
+
+    def find(self, tenant_id: str, client_refs: Sequence[str]) -> dict[str, TargetResult]:
+        """Boundaries of the hierarchy created for these references.
+
+        The service searches entities by code only, and a reference does not tell the code,
+        so this reads the hierarchy's codes, then their entities. That is a recovery path:
+        `create` itself never needs it.
+        """
+        wanted = set(client_refs)
+        answer = self._client.post(
+            RELATIONSHIP_SEARCH,
+            {},
+            {"tenantId": tenant_id, "hierarchyType": self._hierarchy_type, "includeChildren": True},
+        )
+        entities = self._entities(tenant_id, sorted(_tree_codes(answer)))
+        return {
+            ref: TargetResult(ref, "created", id=str(entity.get("id")))
+            for entity in entities.values()
+            if (ref := _boundary_ref(entity)) in wanted
+        }
+
+    def registered(self, tenant_id: str, key: str, values: Sequence[str]) -> set[str]:
+        """Which boundary codes exist in the tenant."""
+        if key != "code":
+            return set()
+        existing = self._entities(tenant_id, [str(value) for value in values])
+        return {value for value in values if str(value) in existing}
+
+    def _create(self, tenant_id: str, batch: Sequence[PendingRow]) -> Results:
+        results = {
+            row.client_ref: rejected(row, "MISSING_CODE", "a boundary needs a code")
+            for row in batch
+            if not row_code(row)
+        }
+        by_code = {row_code(row): row for row in batch if row.client_ref not in results}
+        # Level by level, parents first: a child is written only once its parent is in the
+        # hierarchy, so a refused parent leaves no orphan child entity holding its code.
+        for level in _levels(list(by_code.values())):
+            ready = []
+            for row in level:
+                parent = by_code.get(_parent(row) or "")
+                answered = results.get(parent.client_ref) if parent else None
+                if parent is None or (answered and answered.outcome == "created"):
+                    ready.append(row)
+                elif answered is None:
+                    # Its parent is at the same level or below: the rows form a cycle.
+                    results[row.client_ref] = rejected(
+                        row, "PARENT_CYCLE", f"{row_code(row)} is among its own ancestors"
+                    )
+                elif answered.outcome == "rejected":
+                    results[row.client_ref] = rejected(
+                        row, "PARENT_REJECTED", f"parent {_parent(row)} was rejected"
+                    )
+                else:
+                    results[row.client_ref] = TargetResult(
+                        row.client_ref,
+                        "pending",
+                        code="AWAITING_PARENT",
+                        reason=f"parent {_parent(row)} is not in the hierarchy yet",
+                    )
+            if ready:
+                results |= self._place(tenant_id, ready)
+        return results
+
+    def _place(self, tenant_id: str, rows: Sequence[PendingRow]) -> Results:
+        """Entities of one level's rows, then their relationships; each step read back once."""
+        results: Results = {}
+        entities = self._entities(tenant_id, [row_code(row) for row in rows])
+        new = [row for row in rows if row_code(row) not in entities]
+        if new:
+            sent = submit(new, lambda some: self._send_entities(tenant_id, some), "Boundary")
+            results |= {ref: result for ref, result in sent.items() if result.outcome == "rejected"}
+            entities |= self._entities(
+                tenant_id, [row_code(row) for row in new if row.client_ref not in results]
+            )
+        owned = []
+        for row in rows:
+            entity = entities.get(row_code(row))
+            if row.client_ref in results:
+                continue
+            if entity is None:
+                results[row.client_ref] = TargetResult(
+                    row.client_ref,
+                    "pending",
+                    code="AWAITING_BOUNDARY",
+                    reason="boundary accepted by the boundary service, not yet searchable",
+                )
+            elif _boundary_ref(entity) != row.client_ref:
+                # The code is taken by a boundary this row did not create.
+                results[row.client_ref] = rejected(
+                    row, "DUPLICATE_CODE", f"boundary code {row_code(row)} already exists"
+                )
+            else:
+                owned.append(row)
+        return results | self._relate(tenant_id, owned, entities)
+
+    def _send_entities(self, tenant_id: str, rows: Sequence[PendingRow]) -> Results:
+        boundaries = [
+            {
+                "tenantId": tenant_id,
+                "code": row_code(row),
+                "additionalDetails": {
+                    "clientReferenceId": row.client_ref,
+                    "name": row.data.get("name"),
+                },
+            }
+            for row in rows
+        ]
+        self._client.post(BOUNDARY_CREATE, {"Boundary": boundaries})
+        # Sent; whether each is there is read back by code right after.
+        return {row.client_ref: TargetResult(row.client_ref, "pending") for row in rows}
+
+    def _relate(
+        self, tenant_id: str, rows: Sequence[PendingRow], entities: Mapping[str, Mapping[str, Any]]
+    ) -> Results:
+        """Put rows (whose parents are in place) into the hierarchy, unless already there."""
+        related = self._related(tenant_id, [row_code(row) for row in rows])
+        results: Results = {}
+        sent = []
+        for row in rows:
+            if row_code(row) in related:
+                continue
+            relationship = {
+                "tenantId": tenant_id,
+                "code": row_code(row),
+                "hierarchyType": self._hierarchy_type,
+                "boundaryType": row.data.get("boundaryType"),
+                "parent": _parent(row),
+            }
+            try:
+                self._client.post(RELATIONSHIP_CREATE, {"BoundaryRelationship": relationship})
+            except UpstreamError as exc:
+                results[row.client_ref] = refused(row, exc)
+                continue
+            sent.append(row_code(row))
+        if sent:
+            related |= self._related(tenant_id, sent)
+        for row in rows:
+            if row.client_ref in results:
+                continue
+            if row_code(row) in related:
+                entity_id = str(entities[row_code(row)].get("id"))
+                results[row.client_ref] = TargetResult(row.client_ref, "created", id=entity_id)
+            else:
+                results[row.client_ref] = TargetResult(
+                    row.client_ref,
+                    "pending",
+                    code="AWAITING_CONFIRMATION",
+                    reason="relationship accepted by the boundary service, not yet searchable",
+                )
+        return results
+
+    def _entities(self, tenant_id: str, codes: Sequence[str]) -> dict[str, dict[str, Any]]:
+        entities: dict[str, dict[str, Any]] = {}
+        for chunk in chunks(codes):
+            params = {"tenantId": tenant_id, "codes": ",".join(chunk)}
+            for entity in pages(
+                lambda page, params=params: self._client.post(
+                    BOUNDARY_SEARCH, {}, params | page
+                ).get("Boundary")
+            ):
+                entities[str(entity.get("code"))] = entity
+        return entities
+
+    def _related(self, tenant_id: str, codes: Sequence[str]) -> set[str]:
+        """The codes among these that are in the hierarchy."""
+        related: set[str] = set()
+        for chunk in chunks(codes):
+            answer = self._client.post(
+                RELATIONSHIP_SEARCH,
+                {},
+                {
+                    "tenantId": tenant_id,
+                    "hierarchyType": self._hierarchy_type,
+                    "codes": ",".join(chunk),
+                },
+            )
+            related |= _tree_codes(answer) & set(chunk)
+        return related
+
+
+# -- payloads and answers -------------------------------------------------------------------
+
+
+def _parent(row: PendingRow) -> str | None:
+    parent = row.data.get("parentCode")
+    return str(parent) if parent else None
+
+
+def _boundary_ref(entity: Mapping[str, Any]) -> str | None:
+    details = entity.get("additionalDetails")
+    return details.get("clientReferenceId") if isinstance(details, dict) else None
+
+
+def _levels(rows: Sequence[PendingRow]) -> list[list[PendingRow]]:
+    """Rows grouped by depth below the batch's own rows: parents come before children."""
+    by_code = {row_code(row): row for row in rows}
+    depths: dict[str, int] = {}
+
+    def depth(row: PendingRow, seen: frozenset[str] = frozenset()) -> int:
+        code, parent = row_code(row), _parent(row)
+        if code not in depths:
+            inside = parent in by_code and parent not in seen  # a cycle is the service's to refuse
+            depths[code] = depth(by_code[parent], seen | {code}) + 1 if inside else 0
+        return depths[code]
+
+    levels: dict[int, list[PendingRow]] = {}
+    for row in rows:
+        levels.setdefault(depth(row), []).append(row)
+    return [levels[number] for number in sorted(levels)]
+
+
+def _tree_codes(answer: Mapping[str, Any]) -> set[str]:
+    """Every code in a relationship search answer (TenantBoundary[].boundary[] trees)."""
+    codes: set[str] = set()
+    stack = [
+        node for tree in answer.get("TenantBoundary") or [] for node in tree.get("boundary") or []
+    ]
+    while stack:
+        node = stack.pop()
+        codes.add(str(node.get("code")))
+        stack.extend(node.get("children") or [])
+    return codes

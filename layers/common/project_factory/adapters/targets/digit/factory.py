@@ -1,0 +1,37 @@
+"""The DIGIT target of a resource type, wired from settings."""
+
+from project_factory.adapters.http import JsonHttpClient
+from project_factory.adapters.targets.base import Target
+from project_factory.adapters.targets.digit.boundaries import BoundaryTarget
+from project_factory.adapters.targets.digit.facility import FacilityTarget
+from project_factory.adapters.targets.digit.users import UserTarget
+from project_factory.settings import Settings
+
+
+def digit_target(resource_type: str, settings: Settings, hierarchy_type: str | None) -> Target:
+    """The DIGIT target for a resource type, wired from settings."""
+
+    def client(url: str, variable: str) -> JsonHttpClient:
+        if not url:
+            raise ValueError(f"{variable} is not set: {resource_type} rows cannot go to DIGIT")
+        return JsonHttpClient(
+            url,
+            settings.digit_auth_token,
+            settings.http_connect_timeout_seconds,
+            settings.http_read_timeout_seconds,
+        )
+
+    batch_size = settings.create_batch_size
+    if resource_type == "facility":
+        return FacilityTarget(
+            client(settings.facility_service_url, "FACILITY_SERVICE_URL"), batch_size
+        )
+    if resource_type not in ("user", "boundary"):
+        raise ValueError(f"DIGIT creates facility, user and boundary rows, not {resource_type!r}")
+    if not hierarchy_type:
+        raise ValueError(f"{resource_type} rows need the request's hierarchyType")
+    if resource_type == "user":
+        hrms = client(settings.hrms_service_url, "HRMS_SERVICE_URL")
+        return UserTarget(hrms, hierarchy_type, batch_size)
+    boundaries = client(settings.boundary_service_url, "BOUNDARY_SERVICE_URL")
+    return BoundaryTarget(boundaries, hierarchy_type, batch_size)

@@ -1,0 +1,167 @@
+"""What the DIGIT targets share: sending rows in batches, refusals, and search paging.
+
+Before sending a batch, each create looks up what an earlier attempt already made, so a retry
+after a lost response never sends a row twice. Refusals are pinned on the rows they name
+(`Errors[]` params or a `Facilities[3]`-style path); a refusal that names no row is narrowed
+down by sending the batch's rows one by one, since DIGIT validates a request as a whole.
+"""
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from project_factory.adapters.http import QueryValue
+from project_factory.adapters.targets.base import PendingRow, TargetResult
+from project_factory.errors import DomainError, TransientError, UpstreamError
+
+# References per search call (they travel in a query string or a body), and records per
+# page: a page larger than the references leaves room for duplicates made by other clients.
+# A search for 50 references that runs past _MAX_PAGES pages ignores its filter: better to
+# stop than to scan a tenant (what the original did).
+_REFS_PER_SEARCH = 50
+PAGE_SIZE = 100
+_MAX_PAGES = 20
+
+Results = dict[str, TargetResult]
+Send = Callable[[Sequence[PendingRow]], Results]
+
+
+# -- sending rows ---------------------------------------------------------------------------
+
+
+def in_batches(
+    rows: Sequence[PendingRow], size: int, create: Callable[[Sequence[PendingRow]], Results]
+) -> list[TargetResult]:
+    """One result per row, in order. A transient failure of the first batch is the call's
+    failure (raised, for the Task's retry); after that, the rest of the rows wait as pending,
+    so the answers already obtained are not thrown away."""
+    results: Results = {}
+    for start in range(0, len(rows), size):
+        try:
+            results |= create(rows[start : start + size])
+        except TransientError as exc:
+            if not results:
+                raise
+            results |= all_pending(rows[start:], exc)
+            break
+    return [results[row.client_ref] for row in rows]
+
+
+def submit(rows: Sequence[PendingRow], send: Send, collection: str) -> Results:
+    """Send rows; pin a refusal on the rows it names, or narrow it down row by row."""
+    try:
+        return send(rows)
+    except UpstreamError as exc:
+        named = _named_refusals(exc, rows, collection)
+        if named:
+            rest = [row for row in rows if row.client_ref not in named]
+            # DIGIT refused the whole request for those rows: the others were not taken.
+            return named | _keep_going(rest, lambda left: submit(left, send, collection))
+        if len(rows) == 1:
+            return {rows[0].client_ref: refused(rows[0], exc)}
+        return _keep_going(rows, lambda left: _one_by_one(left, send, collection))
+
+
+def _one_by_one(rows: Sequence[PendingRow], send: Send, collection: str) -> Results:
+    results: Results = {}
+    for index, row in enumerate(rows):
+        try:
+            results |= submit([row], send, collection)
+        except TransientError as exc:
+            return results | all_pending(rows[index:], exc)
+    return results
+
+
+def _keep_going(rows: Sequence[PendingRow], send: Send) -> Results:
+    """Rows sent after a first answer: a transient failure leaves them pending, not lost."""
+    if not rows:
+        return {}
+    try:
+        return send(rows)
+    except TransientError as exc:
+        return all_pending(rows, exc)
+
+
+def _named_refusals(exc: UpstreamError, rows: Sequence[PendingRow], collection: str) -> Results:
+    """Rejections for the rows a refusal's errors name, by reference or code, or by position."""
+    by_name = {name: row for row in rows for name in (row.client_ref, row_code(row)) if name}
+    position = re.compile(rf"{re.escape(collection)}\[(\d+)\]")
+    reasons: dict[str, list[tuple[str, str]]] = {}
+    for error in exc.params.get("errors") or []:
+        row = _row_named(error, rows, by_name, position)
+        if row is not None:
+            code = str(error.get("code") or exc.code)
+            reason = str(error.get("message") or error.get("description") or exc.message)
+            reasons.setdefault(row.client_ref, []).append((code, reason))
+    return {
+        ref: TargetResult(
+            ref, "rejected", code=found[0][0], reason="; ".join(reason for _, reason in found)
+        )
+        for ref, found in reasons.items()
+    }
+
+
+def _row_named(
+    error: Mapping[str, Any],
+    rows: Sequence[PendingRow],
+    by_name: Mapping[str, PendingRow],
+    position: re.Pattern[str],
+) -> PendingRow | None:
+    params = error.get("params")
+    for param in params if isinstance(params, list) else []:
+        if str(param) in by_name:
+            return by_name[str(param)]
+    for text in (error.get("description"), error.get("message")):
+        match = position.search(text) if isinstance(text, str) else None
+        if match and int(match.group(1)) < len(rows):
+            return rows[int(match.group(1))]
+    return None
+
+
+# -- results --------------------------------------------------------------------------------
+
+
+def refused(row: PendingRow, exc: UpstreamError) -> TargetResult:
+    errors = exc.params.get("errors") or []
+    code = str(errors[0].get("code")) if errors and errors[0].get("code") else exc.code
+    messages = [str(error.get("message")) for error in errors if error.get("message")]
+    return rejected(row, code, "; ".join(messages) or exc.message)
+
+
+def rejected(row: PendingRow, code: str, reason: str) -> TargetResult:
+    return TargetResult(row.client_ref, "rejected", code=code, reason=reason)
+
+
+def all_pending(rows: Iterable[PendingRow], exc: DomainError) -> Results:
+    return {
+        row.client_ref: TargetResult(row.client_ref, "pending", code=exc.code, reason=exc.message)
+        for row in rows
+    }
+
+
+# -- rows and searching ---------------------------------------------------------------------
+
+
+def row_code(row: PendingRow) -> str:
+    """A row's code: a boundary's key, and a name a refusal may give any row by."""
+    return str(row.data.get("code") or "")
+
+
+def chunks(values: Sequence[str]) -> Iterator[list[str]]:
+    unique = list(dict.fromkeys(str(value) for value in values))
+    for start in range(0, len(unique), _REFS_PER_SEARCH):
+        yield unique[start : start + _REFS_PER_SEARCH]
+
+
+def pages(
+    fetch: Callable[[dict[str, QueryValue]], list[dict[str, Any]] | None],
+) -> Iterator[dict[str, Any]]:
+    """Every record of a DIGIT search, page by page (limit/offset in the query string)."""
+    for number in range(_MAX_PAGES):
+        page = fetch({"limit": PAGE_SIZE, "offset": number * PAGE_SIZE}) or []
+        yield from page
+        if len(page) < PAGE_SIZE:
+            return
+    raise UpstreamError(
+        f"a search returned more than {_MAX_PAGES * PAGE_SIZE} records: it ignores its criteria"
+    )
