@@ -163,6 +163,59 @@ def run_floor(stack: LocalStack, data: bytes, tenant: str) -> float:
     return time.perf_counter() - started
 
 
+def template_timing(localities: int = 10_000) -> dict[str, float]:
+    """A facilityWithBoundary template for a hierarchy of `localities` against a plain
+    write-only workbook holding the same cells (values only: no styles, locks, lists)."""
+    from openpyxl import load_workbook
+
+    from project_factory.adapters.boundary_source import Boundary
+    from project_factory.sheets.template import TemplateBoundaries, build_template
+
+    every = [Boundary("BENCH", "Bench", "Country", None)]
+    for province in range(10):
+        every.append(Boundary(f"P{province}", f"Province {province}", "Province", "BENCH"))
+        for district in range(10):
+            code = f"P{province}D{district}"
+            every.append(Boundary(code, f"District {code}", "District", f"P{province}"))
+            every += [
+                Boundary(f"{code}L{n}", f"Locality {code}L{n}", "Locality", code)
+                for n in range(localities // 100)
+            ]
+    boundaries = TemplateBoundaries(
+        "BENCH", ["Country", "Province", "District", "Locality"], every, every
+    )
+    started = time.perf_counter()
+    data = build_template(
+        "facilityWithBoundary",
+        bundled_json_schema(FACILITY.schema_identifier),
+        boundaries,
+        load_bundled_messages(),
+        "en_IN",
+        password="bench-password",
+        unlocked_rows=2000,
+        metadata={"type": "facilityWithBoundary", "tenantId": "bench"},
+    )
+    template_seconds = time.perf_counter() - started
+    sheets = {
+        sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)]
+        for sheet in load_workbook(io.BytesIO(data), read_only=True).worksheets
+    }
+    started = time.perf_counter()
+    plain = Workbook(write_only=True)
+    for title, rows in sheets.items():
+        sheet = plain.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    plain.save(io.BytesIO())
+    plain_seconds = time.perf_counter() - started
+    return {
+        "boundaries": len(every),
+        "template_seconds": round(template_seconds, 2),
+        "plain_seconds": round(plain_seconds, 2),
+        "template_ratio": round(template_seconds / plain_seconds, 2),
+    }
+
+
 def import_milliseconds() -> dict[str, float]:
     """Cold-start import time of each handler module (python -X importtime)."""
     timings: dict[str, float] = {}
@@ -235,6 +288,9 @@ def main() -> int:
             name: round(peak / 1e6, 1) for name, peak in sorted(stack.runtime.heap_peaks.items())
         }
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    say("template of 10k boundaries against a plain write")
+    report["template"] = template_timing()
+    report["template_ratio"] = report["template"]["template_ratio"]
     report["import_ms"] = import_milliseconds()
     report["layer_mb"] = layer_megabytes()
     by_size = {run["rows"]: run for run in report["runs"] if run["invalid"] == 0}

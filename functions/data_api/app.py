@@ -4,7 +4,7 @@ from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 
-from project_factory.flows import generate, intake, search
+from project_factory.flows import generate, search
 from project_factory.http_api import digit_resolver, parse_json_body, response_info
 from project_factory.models import CreateResourceRequest, RequestEnvelope, SearchResourcesRequest
 from project_factory.observability import logger, metrics, tracer
@@ -16,6 +16,9 @@ services = load_services()
 
 @app.post("/project-factory/v1/data/_create")
 def create_resource() -> dict[str, Any]:
+    # Imported here: its schema checker (jsonschema) is needed by this route alone.
+    from project_factory.flows import intake
+
     request = parse_json_body(app.current_event.body, CreateResourceRequest)
     row = intake.accept(intake.submission_from_request(request), services)
     logger.append_keys(resource_id=row.id)

@@ -4,7 +4,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from project_factory.flows.generate import generate_template
+from project_factory.flows.template_task import generate_template
 from project_factory.observability import logger, metrics, tracer
 from project_factory.services import load_services
 

@@ -13,9 +13,9 @@ from project_factory.adapters.file_store import XLSX
 from project_factory.adapters.resource_store import new_audit
 from project_factory.flows.generate import (
     GenerateRequest,
-    generate_template,
     request_generation,
 )
+from project_factory.flows.template_task import generate_template
 from project_factory.models import (
     Campaign,
     CampaignBoundary,

@@ -7,7 +7,8 @@ from openpyxl.utils import get_column_letter
 
 from project_factory.adapters.targets.base import PendingRow
 from project_factory.errors import NotFoundError
-from project_factory.flows.generate import generate_template, mark_generation_failed
+from project_factory.flows.generate import mark_generation_failed
+from project_factory.flows.template_task import generate_template
 from project_factory.generated import GeneratedStatus
 from project_factory.models import ResourceStatus
 from project_factory.sheets.freeze import OLD_BOUNDARY_COLUMN, freeze_rows

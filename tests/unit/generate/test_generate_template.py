@@ -9,10 +9,10 @@ from project_factory.adapters.targets.base import PendingRow
 from project_factory.errors import NotFoundError, TransientError
 from project_factory.flows.generate import (
     GenerateRequest,
-    generate_template,
     mark_generation_failed,
     request_generation,
 )
+from project_factory.flows.template_task import generate_template
 from project_factory.generated import GeneratedStatus
 from project_factory.models import Campaign, CampaignBoundary, RequestInfo
 from project_factory.settings import Settings

@@ -6,8 +6,10 @@ regenerates the campaign's templates from it (events/campaign_boundaries_changed
 """
 
 import uuid
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Protocol
 
+from project_factory.adapters.boundary_source import BoundarySource
 from project_factory.adapters.resource_store import new_audit, now_ms
 from project_factory.errors import InvalidRequestError, NotFoundError
 from project_factory.models import (
@@ -88,17 +90,33 @@ def campaign_boundaries(campaign: Campaign, services: Services) -> list[Campaign
 def campaign_boundary_codes(campaign: Campaign, services: Services) -> set[str]:
     """Every boundary code a campaign covers: its own and its ancestors' boundaries, with
     everything below those marked includeAllChildren."""
-    boundaries = campaign_boundaries(campaign, services)
+    return covered_codes(
+        services.boundaries,
+        campaign.tenantId,
+        campaign.hierarchyType,
+        campaign_boundaries(campaign, services),
+    )
+
+
+class ChosenBoundary(Protocol):
+    code: str
+    includeAllChildren: bool
+
+
+def covered_codes(
+    source: BoundarySource,
+    tenant_id: str,
+    hierarchy_type: str,
+    chosen: Iterable[ChosenBoundary],
+) -> set[str]:
+    """The codes of chosen boundaries, with everything below those marked includeAllChildren."""
+    chosen = list(chosen)
     codes: set[str] = set()
     for include_all_children in (False, True):
-        chosen = [b.code for b in boundaries if b.includeAllChildren == include_all_children]
-        if chosen:
-            codes |= {
-                boundary.code
-                for boundary in services.boundaries.descendants(
-                    campaign.tenantId, campaign.hierarchyType, chosen, include_all_children
-                )
-            }
+        picked = [b.code for b in chosen if b.includeAllChildren == include_all_children]
+        if picked:
+            found = source.descendants(tenant_id, hierarchy_type, picked, include_all_children)
+            codes |= {boundary.code for boundary in found}
     return codes
 
 

@@ -9,28 +9,20 @@ Two requests racing with forceUpdate=false may both start a generation; both com
 the newer is the one downloads return, so nothing is lost but some work.
 
 A campaign's template lists the campaign's boundaries (its parent's included) unless the
-request filters them. A child campaign's template starts from its parent's data, frozen:
-- facilityWithBoundary / userWithBoundary: every row of the parent's newest processed
-  file of that type (created or partially-created), locked, with its id and its old
-  boundary code (sheets.freeze); without such a file the generation fails
-  (PARENT_FILE_NOT_FOUND): a child template without the parent's rows would lose them;
-- boundary: the targets of the parent's newest boundaryWithTarget file (validated or
-  created) kept beside editable copies (sheets.freeze_targets). Targets are optional
-  while a campaign is set up, so without such a file the tabs are generated fresh.
+request filters them; a child campaign's template starts from its parent's data, frozen
+(flows/child_templates.py, sheets/freeze.py).
 """
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import suppress
-from typing import Any, Protocol, cast, runtime_checkable
+from typing import Any, cast
 
 from pydantic import Field
 
-from project_factory.adapters.boundary_source import Boundary, BoundarySource
-from project_factory.adapters.file_store import XLSX
+from project_factory.adapters.boundary_source import BoundarySource
 from project_factory.adapters.resource_store import new_audit
 from project_factory.errors import InvalidRequestError, NotFoundError
-from project_factory.flows.campaigns import campaign_boundary_codes
 from project_factory.flows.mark_failed import StepError, describe_step_error
 from project_factory.generated import (
     ACTIVE_STATUSES,
@@ -41,37 +33,11 @@ from project_factory.generated import (
     template_key,
 )
 from project_factory.models import (
-    Campaign,
     RequestInfo,
     RequestInfoModel,
-    ResourceRow,
-    ResourceStatus,
-    ResourceType,
-    SearchCriteria,
     Strict,
 )
 from project_factory.services import Services
-from project_factory.sheets.cells import cell_text
-from project_factory.sheets.freeze import freeze_rows, parent_rows
-from project_factory.sheets.freeze_targets import freeze_targets, parent_targets
-from project_factory.sheets.messages import Messages, load_bundled_messages
-from project_factory.sheets.schema import to_json_schema
-from project_factory.sheets.template import (
-    TEMPLATE_SPECS,
-    TemplateBoundaries,
-    build_template,
-    prefilled_facility,
-    protection_password,
-    schema_version,
-)
-
-# File ids are derived from the row, so a retried task overwrites its file, never adds one.
-_TEMPLATE_NAMESPACE = uuid.UUID("8a4e2f6c-1d3b-4c7a-9e5f-2b6d8c0a4e13")
-#: A parent's uploads whose processed file is the base of its child's data sheet.
-_ROWS_CREATED = frozenset({ResourceStatus.CREATED, ResourceStatus.PARTIALLY_CREATED})
-#: A parent's target uploads whose targets its child keeps.
-_TARGETS_ACCEPTED = frozenset({ResourceStatus.VALIDATED, ResourceStatus.CREATED})
-_SEARCH_PAGE = 100
 
 
 class BoundaryFilter(Strict):
@@ -121,13 +87,6 @@ class DownloadQuery(Strict):
             if self.status
             else None
         )
-
-
-@runtime_checkable
-class PermanentFacilities(Protocol):
-    """A facility target that can list the tenant's permanent facilities."""
-
-    def permanent_facilities(self, tenant_id: str) -> list[dict[str, Any]]: ...
 
 
 def request_generation(
@@ -219,82 +178,6 @@ def download(
     return [found] if found is not None else []
 
 
-def generate_template(
-    generated_id: str, filters: Mapping[str, Any] | None, services: Services
-) -> dict[str, Any]:
-    """The state machine's task: build, store and record the template of a row.
-
-    `count` is the number of boundaries the template lists. Transient failures of the
-    boundary source, schema source or target raise TransientError, which the Task retries;
-    a campaign that does not exist (or uses another hierarchy), or a child's parent without
-    the file its template starts from, fail the generation for good.
-    """
-    store = services.generated
-    row = store.get(generated_id)
-    if row.status != GeneratedStatus.IN_PROGRESS:
-        # Expired by a newer request, or finished by an earlier attempt: nothing to do.
-        return _summary(row)
-    campaign = _campaign_of(row, services)
-    source = services.boundaries
-    every = source.boundaries(row.tenantId, row.hierarchyType)
-    selected = _selected(
-        row,
-        every,
-        TemplateFilters.model_validate(filters) if filters else None,
-        campaign,
-        services,
-    )
-    boundaries = TemplateBoundaries(
-        hierarchy_type=row.hierarchyType,
-        levels=source.hierarchy(row.tenantId, row.hierarchyType),
-        every=every,
-        selected=selected,
-    )
-    spec = TEMPLATE_SPECS[row.type]
-    json_schema = to_json_schema(services.schemas.get(row.tenantId, spec.resource_type))
-    messages = load_bundled_messages()
-    locale = messages.locale_or_default(row.additionalDetails.get("locale"))
-    parent_id = campaign.parentId if campaign is not None else None
-    frozen = (
-        _parent_rows(row, parent_id, json_schema, messages, services)
-        if parent_id and row.type != "boundary"
-        else []
-    )
-    data = build_template(
-        row.type,
-        json_schema,
-        boundaries,
-        messages,
-        locale,
-        password=protection_password(services.settings.template_protection_password),
-        unlocked_rows=services.settings.template_unlocked_rows,
-        metadata={
-            "type": row.type,
-            "tenantId": row.tenantId,
-            "hierarchyType": row.hierarchyType,
-            "campaignId": row.campaignId or "",
-            "locale": locale,
-            "schemaVersion": schema_version(json_schema),
-            "generatedId": row.id,
-        },
-        existing_rows=[*frozen, *_existing_rows(row, services, frozen)],
-    )
-    if parent_id and row.type == "boundary":
-        data = _with_parent_targets(data, row, parent_id, json_schema, messages, locale, services)
-    elif parent_id:
-        data = freeze_rows(data, spec, len(frozen), messages, locale)
-    campaign_part = f"_{row.campaignId}" if row.campaignId else ""
-    stored = services.files.put(
-        row.tenantId,
-        data,
-        filename=f"{row.type}_{row.hierarchyType}{campaign_part}.xlsx",
-        module="template",
-        content_type=XLSX,
-        file_store_id=str(uuid.uuid5(_TEMPLATE_NAMESPACE, row.id)),
-    )
-    return _summary(store.complete(row.id, stored.file_store_id, len(selected)))
-
-
 def mark_generation_failed(
     generated_id: str, error: Mapping[str, Any], services: Services
 ) -> GeneratedResource:
@@ -339,166 +222,7 @@ def _matching(
     return row
 
 
-def _campaign_of(row: GeneratedResource, services: Services) -> Campaign | None:
-    """The row's campaign, None for a template of no campaign."""
-    if not row.campaignId:
-        return None
-    try:
-        campaign = services.campaigns.get(row.campaignId)
-    except NotFoundError:
-        campaign = None
-    if campaign is None or campaign.tenantId != row.tenantId:
-        raise NotFoundError(
-            f"campaign {row.campaignId} does not exist in tenant {row.tenantId}",
-            code="CAMPAIGN_NOT_FOUND",
-            campaignId=row.campaignId,
-        )
-    if campaign.hierarchyType != row.hierarchyType:
-        raise InvalidRequestError(
-            f"campaign {campaign.id} uses hierarchy {campaign.hierarchyType}, "
-            f"not {row.hierarchyType}",
-            code="HIERARCHY_MISMATCH",
-        )
-    return campaign
-
-
-def _selected(
-    row: GeneratedResource,
-    every: list[Boundary],
-    filters: TemplateFilters | None,
-    campaign: Campaign | None,
-    services: Services,
-) -> list[Boundary]:
-    """The boundaries a template lists, in hierarchy order: the filtered ones, else the
-    campaign's (both with their descendants when includeAllChildren), else every one."""
-    if filters is not None:
-        codes = _filtered_codes(services.boundaries, row, filters)
-    elif campaign is not None:
-        codes = campaign_boundary_codes(campaign, services)
-    else:
-        return every
-    return [boundary for boundary in every if boundary.code in codes]
-
-
-def _filtered_codes(
-    source: BoundarySource, row: GeneratedResource, filters: TemplateFilters
-) -> set[str]:
-    found: set[str] = set()
-    for include_all_children in (True, False):
-        codes = [
-            boundary.code
-            for boundary in filters.boundaries
-            if boundary.includeAllChildren is include_all_children
-        ]
-        if codes:
-            found |= {
-                boundary.code
-                for boundary in source.descendants(
-                    row.tenantId, row.hierarchyType, codes, include_all_children
-                )
-            }
-    return found
-
-
-def _parent_rows(
-    row: GeneratedResource,
-    parent_id: str,
-    json_schema: Mapping[str, Any],
-    messages: Messages,
-    services: Services,
-) -> list[dict[str, Any]]:
-    """The rows of the parent's newest processed file of the template's type."""
-    spec = TEMPLATE_SPECS[row.type]
-    resource = _newest_parent_resource(row, parent_id, spec.resource_type, _has_rows, services)
-    if resource is None or resource.processedFileStoreId is None:
-        raise NotFoundError(
-            f"parent campaign {parent_id} has no created {spec.resource_type} file to "
-            f"start its child's {row.type} template from: create its "
-            f"{spec.resource_type} data first",
-            code="PARENT_FILE_NOT_FOUND",
-            parentCampaignId=parent_id,
-            type=spec.resource_type,
-        )
-    processed = services.files.read(row.tenantId, resource.processedFileStoreId)
-    return parent_rows(processed, spec, messages, json_schema)
-
-
-def _with_parent_targets(
-    data: bytes,
-    row: GeneratedResource,
-    parent_id: str,
-    json_schema: Mapping[str, Any],
-    messages: Messages,
-    locale: str,
-    services: Services,
-) -> bytes:
-    """The boundary template with the parent's targets kept, when it has set any."""
-    resource = _newest_parent_resource(row, parent_id, "boundaryWithTarget", _has_targets, services)
-    if resource is None:
-        return data
-    file_store_id = resource.processedFileStoreId or resource.fileStoreId
-    targets = parent_targets(
-        services.files.read(row.tenantId, file_store_id), json_schema, messages
-    )
-    return freeze_targets(data, targets, json_schema, messages, locale) if targets else data
-
-
-def _newest_parent_resource(
-    row: GeneratedResource,
-    parent_id: str,
-    resource_type: ResourceType,
-    wanted: Callable[[ResourceRow], bool],
-    services: Services,
-) -> ResourceRow | None:
-    """The parent's newest upload of a type that is `wanted` (search is newest first)."""
-    offset = 0
-    while True:
-        page = services.resources.search(
-            SearchCriteria(
-                tenantId=row.tenantId,
-                type=resource_type,
-                campaignId=parent_id,
-                limit=_SEARCH_PAGE,
-                offset=offset,
-            )
-        )
-        found = next((resource for resource in page if wanted(resource)), None)
-        if found is not None or len(page) < _SEARCH_PAGE:
-            return found
-        offset += _SEARCH_PAGE
-
-
-def _has_rows(resource: ResourceRow) -> bool:
-    """A created upload whose processed file holds the created rows with their ids."""
-    return resource.status in _ROWS_CREATED and resource.processedFileStoreId is not None
-
-
-def _has_targets(resource: ResourceRow) -> bool:
-    return resource.status in _TARGETS_ACCEPTED
-
-
-def _existing_rows(
-    row: GeneratedResource, services: Services, frozen: Sequence[Mapping[str, Any]]
-) -> list[dict[str, Any]]:
-    """Pre-filled data rows: the tenant's permanent facilities, by name, but those the
-    parent's `frozen` rows carry already (by id)."""
-    if row.type != "facilityWithBoundary":
-        return []
-    target = services.target("facility", row.hierarchyType)
-    if not isinstance(target, PermanentFacilities):
-        raise TypeError(f"the facility target {type(target).__name__} cannot list facilities")
-    id_column = TEMPLATE_SPECS[row.type].id_column
-    carried = {cell_text(values[id_column]) for values in frozen if id_column in values}
-    facilities = [
-        facility
-        for facility in target.permanent_facilities(row.tenantId)
-        if cell_text(facility["id"]) not in carried
-    ]
-    facilities.sort(key=lambda facility: str(facility.get("name") or "").casefold())
-    return [prefilled_facility(facility) for facility in facilities]
-
-
-def _summary(row: GeneratedResource) -> dict[str, Any]:
+def generation_summary(row: GeneratedResource) -> dict[str, Any]:
     return {
         "generatedId": row.id,
         "status": str(row.status),
