@@ -1,14 +1,15 @@
 """/project-factory/v1/project-type/create, update and search: campaigns."""
 
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 
 from project_factory.flows import campaigns
 from project_factory.http_api import digit_resolver, parse_json_body, response_info
-from project_factory.models import CampaignRequest, CampaignSearchRequest
+from project_factory.models import Campaign, CampaignRequest, CampaignSearchRequest
 from project_factory.observability import logger, metrics, tracer
-from project_factory.services import load_services
+from project_factory.services import Services, load_services
 
 app = digit_resolver()
 services = load_services()
@@ -16,19 +17,17 @@ services = load_services()
 
 @app.post("/project-factory/v1/project-type/create")
 def create_campaign() -> dict[str, Any]:
-    request = parse_json_body(app.current_event.body, CampaignRequest)
-    campaign = campaigns.create_campaign(request, services)
-    logger.append_keys(campaign_id=campaign.id)
-    return {
-        "ResponseInfo": response_info(request.RequestInfo),
-        "CampaignDetails": campaign.model_dump(),
-    }
+    return _changed(campaigns.create_campaign)
 
 
 @app.post("/project-factory/v1/project-type/update")
 def update_campaign() -> dict[str, Any]:
+    return _changed(campaigns.update_campaign)
+
+
+def _changed(change: Callable[[CampaignRequest, Services], Campaign]) -> dict[str, Any]:
     request = parse_json_body(app.current_event.body, CampaignRequest)
-    campaign = campaigns.update_campaign(request, services)
+    campaign = change(request, services)
     logger.append_keys(campaign_id=campaign.id)
     return {
         "ResponseInfo": response_info(request.RequestInfo),

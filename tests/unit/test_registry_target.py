@@ -12,6 +12,7 @@ from project_factory.adapters.targets.registry import registry_target
 from project_factory.errors import TransientError
 from project_factory.passwords import verify_password
 from project_factory.settings import Settings
+from tests.support.tables import create_registry_table
 
 TABLE = "project-factory-registry"
 TENANT = "mz"
@@ -30,18 +31,7 @@ def fake_credentials(monkeypatch):
 @pytest.fixture
 def table():
     with mock_aws():
-        yield boto3.resource("dynamodb", region_name="us-east-1").create_table(
-            TableName=TABLE,
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        yield create_registry_table(TABLE)
 
 
 def target(resource_type, table, failure_rate=0.0):

@@ -10,6 +10,7 @@ from moto import mock_aws
 
 from project_factory.services import Services
 from project_factory.settings import Settings
+from tests.support.tables import create_registry_table
 from tests.unit.generate.conftest import (
     RecordingWorkflow,
     create_campaigns_table,
@@ -93,20 +94,4 @@ def create_resources_table(name: str) -> Any:
             "byTenantType": ["tenantType", "createdKey"],
             "byCampaign": ["campaignKey", "createdKey"],
         },
-    )
-
-
-def create_registry_table(name: str) -> Any:
-    """The built-in registry's table (the facility target lists permanent facilities)."""
-    return boto3.resource("dynamodb", region_name="us-east-1").create_table(
-        TableName=name,
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
     )

@@ -1,6 +1,5 @@
 import json
 
-import boto3
 import pytest
 
 from project_factory.adapters.boundary_source import BundledBoundarySource
@@ -18,25 +17,11 @@ from project_factory.models import Campaign, CampaignBoundary, RequestInfo
 from project_factory.settings import Settings
 from project_factory.sheets.metadata import read_metadata
 from project_factory.sheets.reader import open_workbook
+from tests.support.tables import create_registry_table
 from tests.unit.generate.conftest import HIERARCHY, TENANT
 
 SOURCE = BundledBoundarySource()
 LEVELS = SOURCE.hierarchy(TENANT, HIERARCHY)
-
-
-def create_registry_table():
-    boto3.resource("dynamodb", region_name="us-east-1").create_table(
-        TableName=Settings().registry_table,
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
 
 
 def facility(ref, name, permanent):
@@ -182,7 +167,7 @@ def test_a_generation_expired_meanwhile_does_nothing(services):
 
 def test_a_facility_template_lists_the_tenants_permanent_facilities(services):
     # Given a permanent and a temporary facility in the built-in registry
-    create_registry_table()
+    create_registry_table(Settings().registry_table)
     registry = services.target("facility", HIERARCHY)
     registry.create(
         TENANT, [facility("r:1", "Central Store", True), facility("r:2", "Tent", False)]

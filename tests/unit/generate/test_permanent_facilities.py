@@ -1,4 +1,3 @@
-import boto3
 import pytest
 from moto import mock_aws
 
@@ -7,6 +6,7 @@ from project_factory.adapters.targets.base import PendingRow
 from project_factory.adapters.targets.digit import FacilityTarget
 from project_factory.adapters.targets.registry import registry_target
 from project_factory.settings import Settings
+from tests.support.tables import create_registry_table
 
 TENANT = "mz"
 
@@ -26,18 +26,7 @@ def facility(ref, name, permanent, codes=("LOC_A", "LOC_B")):
 @pytest.fixture
 def registry():
     with mock_aws():
-        table = boto3.resource("dynamodb", region_name="us-east-1").create_table(
-            TableName="registry",
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        table = create_registry_table("registry")
         yield registry_target("facility", Settings(registry_table="registry"), table=table)
 
 

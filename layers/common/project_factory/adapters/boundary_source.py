@@ -281,14 +281,9 @@ def boundary_source(settings: Settings) -> BoundarySource:
     """The boundary source settings choose, one per process so its cache outlives a request."""
     if settings.boundary_source == "bundled":
         return BundledBoundarySource()
-    if not settings.boundary_service_url:
-        raise ValueError("BOUNDARY_SERVICE_URL is not set but BOUNDARY_SOURCE is digit")
     from project_factory.adapters.http import JsonHttpClient
 
-    client = JsonHttpClient(
-        settings.boundary_service_url,
-        settings.digit_auth_token,
-        settings.http_connect_timeout_seconds,
-        settings.http_read_timeout_seconds,
+    client = JsonHttpClient.for_service(
+        settings.boundary_service_url, "BOUNDARY_SERVICE_URL (BOUNDARY_SOURCE is digit)", settings
     )
     return DigitBoundarySource(client, ttl_seconds=settings.boundary_cache_seconds)

@@ -2,6 +2,7 @@
 
 from typing import Any, Protocol
 
+from project_factory.adapters.dynamo import batch_get, plain, to_dynamo
 from project_factory.errors import NotFoundError
 from project_factory.models import Campaign
 
@@ -19,23 +20,14 @@ class DynamoCampaignStore:
         self._table = table
 
     def put(self, campaign: Campaign) -> None:
-        self._table.put_item(Item=campaign.model_dump(mode="json", exclude_none=True))
+        self._table.put_item(Item=to_dynamo(campaign.model_dump(mode="json", exclude_none=True)))
 
     def get(self, campaign_id: str) -> Campaign:
         item = self._table.get_item(Key={"id": campaign_id}, ConsistentRead=True).get("Item")
         if item is None:
             raise NotFoundError(f"campaign {campaign_id} does not exist", code="CAMPAIGN_NOT_FOUND")
-        return Campaign.model_validate(item)
+        return Campaign.model_validate(plain(item))
 
     def get_many(self, campaign_ids: list[str]) -> list[Campaign]:
-        keys = [{"id": campaign_id} for campaign_id in dict.fromkeys(campaign_ids)]
-        found: list[Campaign] = []
-        for start in range(0, len(keys), 100):
-            request: dict[str, Any] = {self._table.name: {"Keys": keys[start : start + 100]}}
-            while request:
-                answer = self._table.meta.client.batch_get_item(RequestItems=request)
-                found += [
-                    Campaign.model_validate(item) for item in answer["Responses"][self._table.name]
-                ]
-                request = answer.get("UnprocessedKeys") or {}
-        return found
+        keys = [{"id": campaign_id} for campaign_id in campaign_ids]
+        return [Campaign.model_validate(plain(item)) for item in batch_get(self._table, keys)]

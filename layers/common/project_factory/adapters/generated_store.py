@@ -15,12 +15,11 @@ consistent: a row changed a moment ago may still show its previous status there 
 short while; `get` reads the row itself, consistently.
 """
 
-import json
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
-from decimal import Decimal
 from typing import Any, Protocol
 
+from project_factory.adapters.dynamo import error_code, plain, query_all, to_dynamo
 from project_factory.errors import NotFoundError
 from project_factory.generated import GeneratedResource, GeneratedStatus
 
@@ -64,7 +63,7 @@ class DynamoGeneratedStore:
         try:
             self._table.put_item(Item=_to_item(row), ConditionExpression="attribute_not_exists(id)")
         except ClientError as error:
-            if _code(error) != "ConditionalCheckFailedException":
+            if error_code(error) != "ConditionalCheckFailedException":
                 raise
             return self.get(row.id)
         return row
@@ -113,7 +112,7 @@ class DynamoGeneratedStore:
                     },
                 )
             except ClientError as error:
-                if _code(error) != "ConditionalCheckFailedException":
+                if error_code(error) != "ConditionalCheckFailedException":
                     raise
                 continue  # expired meanwhile by a concurrent request: nothing left to do
             expired.append(row.id)
@@ -171,7 +170,7 @@ class DynamoGeneratedStore:
                 ReturnValues="ALL_NEW",
             )
         except ClientError as error:
-            if _code(error) != "ConditionalCheckFailedException":
+            if error_code(error) != "ConditionalCheckFailedException":
                 raise
             return self.get(generated_id)
         return _from_item(answer["Attributes"])
@@ -193,32 +192,16 @@ class DynamoGeneratedStore:
         if status_filter:
             arguments["FilterExpression"] = status_filter
             arguments["ExpressionAttributeNames"]["#s"] = "status"
-        while True:
-            page = self._table.query(**arguments)
-            for item in page.get("Items", []):
-                yield _from_item(item)
-            if "LastEvaluatedKey" not in page:
-                return
-            arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for item in query_all(self._table, arguments):
+            yield _from_item(item)
 
 
 def _to_item(row: GeneratedResource) -> dict[str, Any]:
-    # DynamoDB takes numbers as Decimal only (additionalDetails may hold floats).
-    item = json.loads(json.dumps(row.model_dump(mode="json")), parse_float=Decimal)
+    item = to_dynamo(row.model_dump(mode="json"))
     item["templateKey"] = row.template_key
     item["createdKey"] = f"{row.auditDetails.createdTime:015d}#{row.id}"
     return {key: value for key, value in item.items() if value is not None}
 
 
 def _from_item(item: dict[str, Any]) -> GeneratedResource:
-    return GeneratedResource.model_validate(json.loads(json.dumps(item, default=_number)))
-
-
-def _number(value: Any) -> int | float:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-def _code(error: Exception) -> str:
-    return str(getattr(error, "response", {}).get("Error", {}).get("Code", ""))
+    return GeneratedResource.model_validate(plain(item))

@@ -13,11 +13,14 @@ so an attempt count is never multiplied by a hidden inner loop.
 import time
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
 from project_factory.errors import TransientError, UpstreamError
+
+if TYPE_CHECKING:
+    from project_factory.settings import Settings
 
 QueryValue = str | int | bool
 
@@ -41,6 +44,18 @@ class JsonHttpClient:
         self._auth_token = auth_token
         self._timeout = (connect_timeout, read_timeout)
         self._session = requests.Session()
+
+    @classmethod
+    def for_service(cls, base_url: str, variable: str, settings: "Settings") -> "JsonHttpClient":
+        """A client of one DIGIT service, with the token and timeouts from settings."""
+        if not base_url:
+            raise ValueError(f"{variable} is not set")
+        return cls(
+            base_url,
+            settings.digit_auth_token,
+            settings.http_connect_timeout_seconds,
+            settings.http_read_timeout_seconds,
+        )
 
     def post(
         self,

@@ -4,6 +4,7 @@ import time
 from collections.abc import Iterator
 from typing import Any, Protocol
 
+from project_factory.adapters.dynamo import batch_get, plain, query_all, to_dynamo
 from project_factory.errors import NotFoundError
 from project_factory.models import (
     FINAL_RESOURCE_STATUSES,
@@ -135,24 +136,11 @@ class DynamoResourceStore:
             "ExpressionAttributeValues": {":v": value},
             "ScanIndexForward": False,
         }
-        while True:
-            page = self._table.query(**arguments)
-            for item in page.get("Items", []):
-                yield _from_item(item)
-            if "LastEvaluatedKey" not in page:
-                return
-            arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for item in query_all(self._table, arguments):
+            yield _from_item(item)
 
     def _by_ids(self, ids: list[str]) -> list[ResourceRow]:
-        client = self._table.meta.client
-        keys = [{"id": resource_id} for resource_id in dict.fromkeys(ids)]
-        rows: list[ResourceRow] = []
-        request: dict[str, Any] = {self._table.name: {"Keys": keys}}
-        while request:
-            answer = client.batch_get_item(RequestItems=request)
-            rows += [_from_item(item) for item in answer["Responses"].get(self._table.name, [])]
-            request = answer.get("UnprocessedKeys") or {}
-        return rows
+        return [_from_item(item) for item in batch_get(self._table, [{"id": i} for i in ids])]
 
 
 def _newest_first(row: ResourceRow) -> tuple[int, str]:
@@ -174,9 +162,7 @@ def _campaign_key(tenant_id: str, campaign_id: str) -> str:
 
 
 def _to_item(row: ResourceRow) -> dict[str, Any]:
-    from decimal import Decimal
-
-    item = _decimals(row.model_dump(mode="json"), Decimal)
+    item = to_dynamo(row.model_dump(mode="json"))
     item["tenantType"] = f"{row.tenantId}#{row.type}"
     item["createdKey"] = f"{row.auditDetails.createdTime:015d}#{row.id}"
     if row.campaignId:
@@ -184,27 +170,5 @@ def _to_item(row: ResourceRow) -> dict[str, Any]:
     return {key: value for key, value in item.items() if value is not None}
 
 
-def _decimals(value: Any, decimal: type) -> Any:
-    if isinstance(value, float):
-        return decimal(str(value))
-    if isinstance(value, dict):
-        return {k: _decimals(v, decimal) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_decimals(v, decimal) for v in value]
-    return value
-
-
-def _plain(value: Any) -> Any:
-    from decimal import Decimal
-
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
 def _from_item(item: dict[str, Any]) -> ResourceRow:
-    return ResourceRow.model_validate(_plain(item))
+    return ResourceRow.model_validate(plain(item))

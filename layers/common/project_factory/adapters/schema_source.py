@@ -135,13 +135,8 @@ def schema_source(settings: Settings) -> SchemaSource:
     """The schema source settings choose, one per process so its cache outlives a request."""
     if settings.schema_source == "bundled":
         return BundledSchemaSource()
-    if not settings.mdms_url:
-        raise ValueError("MDMS_URL is not set but SCHEMA_SOURCE is mdms")
-    client = JsonHttpClient(
-        settings.mdms_url,
-        settings.digit_auth_token,
-        settings.http_connect_timeout_seconds,
-        settings.http_read_timeout_seconds,
+    client = JsonHttpClient.for_service(
+        settings.mdms_url, "MDMS_URL (SCHEMA_SOURCE is mdms)", settings
     )
     return MdmsSchemaSource(client, settings.mdms_schema_code)
 

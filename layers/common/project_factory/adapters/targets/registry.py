@@ -30,9 +30,9 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
+from project_factory.adapters.dynamo import batch_get, error_code, plain, query_all, to_dynamo
 from project_factory.adapters.targets.base import PendingRow, TargetResult
 from project_factory.errors import TransientError
 from project_factory.passwords import hash_password
@@ -48,8 +48,6 @@ _TRANSIENT_CODES = frozenset(
     }
 )
 _ABSENT = "attribute_not_exists(pk)"
-_BATCH_GET_LIMIT = 100
-_UNPROCESSED_ROUNDS = 6
 
 
 @dataclass(frozen=True)
@@ -171,23 +169,17 @@ class RegistryTarget:
             "FilterExpression": "isPermanent = :yes",
             "ExpressionAttributeValues": {":pk": f"ENTITY#{tenant_id}#facility", ":yes": True},
         }
-        facilities: list[dict[str, Any]] = []
-        while True:
-            with _dynamo_outage_is_transient():
-                page = self._table.query(**arguments)
-            facilities += [
+        with _dynamo_outage_is_transient():
+            return [
                 {"id": item["id"]}
-                | {name: _plain(item[name]) for name in self._kind.fields if name in item}
-                for item in page.get("Items", [])
+                | {name: plain(item[name]) for name in self._kind.fields if name in item}
+                for item in query_all(self._table, arguments)
             ]
-            if "LastEvaluatedKey" not in page:
-                return facilities
-            arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     # -- create steps ---------------------------------------------------------------------
 
     def _precheck(self, row: PendingRow) -> TargetResult | None:
-        """A result for a row that must not reach the transaction, or None."""
+        """A result for a row that must not be written, or None."""
         missing = [
             name for name in self._kind.required if not str(row.data.get(name) or "").strip()
         ]
@@ -218,7 +210,7 @@ class RegistryTarget:
             with _dynamo_outage_is_transient():
                 self._table.put_item(Item=marker, ConditionExpression=_ABSENT)
         except ClientError as exc:
-            if _error_code(exc) == "ConditionalCheckFailedException":
+            if error_code(exc) == "ConditionalCheckFailedException":
                 return False
             raise
         return True
@@ -274,7 +266,7 @@ class RegistryTarget:
         entity_id = kind.new_id(tenant_id, row.client_ref, row.data)
         now = _now_ms()
         entity: dict[str, Any] = {
-            name: _to_dynamo(row.data[name]) for name in kind.fields if name in row.data
+            name: to_dynamo(row.data[name]) for name in kind.fields if name in row.data
         }
         entity |= {
             "pk": f"ENTITY#{tenant_id}#{self.resource_type}",
@@ -334,29 +326,8 @@ class RegistryTarget:
                 batch.put_item(Item=item)
 
     def _batch_get(self, keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
-        """Items that exist for these (pk, sk) keys, read consistently, in any order."""
-        unique = list(dict.fromkeys(keys))  # BatchGetItem refuses duplicate keys
-        found: list[dict[str, Any]] = []
-        for start in range(0, len(unique), _BATCH_GET_LIMIT):
-            chunk = unique[start : start + _BATCH_GET_LIMIT]
-            request: dict[str, Any] = {
-                self._table.name: {
-                    "Keys": [{"pk": pk, "sk": sk} for pk, sk in chunk],
-                    "ConsistentRead": True,
-                }
-            }
-            for round_number in range(_UNPROCESSED_ROUNDS):
-                if round_number:
-                    time.sleep(0.05 * 2**round_number)
-                with _dynamo_outage_is_transient():
-                    response = self._client.batch_get_item(RequestItems=request)
-                found.extend(response.get("Responses", {}).get(self._table.name, []))
-                request = response.get("UnprocessedKeys") or {}
-                if not request:
-                    break
-            else:
-                raise TransientError("registry reads stayed unprocessed", operation="BatchGetItem")
-        return found
+        with _dynamo_outage_is_transient():
+            return batch_get(self._table, [{"pk": pk, "sk": sk} for pk, sk in keys])
 
     def _ref_pk(self, tenant_id: str, client_ref: str) -> str:
         return f"REF#{tenant_id}#{self.resource_type}#{client_ref}"
@@ -395,7 +366,7 @@ def _dynamo_outage_is_transient() -> Iterator[None]:
     try:
         yield
     except ClientError as exc:
-        code = _error_code(exc)
+        code = error_code(exc)
         if code in _TRANSIENT_CODES:
             raise TransientError(f"registry unavailable: {code}", aws_code=code) from exc
         raise
@@ -406,10 +377,6 @@ def _dynamo_outage_is_transient() -> Iterator[None]:
         ReadTimeoutError,
     ) as exc:
         raise TransientError(f"registry unreachable: {exc}") from exc
-
-
-def _error_code(exc: Exception) -> str:
-    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
 
 
 def _created(client_ref: str, ref_claim: Mapping[str, Any]) -> TargetResult:
@@ -431,28 +398,6 @@ def _tenant_short(tenant_id: str) -> str:
     # "pb.amritsar" -> "PB": the state part, safe for a username.
     short = re.sub(r"[^A-Z0-9]", "", tenant_id.split(".")[0].upper())[:6]
     return short or "T"
-
-
-def _to_dynamo(value: Any) -> Any:
-    """DynamoDB refuses floats: numbers become Decimal (bools stay bools)."""
-    if isinstance(value, bool) or value is None or isinstance(value, str | Decimal):
-        return value
-    if isinstance(value, int | float):
-        return Decimal(str(value))
-    if isinstance(value, list | tuple):
-        return [_to_dynamo(item) for item in value]
-    if isinstance(value, dict):
-        return {str(name): _to_dynamo(item) for name, item in value.items()}
-    return value
-
-
-def _plain(value: Any) -> Any:
-    """A value read from the table with its Decimals as int (when whole) or float."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    return value
 
 
 def _now_ms() -> int:

@@ -12,14 +12,10 @@ def digit_target(resource_type: str, settings: Settings, hierarchy_type: str | N
     """The DIGIT target for a resource type, wired from settings."""
 
     def client(url: str, variable: str) -> JsonHttpClient:
-        if not url:
-            raise ValueError(f"{variable} is not set: {resource_type} rows cannot go to DIGIT")
-        return JsonHttpClient(
-            url,
-            settings.digit_auth_token,
-            settings.http_connect_timeout_seconds,
-            settings.http_read_timeout_seconds,
-        )
+        try:
+            return JsonHttpClient.for_service(url, variable, settings)
+        except ValueError as missing:
+            raise ValueError(f"{missing}: {resource_type} rows cannot go to DIGIT") from missing
 
     batch_size = settings.create_batch_size
     if resource_type == "facility":

@@ -1,0 +1,75 @@
+"""What every DynamoDB adapter needs: number conversion, paged queries, batch reads."""
+
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from project_factory.errors import TransientError
+
+_BATCH_GET_LIMIT = 100
+_UNPROCESSED_ROUNDS = 6
+
+
+def to_dynamo(value: Any) -> Any:
+    """DynamoDB refuses floats: numbers become Decimal (bools stay bools), recursively."""
+    if isinstance(value, bool) or value is None or isinstance(value, str | Decimal):
+        return value
+    if isinstance(value, int | float):
+        return Decimal(str(value))
+    if isinstance(value, list | tuple):
+        return [to_dynamo(item) for item in value]
+    if isinstance(value, dict):
+        return {str(name): to_dynamo(item) for name, item in value.items()}
+    return value
+
+
+def plain(value: Any) -> Any:
+    """A value read from a table with its Decimals as int (when whole) or float."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {name: plain(item) for name, item in value.items()}
+    return value
+
+
+def error_code(error: Exception) -> str:
+    return str(getattr(error, "response", {}).get("Error", {}).get("Code", ""))
+
+
+def query_all(table: Any, arguments: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every item a Query returns, page after page, in the index's order."""
+    arguments = dict(arguments)
+    while True:
+        page = table.query(**arguments)
+        yield from page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            return
+        arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def batch_get(table: Any, keys: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The items that exist for these keys, read consistently, in any order.
+
+    100 keys a call, unprocessed keys sent again with a short backoff, a bounded number of
+    times: DynamoDB returns them under load, and a read that stays throttled is transient.
+    """
+    unique = list({tuple(sorted(key.items())): key for key in keys}.values())
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(unique), _BATCH_GET_LIMIT):
+        request: dict[str, Any] = {
+            table.name: {"Keys": unique[start : start + _BATCH_GET_LIMIT], "ConsistentRead": True}
+        }
+        for round_number in range(_UNPROCESSED_ROUNDS):
+            if round_number:
+                time.sleep(0.05 * 2**round_number)
+            answer = table.meta.client.batch_get_item(RequestItems=request)
+            found += answer.get("Responses", {}).get(table.name, [])
+            request = answer.get("UnprocessedKeys") or {}
+            if not request:
+                break
+        else:
+            raise TransientError(f"reads of {table.name} stayed unprocessed")
+    return found
