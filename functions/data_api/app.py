@@ -21,7 +21,7 @@ def create_resource() -> dict[str, Any]:
 
     request = parse_json_body(app.current_event.body, CreateResourceRequest)
     row = intake.accept(intake.submission_from_request(request), services)
-    logger.append_keys(resource_id=row.id)
+    logger.set_correlation_id(row.id)
     metrics.add_metric(name="ResourcesAccepted", unit="Count", value=1)
     return {"ResponseInfo": response_info(request.RequestInfo), "ResourceDetails": row.model_dump()}
 
@@ -42,7 +42,7 @@ def generate_template() -> dict[str, Any]:
     query = app.current_event.query_string_parameters or {}
     request = generate.GenerateRequest.model_validate({**query, **body.model_dump()})
     row = generate.request_generation(request, services)
-    logger.append_keys(generated_id=row.id)
+    logger.set_correlation_id(row.id)
     return {
         "ResponseInfo": response_info(request.RequestInfo),
         "GeneratedResource": [row.model_dump()],
