@@ -8,8 +8,10 @@ Each LocalStack is a fresh account: new moto backends, and handlers imported ane
 their first invocation (a cold start), so the settings they read belong to this stack.
 """
 
+import logging
 import os
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -48,6 +50,13 @@ class LocalStack:
 
     def __enter__(self) -> "LocalStack":
         from moto import mock_aws
+
+        # Known and documented (README, local stack): moto's interpreter ignores
+        # ToleratedFailurePercentage, and handlers without metrics on a path need not warn.
+        logging.getLogger("moto.stepfunctions.parser.asl.parse.preprocessor").setLevel(
+            logging.ERROR
+        )
+        warnings.filterwarnings("ignore", message="No application metrics to publish")
 
         self._saved_environ = dict(os.environ)
         os.environ.update(_FAKE_CREDENTIALS)

@@ -4,7 +4,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from project_factory.flows.template_task import generate_template
 from project_factory.observability import logger, metrics, tracer
 from project_factory.services import load_services
 
@@ -20,6 +19,9 @@ class GenerateTask(BaseModel):
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    # Imported on the first run, not at import: openpyxl and the sheets are this task's alone.
+    from project_factory.flows.template_task import generate_template
+
     task = GenerateTask.model_validate(event)
     result = generate_template(task.generatedId, task.filters, services)
     metrics.add_metric(name="TemplatesGenerated", unit="Count", value=1)

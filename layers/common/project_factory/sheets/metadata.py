@@ -7,14 +7,16 @@ checked against what it is uploaded as (`check_upload_metadata`).
 """
 
 from collections.abc import Mapping
-from typing import BinaryIO
-
-from openpyxl.workbook.workbook import Workbook
+from typing import TYPE_CHECKING, BinaryIO
 
 from project_factory.errors import InvalidRequestError
 from project_factory.sheets.cells import cell_text
 from project_factory.sheets.layout import is_blank
 from project_factory.sheets.reader import open_workbook
+
+if TYPE_CHECKING:
+    # Only for the annotation: openpyxl is imported when a workbook is opened, not before.
+    from openpyxl.workbook.workbook import Workbook
 
 METADATA_SHEET = "_metadata"
 
@@ -26,7 +28,7 @@ _FAMILIES = {
 }
 
 
-def add_metadata(workbook: Workbook, metadata: Mapping[str, str]) -> None:
+def add_metadata(workbook: "Workbook", metadata: Mapping[str, str]) -> None:
     """Write `metadata` into the workbook's (new or replaced) metadata sheet."""
     if METADATA_SHEET in workbook.sheetnames:
         del workbook[METADATA_SHEET]

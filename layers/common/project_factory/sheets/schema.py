@@ -22,9 +22,6 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
-
 from project_factory.errors import InvalidSchemaError, NotFoundError
 from project_factory.sheets.layout import ERRORS_COLUMN, STATUS_COLUMN
 
@@ -72,6 +69,10 @@ def to_json_schema(admin_schema: Mapping[str, Any]) -> dict[str, Any]:
 
 def check_json_schema(schema: Mapping[str, Any]) -> None:
     """Raise InvalidSchemaError unless `schema` is a valid Draft 2020-12 object schema."""
+    # Imported when checking: handlers that never check a schema do not pay for it.
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as error:
