@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -216,21 +217,25 @@ def template_timing(localities: int = 10_000) -> dict[str, float]:
     }
 
 
-def import_milliseconds() -> dict[str, float]:
-    """Cold-start import time of each handler module (python -X importtime)."""
+def import_milliseconds(runs: int = 5) -> dict[str, float]:
+    """Cold-start import time of each handler module (python -X importtime), the median of
+    `runs` fresh processes: one run on a shared machine is noise."""
     timings: dict[str, float] = {}
     env = {**os.environ, "PYTHONPATH": str(ROOT / "layers" / "common"), "AWS_REGION": "us-east-1"}
     for handler in sorted((ROOT / "functions").glob("*/app.py")):
-        done = subprocess.run(
-            [sys.executable, "-X", "importtime", "-c", "import app"],
-            cwd=handler.parent,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        last = [line for line in done.stderr.splitlines() if line.rstrip().endswith("| app")][-1]
-        timings[handler.parent.name] = round(int(last.split("|")[1]) / 1000, 1)
+        samples = []
+        for _ in range(runs):
+            done = subprocess.run(
+                [sys.executable, "-X", "importtime", "-c", "import app"],
+                cwd=handler.parent,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            last = [line for line in done.stderr.splitlines() if line.rstrip().endswith("| app")]
+            samples.append(int(last[-1].split("|")[1]) / 1000)
+        timings[handler.parent.name] = round(statistics.median(samples), 1)
     return timings
 
 

@@ -4,7 +4,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from project_factory.adapters.file_store import FileStore, S3FileStore
-from project_factory.adapters.generated_store import DynamoGeneratedStore, GeneratedStore
 from project_factory.adapters.resource_store import DynamoResourceStore, ResourceStore
 from project_factory.adapters.targets.base import Target
 from project_factory.adapters.workflow import StepFunctionsStarter, WorkflowStarter
@@ -15,6 +14,7 @@ if TYPE_CHECKING:
     from project_factory.adapters.boundary_source import BoundarySource
     from project_factory.adapters.campaign_store import CampaignStore
     from project_factory.adapters.events import EventPublisher
+    from project_factory.adapters.generated_store import GeneratedStore
 
 
 class Services:
@@ -57,8 +57,10 @@ class Services:
         return boundary_source(self.settings)
 
     @cached_property
-    def generated(self) -> GeneratedStore:
+    def generated(self) -> "GeneratedStore":
         import boto3
+
+        from project_factory.adapters.generated_store import DynamoGeneratedStore
 
         dynamodb = boto3.resource("dynamodb", region_name=self.settings.region)
         return DynamoGeneratedStore(

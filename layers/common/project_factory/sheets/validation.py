@@ -27,7 +27,6 @@ from itertools import batched
 from typing import Any
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator
 
 from project_factory.errors import InvalidSchemaError
 from project_factory.sheets.cells import cell_number, cell_text
@@ -110,7 +109,7 @@ class RowValidator:
             raise InvalidSchemaError(f"The schema cannot be compiled: {error}") from error
         self._schema = json_schema
         #: jsonschema, built on the first error only it can word (see `_library_message`)
-        self._wording: Draft202012Validator | None = None
+        self._wording: Any = None
         self._spec = spec
         self._properties: Mapping[str, Mapping[str, Any]] = json_schema["properties"]
         listed = [c for c in json_schema.get("x-columns", ()) if c in self._properties]
@@ -380,6 +379,8 @@ class RowValidator:
         built and run for them, and the messages stay what they were.
         """
         if self._wording is None:
+            from jsonschema import Draft202012Validator
+
             self._wording = Draft202012Validator(self._schema)
         where = (list(error.instance_path), list(error.schema_path))
         for candidate in self._wording.iter_errors(values):
