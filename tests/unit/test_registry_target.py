@@ -18,16 +18,6 @@ TABLE = "project-factory-registry"
 TENANT = "mz"
 
 
-@pytest.fixture(autouse=True)
-def fake_credentials(monkeypatch):
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-
-
 @pytest.fixture
 def table():
     with mock_aws():

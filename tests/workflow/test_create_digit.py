@@ -1,8 +1,6 @@
 """resource_create.asl.json in the local stack, creating in DIGIT services (a stateful fake
 on 127.0.0.1 that delays bulk creates, injects 5xx and timeouts, and rejects rows)."""
 
-from collections.abc import Iterator
-
 import pytest
 
 from local.samples import facility_rows, user_rows, workbook_from_rows
@@ -19,12 +17,6 @@ PHONE = "HCM_ADMIN_CONSOLE_USER_PHONE_NUMBER"
 FACILITY_CREATE = "/facility/v1/bulk/_create"
 HRMS_CREATE = "/egov-hrms/employees/_create"
 INDIVIDUAL_SEARCH = "/health-individual/v1/_search"
-
-
-@pytest.fixture(scope="module")
-def digit() -> Iterator[FakeDigit]:
-    with FakeDigit(lifetime_seconds=600) as fake:
-        yield fake
 
 
 @pytest.fixture(scope="module")

@@ -1,17 +1,9 @@
 """A boundary service that keeps failing: the generation ends `failed` with the reason."""
 
-from collections.abc import Iterator
-
 import pytest
 
 from project_factory.adapters.boundary_source import RELATIONSHIP_SEARCH
 from tests.fakes.digit_server import FakeDigit
-
-
-@pytest.fixture(scope="module")
-def digit() -> Iterator[FakeDigit]:
-    with FakeDigit(lifetime_seconds=600) as fake:
-        yield fake
 
 
 @pytest.fixture(scope="module")

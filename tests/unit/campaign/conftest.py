@@ -27,17 +27,6 @@ STATE_MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:template-gen
 UNLOCKED_ROWS = 8
 
 
-@pytest.fixture(autouse=True)
-def fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-
-
 @pytest.fixture
 def services() -> Iterator[Services]:
     with mock_aws():

@@ -29,17 +29,6 @@ class RecordingWorkflow:
         self.started.append((state_machine_arn, name, payload))
 
 
-@pytest.fixture(autouse=True)
-def fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-
-
 @pytest.fixture
 def aws() -> Iterator[None]:
     with mock_aws():
