@@ -6,12 +6,12 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 
 from project_factory.flows import campaigns
-from project_factory.http_api import digit_resolver, parse_json_body, response_info
+from project_factory.http_api import HttpRouter, parse_json_body, response_info
 from project_factory.models import Campaign, CampaignRequest, CampaignSearchRequest
 from project_factory.observability import logger, metrics, tracer
 from project_factory.services import Services, load_services
 
-app = digit_resolver()
+app = HttpRouter()
 services = load_services()
 
 

@@ -7,11 +7,11 @@ from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel, Field
 
 from project_factory.flows import filestore
-from project_factory.http_api import digit_resolver, parse_json_body
+from project_factory.http_api import HttpRouter, parse_json_body
 from project_factory.observability import logger, metrics, tracer
 from project_factory.services import load_services
 
-app = digit_resolver()
+app = HttpRouter()
 services = load_services()
 
 

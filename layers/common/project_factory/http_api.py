@@ -4,10 +4,12 @@ Used by the API handlers only; the flows below them know nothing of HTTP.
 """
 
 import json
+import threading
 import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from pydantic import BaseModel, ValidationError
 
 from project_factory.errors import DomainError, InvalidRequestError
@@ -82,25 +84,72 @@ def parse_json_body[Model: BaseModel](body: str | None, model: type[Model]) -> M
         ) from error
 
 
-def _json(status_and_body: tuple[int, dict[str, Any]]) -> Response:
-    status, body = status_and_body
-    return Response(status_code=status, content_type="application/json", body=body)
+@dataclass(frozen=True)
+class HttpRequest:
+    """The parts of an API Gateway HTTP API (v2) event the handlers read."""
+
+    body: str | None
+    is_base64_encoded: bool
+    headers: Mapping[str, str]
+    query_string_parameters: Mapping[str, str] | None
+
+    def get_query_string_value(self, name: str, default: str | None = None) -> str | None:
+        return (self.query_string_parameters or {}).get(name, default)
 
 
-def digit_resolver() -> APIGatewayHttpResolver:
-    """A Powertools HTTP API resolver whose errors come out in the DIGIT envelope."""
-    app = APIGatewayHttpResolver()
+class HttpRouter:
+    """Routes HTTP API (v2) events by route key; answers JSON, errors in the DIGIT envelope.
 
-    @app.exception_handler(DomainError)
-    def _domain(error: DomainError) -> Response:
-        return _json(domain_error(error))
+    Three routes a function, a JSON body in and out: Powertools' resolver did the same at
+    about 110 ms of import on every cold start.
+    """
 
-    @app.exception_handler(ValidationError)
-    def _invalid(error: ValidationError) -> Response:
-        return _json(validation_error(error))
+    def __init__(self) -> None:
+        self._routes: dict[str, Callable[[], Any]] = {}
+        # Per thread: the local stack serves concurrent requests from one process.
+        self._local = threading.local()
 
-    @app.exception_handler(Exception)
-    def _unexpected(error: Exception) -> Response:
-        return _json(unexpected_error(error))
+    @property
+    def current_event(self) -> HttpRequest:
+        return self._local.request
 
-    return app
+    def post(self, path: str) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+        return self._route("POST", path)
+
+    def get(self, path: str) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+        return self._route("GET", path)
+
+    def _route(self, method: str, path: str) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+        def register(handler: Callable[[], Any]) -> Callable[[], Any]:
+            self._routes[f"{method} {path}"] = handler
+            return handler
+
+        return register
+
+    def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        handler = self._routes.get(str(event.get("routeKey")))
+        if handler is None:
+            return _answer(404, {"message": "Not Found"})
+        self._local.request = HttpRequest(
+            body=event.get("body"),
+            is_base64_encoded=bool(event.get("isBase64Encoded")),
+            headers={k.lower(): v for k, v in (event.get("headers") or {}).items()},
+            query_string_parameters=event.get("queryStringParameters"),
+        )
+        try:
+            return _answer(200, handler())
+        except DomainError as error:
+            return _answer(*domain_error(error))
+        except ValidationError as error:
+            return _answer(*validation_error(error))
+        except Exception as error:
+            return _answer(*unexpected_error(error))
+
+
+def _answer(status: int, body: Any) -> dict[str, Any]:
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps(body, default=str),
+        "isBase64Encoded": False,
+    }
