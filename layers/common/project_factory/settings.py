@@ -34,7 +34,6 @@ class Settings(BaseModel):
     scratch_prefix: str = "scratch/"
     uploads_prefix: str = "uploads/"
     presigned_url_ttl_seconds: int = Field(default=900, ge=1, le=900)
-    max_inline_upload_bytes: int = 10 * 1024 * 1024
 
     # Where the schemas come from ("MDMS").
     schema_source: Literal["bundled", "mdms"] = "bundled"
