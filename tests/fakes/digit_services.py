@@ -1,7 +1,7 @@
 """What the fake DIGIT services do with a request: in-memory records, DIGIT-shaped answers.
 
 Each handler takes the parsed query string and JSON body and returns (HTTP status, body). The
-shapes follow the real services closely enough for our adapters (facility, egov-hrms,
+shapes follow the real services closely enough for our adapters (facility, health-hrms,
 health-individual, boundary-service, mdms-v2); validation is only what the tests need.
 
 Like a service with idempotency, a create never makes a second record for the same client
@@ -26,6 +26,24 @@ Matcher = str | Callable[[Mapping[str, Any]], bool]
 Handler = Callable[[Query, Body], Reply]
 
 ADMIN_SCHEMA = "HCM-ADMIN-CONSOLE.adminSchema"
+
+# The paths the HCM project-factory calls, as its defaults give them. Source:
+# egovernments/health-campaign-services, health-services/project-factory/src/server/config/
+# index.ts (`paths`: hrmsEmployeeCreate, hrmsEmployeeSearch, facilityBulkCreate,
+# facilitySearch, healthIndividualSearch, boundaryServiceSearch, boundaryRelationship,
+# boundaryRelationshipCreate, boundaryHierarchy, mdms_v2_search). The boundary entity create
+# is the boundary service's own `boundary/_create` (the same service's search sits beside it).
+MDMS_SEARCH = "/mdms-v2/v2/_search"
+FACILITY_BULK_CREATE = "/facility/v1/bulk/_create"
+FACILITY_SEARCH = "/facility/v1/_search"
+HRMS_CREATE = "/health-hrms/employees/_create"
+HRMS_SEARCH = "/health-hrms/employees/_search"
+INDIVIDUAL_SEARCH = "/health-individual/v1/_search"
+BOUNDARY_CREATE = "/boundary-service/boundary/_create"
+BOUNDARY_SEARCH = "/boundary-service/boundary/_search"
+RELATIONSHIP_CREATE = "/boundary-service/boundary-relationships/_create"
+RELATIONSHIP_SEARCH = "/boundary-service/boundary-relationships/_search"
+HIERARCHY_SEARCH = "/boundary-service/boundary-hierarchy-definition/_search"
 KINDS = ("facility", "employee", "individual", "boundary", "relationship")
 
 
@@ -94,17 +112,17 @@ class DigitState:
 
     def routes(self) -> dict[str, Handler]:
         return {
-            "/mdms-v2/v2/_search": self.mdms_search,
-            "/facility/v1/bulk/_create": self.facility_bulk_create,
-            "/facility/v1/_search": self.facility_search,
-            "/egov-hrms/employees/_create": self.employee_create,
-            "/egov-hrms/employees/_search": self.employee_search,
-            "/health-individual/v1/_search": self.individual_search,
-            "/boundary-service/boundary/_create": self.boundary_create,
-            "/boundary-service/boundary/_search": self.boundary_search,
-            "/boundary-service/boundary-relationships/_create": self.relationship_create,
-            "/boundary-service/boundary-relationships/_search": self.relationship_search,
-            "/boundary-service/boundary-hierarchy-definition/_search": self.hierarchy_search,
+            MDMS_SEARCH: self.mdms_search,
+            FACILITY_BULK_CREATE: self.facility_bulk_create,
+            FACILITY_SEARCH: self.facility_search,
+            HRMS_CREATE: self.employee_create,
+            HRMS_SEARCH: self.employee_search,
+            INDIVIDUAL_SEARCH: self.individual_search,
+            BOUNDARY_CREATE: self.boundary_create,
+            BOUNDARY_SEARCH: self.boundary_search,
+            RELATIONSHIP_CREATE: self.relationship_create,
+            RELATIONSHIP_SEARCH: self.relationship_search,
+            HIERARCHY_SEARCH: self.hierarchy_search,
         }
 
     # -- MDMS v2 ------------------------------------------------------------------------------

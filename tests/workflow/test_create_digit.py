@@ -6,6 +6,7 @@ import pytest
 from local.samples import facility_rows, user_rows, workbook_from_rows
 from project_factory.sheets.spec import FACILITY, USER
 from tests.fakes.digit_server import FakeDigit
+from tests.fakes.digit_services import FACILITY_BULK_CREATE, HRMS_CREATE, INDIVIDUAL_SEARCH
 from tests.support.checks import (
     assert_each_input_row_once_with_a_final_status,
     header,
@@ -14,9 +15,6 @@ from tests.support.checks import (
 
 NAME = "HCM_ADMIN_CONSOLE_FACILITY_NAME"
 PHONE = "HCM_ADMIN_CONSOLE_USER_PHONE_NUMBER"
-FACILITY_CREATE = "/facility/v1/bulk/_create"
-HRMS_CREATE = "/egov-hrms/employees/_create"
-INDIVIDUAL_SEARCH = "/health-individual/v1/_search"
 
 
 @pytest.fixture(scope="module")
@@ -65,13 +63,13 @@ def test_rows_never_confirmed_stop_at_max_retries_with_a_reason(client, digit):
     # Given a facility service whose bulk creates stay invisible longer than the whole loop
     digit.visibility_delay_seconds = 120
     rows = facility_rows(4, invalid=0)
-    calls_before = digit.calls(FACILITY_CREATE)
+    calls_before = digit.calls(FACILITY_BULK_CREATE)
     # When they are created with MaxRetries=3
     resource = _create_and_wait(client, rows, FACILITY)
     # Then the loop stopped at its bound: 3 attempts, every row FAILED saying so
     assert resource["status"] == "failed"
     assert resource["additionalDetails"]["counts"]["attempts"] == 3
-    assert digit.calls(FACILITY_CREATE) - calls_before == 3
+    assert digit.calls(FACILITY_BULK_CREATE) - calls_before == 3
     processed = processed_rows(client, resource, FACILITY)
     assert_each_input_row_once_with_a_final_status(processed, rows, NAME)
     assert {row["#status#"] for row in processed} == {"FAILED"}

@@ -2,8 +2,8 @@
 
 import pytest
 
-from project_factory.adapters.boundary_source import RELATIONSHIP_SEARCH
 from tests.fakes.digit_server import FakeDigit
+from tests.fakes.digit_services import RELATIONSHIP_SEARCH
 
 
 @pytest.fixture(scope="module")

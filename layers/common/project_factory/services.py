@@ -22,11 +22,16 @@ class Services:
         self.settings = settings
         self._targets: dict[tuple[str, str], Target] = {}
 
-    def _client(self, service: str, **config: Any) -> Any:
+    def _client(self, service: str, endpoint_url: str | None = None, **config: Any) -> Any:
         import boto3
         from botocore.config import Config
 
-        return boto3.client(service, region_name=self.settings.region, config=Config(**config))
+        return boto3.client(
+            service,
+            region_name=self.settings.region,
+            endpoint_url=endpoint_url or None,
+            config=Config(**config),
+        )
 
     @cached_property
     def resources(self) -> ResourceStore:
@@ -38,7 +43,11 @@ class Services:
     @cached_property
     def files(self) -> FileStore:
         # SigV4: presigned URLs say how long they live (X-Amz-Expires) and work in every region.
-        return S3FileStore(self._client("s3", signature_version="s3v4"), self.settings.files_bucket)
+        client = self._client("s3", signature_version="s3v4")
+        public = self.settings.files_public_endpoint
+        # Signing is local work: a client of the public endpoint only writes the URLs.
+        signer = self._client("s3", public, signature_version="s3v4") if public else client
+        return S3FileStore(client, self.settings.files_bucket, signer=signer)
 
     @cached_property
     def workflow(self) -> WorkflowStarter:

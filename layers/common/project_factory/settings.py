@@ -34,6 +34,10 @@ class Settings(BaseModel):
     scratch_prefix: str = "scratch/"
     uploads_prefix: str = "uploads/"
     presigned_url_ttl_seconds: int = Field(default=900, ge=1, le=900)
+    # Where clients reach the bucket, when that is not S3's own endpoint: the local stack
+    # serves its S3 on loopback and sets this, so the URLs it hands out work from any
+    # process on the machine. Empty on AWS: real presigned S3 URLs.
+    files_public_endpoint: str = ""
 
     # Where the schemas come from ("MDMS").
     schema_source: Literal["bundled", "mdms"] = "bundled"
@@ -50,6 +54,21 @@ class Settings(BaseModel):
     digit_auth_token: str = ""
     http_connect_timeout_seconds: float = Field(default=3.05, gt=0)
     http_read_timeout_seconds: float = Field(default=20.0, gt=0)
+    # DIGIT service paths below each service URL: the HCM project-factory's defaults, under
+    # the variable names its config/index.ts reads (the two boundary creates have none there).
+    egov_mdms_v2_search_endpoint: str = "mdms-v2/v2/_search"
+    egov_hrms_employee_create_path: str = "health-hrms/employees/_create"
+    egov_hrms_employee_search_path: str = "health-hrms/employees/_search"
+    egov_facility_bulk_create: str = "facility/v1/bulk/_create"
+    egov_facility_search_path: str = "facility/v1/_search"
+    egov_health_individual_search: str = "health-individual/v1/_search"
+    egov_boundary_create_path: str = "boundary-service/boundary/_create"
+    egov_boundary_service_searchpath: str = "boundary-service/boundary/_search"
+    egov_boundary_relationship_create_path: str = "boundary-service/boundary-relationships/_create"
+    egov_boundary_relationship_searchpath: str = "boundary-service/boundary-relationships/_search"
+    egov_boundary_hierarchy_searchpath: str = (
+        "boundary-service/boundary-hierarchy-definition/_search"
+    )
 
     # Row rules.
     phone_length: int = Field(default=10, ge=5, le=15)

@@ -2,11 +2,10 @@ import pytest
 
 from project_factory.adapters.targets.base import PendingRow
 from project_factory.adapters.targets.digit import (
-    BOUNDARY_CREATE,
-    RELATIONSHIP_CREATE,
     BoundaryTarget,
 )
 from project_factory.errors import TransientError
+from tests.fakes.digit_services import BOUNDARY_CREATE, RELATIONSHIP_CREATE
 
 TENANT = "mz"
 

@@ -3,8 +3,9 @@ import time
 import pytest
 
 from project_factory.adapters.targets.base import PendingRow
-from project_factory.adapters.targets.digit import FACILITY_CREATE, FacilityTarget
+from project_factory.adapters.targets.digit import FacilityTarget
 from project_factory.errors import TransientError
+from tests.fakes.digit_services import FACILITY_BULK_CREATE
 
 TENANT = "mz"
 
@@ -72,7 +73,7 @@ def test_rows_are_sent_in_batches_of_the_batch_size(digit, target):
     target.create(TENANT, rows)
 
     # Then three bulk calls carried them
-    assert digit.calls(FACILITY_CREATE) == 3
+    assert digit.calls(FACILITY_BULK_CREATE) == 3
     assert len(digit.records("facility")) == 5
 
 
@@ -109,7 +110,7 @@ def test_a_row_the_service_refuses_is_rejected_and_the_others_still_go(digit, ta
 
 def test_a_server_error_is_transient(digit, target):
     # Given a facility service failing with 503
-    digit.fail_next(FACILITY_CREATE, 1, status=503)
+    digit.fail_next(FACILITY_BULK_CREATE, 1, status=503)
 
     # When rows are created
     # Then the call fails as transient and nothing was created
@@ -120,7 +121,7 @@ def test_a_server_error_is_transient(digit, target):
 
 def test_a_timeout_is_transient_and_find_confirms_what_the_lost_call_created(digit, target):
     # Given a facility service whose answer arrives after the client's timeout
-    digit.timeout_next(FACILITY_CREATE, 1, seconds=0.5)
+    digit.timeout_next(FACILITY_BULK_CREATE, 1, seconds=0.5)
 
     # When a row is created
     with pytest.raises(TransientError):
@@ -132,7 +133,7 @@ def test_a_timeout_is_transient_and_find_confirms_what_the_lost_call_created(dig
 
 def test_a_retry_never_sends_a_row_an_earlier_attempt_created(digit, target):
     # Given a row whose first create's answer was lost
-    digit.timeout_next(FACILITY_CREATE, 1, seconds=0.5)
+    digit.timeout_next(FACILITY_BULK_CREATE, 1, seconds=0.5)
     with pytest.raises(TransientError):
         target.create(TENANT, [facility("res1-1")])
 
@@ -141,7 +142,7 @@ def test_a_retry_never_sends_a_row_an_earlier_attempt_created(digit, target):
 
     # Then the row is answered as created without being sent again
     assert result.outcome == "created"
-    assert digit.calls(FACILITY_CREATE) == 1
+    assert digit.calls(FACILITY_BULK_CREATE) == 1
     assert digit.duplicates("facility") == 0
 
 
@@ -149,7 +150,7 @@ def test_a_failure_after_a_first_batch_leaves_the_rest_pending(digit, target):
     # Given four rows, the first two created already, and a service failing the next call
     rows = [facility(f"res1-{number}") for number in range(1, 5)]
     target.create(TENANT, rows[:2])
-    digit.fail_next(FACILITY_CREATE, 1, status=502)
+    digit.fail_next(FACILITY_BULK_CREATE, 1, status=502)
 
     # When all four are created in batches of two
     results = target.create(TENANT, rows)

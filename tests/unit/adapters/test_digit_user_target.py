@@ -1,8 +1,9 @@
 import pytest
 
 from project_factory.adapters.targets.base import PendingRow
-from project_factory.adapters.targets.digit import HRMS_CREATE, UserTarget
+from project_factory.adapters.targets.digit import UserTarget
 from project_factory.errors import TransientError
+from tests.fakes.digit_services import HRMS_CREATE
 
 TENANT = "mz"
 
@@ -110,7 +111,7 @@ def test_a_server_error_is_transient(digit, target):
 
     # When a user is created
     # Then the call fails as transient
-    with pytest.raises(TransientError, match="egov-hrms"):
+    with pytest.raises(TransientError, match="health-hrms"):
         target.create(TENANT, [user("res2-1", "8100000001")])
 
 

@@ -3,13 +3,13 @@ import json
 import pytest
 
 from project_factory.adapters.schema_source import (
-    MDMS_SEARCH,
     BundledSchemaSource,
     MdmsSchemaSource,
     schema_source,
 )
 from project_factory.errors import InvalidSchemaError, NotFoundError, TransientError
 from project_factory.settings import Settings
+from tests.fakes.digit_services import MDMS_SEARCH
 
 TENANT = "mz"
 SCHEMA_CODE = "HCM-ADMIN-CONSOLE.adminSchema"

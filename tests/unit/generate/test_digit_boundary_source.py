@@ -1,8 +1,6 @@
 import pytest
 
 from project_factory.adapters.boundary_source import (
-    HIERARCHY_SEARCH,
-    RELATIONSHIP_SEARCH,
     BundledBoundarySource,
     DigitBoundarySource,
     boundary_source,
@@ -12,6 +10,7 @@ from project_factory.adapters.targets.base import PendingRow
 from project_factory.adapters.targets.digit import BoundaryTarget
 from project_factory.errors import NotFoundError, TransientError
 from project_factory.settings import Settings
+from tests.fakes.digit_services import HIERARCHY_SEARCH, RELATIONSHIP_SEARCH
 
 TENANT = "mz"
 ADMIN = "ADMIN"

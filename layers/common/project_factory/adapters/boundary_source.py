@@ -18,6 +18,7 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Protocol
 
+from project_factory.adapters.digit_paths import DEFAULT_PATHS, DigitPaths
 from project_factory.errors import NotFoundError, UpstreamError
 from project_factory.settings import Settings
 
@@ -26,8 +27,6 @@ if TYPE_CHECKING:
     from project_factory.adapters.http import JsonHttpClient
 
 _HIERARCHY_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
-HIERARCHY_SEARCH = "/boundary-service/boundary-hierarchy-definition/_search"
-RELATIONSHIP_SEARCH = "/boundary-service/boundary-relationships/_search"
 
 
 @dataclass(frozen=True)
@@ -164,8 +163,10 @@ class DigitBoundarySource:
         *,
         ttl_seconds: float,
         clock: Callable[[], float] = time.monotonic,
+        paths: DigitPaths = DEFAULT_PATHS,
     ) -> None:
         self._client = client
+        self._paths = paths
         self._levels = _TtlCache[tuple[str, ...]](ttl_seconds, clock)
         self._trees = _TtlCache[_Hierarchy](ttl_seconds, clock)
 
@@ -201,7 +202,7 @@ class DigitBoundarySource:
     def _fetch_levels(self, tenant_id: str, hierarchy_type: str) -> tuple[str, ...]:
         criteria = {"tenantId": tenant_id, "hierarchyType": hierarchy_type}
         answer = self._client.post(
-            HIERARCHY_SEARCH, {"BoundaryTypeHierarchySearchCriteria": criteria}
+            self._paths.hierarchy_search, {"BoundaryTypeHierarchySearchCriteria": criteria}
         )
         for definition in answer.get("BoundaryHierarchy") or []:
             if definition.get("hierarchyType") == hierarchy_type:
@@ -211,7 +212,7 @@ class DigitBoundarySource:
     def _fetch_tree(self, tenant_id: str, hierarchy_type: str) -> _Hierarchy:
         levels = self._level_names(tenant_id, hierarchy_type)
         answer = self._client.post(
-            RELATIONSHIP_SEARCH,
+            self._paths.relationship_search,
             {},
             {"tenantId": tenant_id, "hierarchyType": hierarchy_type, "includeChildren": True},
         )
@@ -286,4 +287,6 @@ def boundary_source(settings: Settings) -> BoundarySource:
     client = JsonHttpClient.for_service(
         settings.boundary_service_url, "BOUNDARY_SERVICE_URL (BOUNDARY_SOURCE is digit)", settings
     )
-    return DigitBoundarySource(client, ttl_seconds=settings.boundary_cache_seconds)
+    return DigitBoundarySource(
+        client, ttl_seconds=settings.boundary_cache_seconds, paths=DigitPaths.of(settings)
+    )

@@ -67,8 +67,12 @@ def file_key(tenant_id: str, file_store_id: str) -> str:
 
 
 class S3FileStore:
-    def __init__(self, client: Any, bucket: str) -> None:
+    """`signer` writes the presigned URLs: the same client on AWS, a client of the
+    address clients use where that differs (the local stack's loopback S3)."""
+
+    def __init__(self, client: Any, bucket: str, *, signer: Any | None = None) -> None:
         self._s3 = client
+        self._signer = signer or client
         self.bucket = bucket
 
     # ----------------------------------------------------------------- FileStore API
@@ -122,7 +126,7 @@ class S3FileStore:
 
     def download_url(self, tenant_id: str, file_store_id: str, ttl_seconds: int) -> str:
         filename = quote(self.describe(tenant_id, file_store_id).filename)
-        return self._s3.generate_presigned_url(
+        return self._signer.generate_presigned_url(
             "get_object",
             Params={
                 "Bucket": self.bucket,
@@ -138,7 +142,7 @@ class S3FileStore:
         """A presigned PUT for files larger than API Gateway takes; the headers must be sent."""
         file_store_id = str(uuid.uuid4())
         metadata = {"filename": quote(filename), "module": module, "tenantid": tenant_id}
-        url = self._s3.generate_presigned_url(
+        url = self._signer.generate_presigned_url(
             "put_object",
             Params={
                 "Bucket": self.bucket,

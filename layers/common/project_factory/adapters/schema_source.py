@@ -20,11 +20,11 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any, Protocol
 
+from project_factory.adapters.digit_paths import DEFAULT_PATHS
 from project_factory.adapters.http import JsonHttpClient
 from project_factory.errors import InvalidSchemaError, NotFoundError
 from project_factory.settings import Settings
 
-MDMS_SEARCH = "/mdms-v2/v2/_search"
 MDMS_TTL_SECONDS = 300.0
 _FALLBACK_CAMPAIGN_TYPE = "all"
 
@@ -78,8 +78,10 @@ class MdmsSchemaSource:
         *,
         ttl_seconds: float = MDMS_TTL_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        search_path: str = DEFAULT_PATHS.mdms_search,
     ) -> None:
         self._client = client
+        self._search_path = search_path
         self._schema_code = schema_code
         self._ttl_seconds = ttl_seconds
         self._clock = clock
@@ -104,7 +106,7 @@ class MdmsSchemaSource:
         identifiers = _identifiers(resource_type, campaign_type)
         # One search for the campaign's own schema and its fallback.
         answer = self._client.post(
-            MDMS_SEARCH,
+            self._search_path,
             {
                 "MdmsCriteria": {
                     "tenantId": tenant_id,
@@ -138,7 +140,9 @@ def schema_source(settings: Settings) -> SchemaSource:
     client = JsonHttpClient.for_service(
         settings.mdms_url, "MDMS_URL (SCHEMA_SOURCE is mdms)", settings
     )
-    return MdmsSchemaSource(client, settings.mdms_schema_code)
+    return MdmsSchemaSource(
+        client, settings.mdms_schema_code, search_path=settings.egov_mdms_v2_search_endpoint
+    )
 
 
 def _identifiers(resource_type: str, campaign_type: str) -> list[str]:

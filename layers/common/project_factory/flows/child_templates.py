@@ -18,6 +18,7 @@ from project_factory.services import Services
 from project_factory.sheets.freeze import parent_rows
 from project_factory.sheets.freeze_targets import freeze_targets, parent_targets
 from project_factory.sheets.messages import Messages
+from project_factory.sheets.spec import bind
 from project_factory.sheets.template import TEMPLATE_SPECS
 
 #: A parent's uploads whose processed file is the base of its child's data sheet.
@@ -35,7 +36,7 @@ def frozen_parent_rows(
     services: Services,
 ) -> list[dict[str, Any]]:
     """The rows of the parent's newest processed file of the template's type."""
-    spec = TEMPLATE_SPECS[row.type]
+    spec, _ = bind(TEMPLATE_SPECS[row.type], json_schema)
     resource = _newest_parent_resource(row, parent_id, spec.resource_type, _has_rows, services)
     if resource is None or resource.processedFileStoreId is None:
         raise NotFoundError(

@@ -15,11 +15,11 @@ from project_factory.adapters.file_store import XLSX
 from project_factory.errors import DomainError
 from project_factory.flows.chunks import ChunkOutcomes
 from project_factory.flows.scratch import ScratchKeys
+from project_factory.flows.sheet_schemas import bound_schema
 from project_factory.models import ResourceRow, ResourceStatus, RowStatus
 from project_factory.services import Services
 from project_factory.sheets.messages import Messages, load_bundled_messages
 from project_factory.sheets.processed import RowResult, write_processed
-from project_factory.sheets.schema import to_json_schema
 from project_factory.sheets.spec import spec_for
 
 _PROCESSED_NAMESPACE = uuid.UUID("2d3c5a9e-4f61-4b8e-9d7a-3e1f0c6b5a42")
@@ -66,12 +66,10 @@ def finalize_resource(resource_id: str, services: Services) -> dict[str, Any]:
     locale = services.settings.default_locale
     tally = _Tally()
     results = tally.observe(_results(row, summary, keys, services, messages, locale, tally))
-    schema = to_json_schema(services.schemas.get(row.tenantId, row.type))
+    spec, schema = bound_schema(spec_for(row.type), row.tenantId, services)
     original = services.files.read(row.tenantId, row.fileStoreId)
     processed = io.BytesIO()
-    write_processed(
-        original, spec_for(row.type), results, messages, locale, processed, json_schema=schema
-    )
+    write_processed(original, spec, results, messages, locale, processed, json_schema=schema)
     name = services.files.describe(row.tenantId, row.fileStoreId).filename
     # Named by the resource, so a retried Finalize overwrites instead of adding a file.
     stored = services.files.put(

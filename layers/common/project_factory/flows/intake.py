@@ -6,6 +6,7 @@ from typing import Any
 
 from project_factory.adapters.resource_store import new_audit
 from project_factory.errors import InvalidRequestError
+from project_factory.flows.sheet_schemas import bound_schema
 from project_factory.models import (
     CreateResourceRequest,
     ResourceDetailsInput,
@@ -13,7 +14,8 @@ from project_factory.models import (
     ResourceStatus,
 )
 from project_factory.services import Services
-from project_factory.sheets.schema import check_json_schema, to_json_schema
+from project_factory.sheets.schema import check_json_schema
+from project_factory.sheets.spec import spec_for
 
 # Ids are derived from the request, so the same request always names the same row and
 # the same execution: a repeat (or a redelivered S3 event) creates and starts nothing new.
@@ -55,8 +57,10 @@ def accept(submission: Submission, services: Services) -> ResourceRow:
             f"file {details.fileStoreId} does not exist for tenant {details.tenantId}",
             code="FILE_NOT_FOUND",
         )
-    # A schema that is not valid JSON Schema fails here, before anything is stored.
-    check_json_schema(to_json_schema(services.schemas.get(details.tenantId, details.type)))
+    # A schema that is not valid JSON Schema, or lacks a column the rows need, fails
+    # here, before anything is stored.
+    _, schema = bound_schema(spec_for(details.type), details.tenantId, services)
+    check_json_schema(schema)
     status = (
         ResourceStatus.VALIDATION_STARTED
         if details.action == "validate"

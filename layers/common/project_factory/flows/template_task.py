@@ -17,13 +17,14 @@ from project_factory.errors import InvalidRequestError, NotFoundError
 from project_factory.flows.campaigns import campaign_boundary_codes, covered_codes
 from project_factory.flows.child_templates import frozen_parent_rows, keep_parent_targets
 from project_factory.flows.generate import TemplateFilters, generation_summary
+from project_factory.flows.sheet_schemas import bound_schema
 from project_factory.generated import GeneratedResource, GeneratedStatus
 from project_factory.models import Campaign
 from project_factory.services import Services
 from project_factory.sheets.cells import cell_text
 from project_factory.sheets.freeze import freeze_rows
 from project_factory.sheets.messages import load_bundled_messages
-from project_factory.sheets.schema import to_json_schema
+from project_factory.sheets.spec import SheetSpec
 from project_factory.sheets.template import (
     TEMPLATE_SPECS,
     TemplateBoundaries,
@@ -75,8 +76,7 @@ def generate_template(
         every=every,
         selected=selected,
     )
-    spec = TEMPLATE_SPECS[row.type]
-    json_schema = to_json_schema(services.schemas.get(row.tenantId, spec.resource_type))
+    spec, json_schema = bound_schema(TEMPLATE_SPECS[row.type], row.tenantId, services)
     messages = load_bundled_messages()
     locale = messages.locale_or_default(row.additionalDetails.get("locale"))
     parent_id = campaign.parentId if campaign is not None else None
@@ -102,7 +102,7 @@ def generate_template(
             "schemaVersion": schema_version(json_schema),
             "generatedId": row.id,
         },
-        existing_rows=[*frozen, *_existing_rows(row, services, frozen)],
+        existing_rows=[*frozen, *_existing_rows(row, spec, services, frozen)],
     )
     if parent_id and row.type == "boundary":
         data = keep_parent_targets(data, row, parent_id, json_schema, messages, locale, services)
@@ -164,7 +164,10 @@ def _selected(
 
 
 def _existing_rows(
-    row: GeneratedResource, services: Services, frozen: Sequence[Mapping[str, Any]]
+    row: GeneratedResource,
+    spec: SheetSpec,
+    services: Services,
+    frozen: Sequence[Mapping[str, Any]],
 ) -> list[dict[str, Any]]:
     """Pre-filled data rows: the tenant's permanent facilities, by name, but those the
     parent's `frozen` rows carry already (by id)."""
@@ -173,7 +176,7 @@ def _existing_rows(
     target = services.target("facility", row.hierarchyType)
     if not isinstance(target, PermanentFacilities):
         raise TypeError(f"the facility target {type(target).__name__} cannot list facilities")
-    id_column = TEMPLATE_SPECS[row.type].id_column
+    id_column = spec.id_column
     carried = {cell_text(values[id_column]) for values in frozen if id_column in values}
     facilities = [
         facility
@@ -181,4 +184,4 @@ def _existing_rows(
         if cell_text(facility["id"]) not in carried
     ]
     facilities.sort(key=lambda facility: str(facility.get("name") or "").casefold())
-    return [prefilled_facility(facility) for facility in facilities]
+    return [prefilled_facility(facility, spec) for facility in facilities]

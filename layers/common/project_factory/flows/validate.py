@@ -12,13 +12,13 @@ from project_factory.adapters.targets.base import Target
 from project_factory.errors import InvalidRequestError
 from project_factory.flows.campaigns import campaign_boundary_codes
 from project_factory.flows.scratch import PartWriter, ScratchKeys
+from project_factory.flows.sheet_schemas import bound_schema
 from project_factory.models import ResourceRow
 from project_factory.passwords import generate_password
 from project_factory.services import Services
 from project_factory.sheets.messages import load_bundled_messages
 from project_factory.sheets.metadata import check_upload_metadata
 from project_factory.sheets.reader import iter_sheet_rows
-from project_factory.sheets.schema import to_json_schema
 from project_factory.sheets.spec import SheetSpec, spec_for
 from project_factory.sheets.validation import Registered, RowValidator, RowVerdict
 
@@ -35,8 +35,7 @@ def validate_resource(resource_id: str, services: Services) -> dict[str, Any]:
         )
     settings = services.settings
     keys = ScratchKeys(settings.scratch_prefix, resource_id)
-    spec = spec_for(row.type)
-    schema = to_json_schema(services.schemas.get(row.tenantId, row.type))
+    spec, schema = bound_schema(spec_for(row.type), row.tenantId, services)
     messages = load_bundled_messages()
     target = (
         services.target(row.type, row.hierarchyType) if row.type in TYPES_WITH_TARGETS else None

@@ -56,6 +56,7 @@ from project_factory.sheets.spec import (
     README_SHEET,
     USER,
     SheetSpec,
+    bind,
 )
 
 #: The spec (and so the schema type and data sheet) behind each template type.
@@ -105,7 +106,7 @@ def build_template(
     """
     if not password:
         raise ValueError("a template needs a protection password (see protection_password)")
-    spec = TEMPLATE_SPECS[template_type]
+    spec, json_schema = bind(TEMPLATE_SPECS[template_type], json_schema)
     book = _Book(messages, messages.locale_or_default(locale), password)
     paths = _Paths(boundaries)
     _readme(book, template_type, spec, boundaries)
@@ -138,24 +139,26 @@ def level_column(hierarchy_type: str, level: str) -> str:
     return f"{hierarchy_type}_{level}".upper()
 
 
-def prefilled_facility(facility: Mapping[str, Any]) -> dict[str, Any]:
+def prefilled_facility(facility: Mapping[str, Any], spec: SheetSpec = FACILITY) -> dict[str, Any]:
     """An existing permanent facility (canonical fields and id) as a FACILITY data row.
 
     Usage starts Inactive: a campaign takes an existing facility only when the
     administrator sets it Active.
     """
-    fields = FACILITY.fields
-    assert FACILITY.id_column and FACILITY.boundary_column and FACILITY.usage_column
+    fields = spec.fields
+    assert spec.id_column and spec.boundary_column
     codes = facility.get("boundaryCodes") or []
-    return {
-        FACILITY.id_column: facility["id"],
+    row = {
+        spec.id_column: facility["id"],
         fields["name"]: facility.get("name"),
         fields["facilityType"]: facility.get("facilityType"),
         fields["status"]: PERMANENT,
         fields["capacity"]: facility.get("capacity"),
-        FACILITY.boundary_column: ",".join(codes) or None,
-        FACILITY.usage_column: INACTIVE,
+        spec.boundary_column: ",".join(codes) or None,
     }
+    if spec.usage_column:
+        row[spec.usage_column] = INACTIVE
+    return row
 
 
 class _Book:

@@ -20,38 +20,9 @@ One module per target (`facility`, `users`, `boundaries`), what they share in `s
 (batches, refusals, search paging), and `factory` to wire one from settings.
 """
 
-from project_factory.adapters.targets.digit.boundaries import (
-    BOUNDARY_CREATE,
-    BOUNDARY_SEARCH,
-    RELATIONSHIP_CREATE,
-    RELATIONSHIP_SEARCH,
-    BoundaryTarget,
-)
-from project_factory.adapters.targets.digit.facility import (
-    FACILITY_CREATE,
-    FACILITY_SEARCH,
-    FacilityTarget,
-)
+from project_factory.adapters.targets.digit.boundaries import BoundaryTarget
+from project_factory.adapters.targets.digit.facility import FacilityTarget
 from project_factory.adapters.targets.digit.factory import digit_target
-from project_factory.adapters.targets.digit.users import (
-    HRMS_CREATE,
-    HRMS_SEARCH,
-    INDIVIDUAL_SEARCH,
-    UserTarget,
-)
+from project_factory.adapters.targets.digit.users import UserTarget
 
-__all__ = [
-    "BOUNDARY_CREATE",
-    "BOUNDARY_SEARCH",
-    "FACILITY_CREATE",
-    "FACILITY_SEARCH",
-    "HRMS_CREATE",
-    "HRMS_SEARCH",
-    "INDIVIDUAL_SEARCH",
-    "RELATIONSHIP_CREATE",
-    "RELATIONSHIP_SEARCH",
-    "BoundaryTarget",
-    "FacilityTarget",
-    "UserTarget",
-    "digit_target",
-]
+__all__ = ["BoundaryTarget", "FacilityTarget", "UserTarget", "digit_target"]

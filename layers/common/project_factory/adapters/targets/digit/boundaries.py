@@ -7,6 +7,7 @@ additionalDetails.clientReferenceId, tells our boundary from someone else's.
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from project_factory.adapters.digit_paths import DEFAULT_PATHS, DigitPaths
 from project_factory.adapters.http import JsonHttpClient
 from project_factory.adapters.targets.base import PendingRow, TargetResult
 from project_factory.adapters.targets.digit.shared import (
@@ -21,11 +22,6 @@ from project_factory.adapters.targets.digit.shared import (
 )
 from project_factory.errors import UpstreamError
 
-BOUNDARY_CREATE = "/boundary-service/boundary/_create"
-BOUNDARY_SEARCH = "/boundary-service/boundary/_search"
-RELATIONSHIP_CREATE = "/boundary-service/boundary-relationships/_create"
-RELATIONSHIP_SEARCH = "/boundary-service/boundary-relationships/_search"
-
 
 class BoundaryTarget:
     """Boundaries: an entity (code) and its place in a hierarchy (relationship to a parent).
@@ -38,8 +34,15 @@ class BoundaryTarget:
     resource_type = "boundary"
     confirms_by_search = False
 
-    def __init__(self, client: JsonHttpClient, hierarchy_type: str, batch_size: int) -> None:
+    def __init__(
+        self,
+        client: JsonHttpClient,
+        hierarchy_type: str,
+        batch_size: int,
+        paths: DigitPaths = DEFAULT_PATHS,
+    ) -> None:
         self._client = client
+        self._paths = paths
         self._hierarchy_type = hierarchy_type
         self._batch_size = batch_size
 
@@ -55,7 +58,7 @@ class BoundaryTarget:
         """
         wanted = set(client_refs)
         answer = self._client.post(
-            RELATIONSHIP_SEARCH,
+            self._paths.relationship_search,
             {},
             {"tenantId": tenant_id, "hierarchyType": self._hierarchy_type, "includeChildren": True},
         )
@@ -153,7 +156,7 @@ class BoundaryTarget:
             }
             for row in rows
         ]
-        self._client.post(BOUNDARY_CREATE, {"Boundary": boundaries})
+        self._client.post(self._paths.boundary_create, {"Boundary": boundaries})
         # Sent; whether each is there is read back by code right after.
         return {row.client_ref: TargetResult(row.client_ref, "pending") for row in rows}
 
@@ -175,7 +178,9 @@ class BoundaryTarget:
                 "parent": _parent(row),
             }
             try:
-                self._client.post(RELATIONSHIP_CREATE, {"BoundaryRelationship": relationship})
+                self._client.post(
+                    self._paths.relationship_create, {"BoundaryRelationship": relationship}
+                )
             except UpstreamError as exc:
                 results[row.client_ref] = refused(row, exc)
                 continue
@@ -203,7 +208,7 @@ class BoundaryTarget:
             params = {"tenantId": tenant_id, "codes": ",".join(chunk)}
             for entity in pages(
                 lambda page, params=params: self._client.post(
-                    BOUNDARY_SEARCH, {}, params | page
+                    self._paths.boundary_search, {}, params | page
                 ).get("Boundary")
             ):
                 entities[str(entity.get("code"))] = entity
@@ -214,7 +219,7 @@ class BoundaryTarget:
         related: set[str] = set()
         for chunk in chunks(codes):
             answer = self._client.post(
-                RELATIONSHIP_SEARCH,
+                self._paths.relationship_search,
                 {},
                 {
                     "tenantId": tenant_id,

@@ -8,6 +8,7 @@ created facilities as NOT_CREATED).
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from project_factory.adapters.digit_paths import DEFAULT_PATHS, DigitPaths
 from project_factory.adapters.http import JsonHttpClient, QueryValue
 from project_factory.adapters.targets.base import PendingRow, TargetResult
 from project_factory.adapters.targets.digit.shared import (
@@ -20,9 +21,6 @@ from project_factory.adapters.targets.digit.shared import (
 )
 from project_factory.errors import UpstreamError
 
-FACILITY_CREATE = "/facility/v1/bulk/_create"
-FACILITY_SEARCH = "/facility/v1/_search"
-
 # Pages of the permanent facility listing, which reads the tenant's whole list.
 _MAX_PERMANENT_PAGES = 1000
 
@@ -33,8 +31,11 @@ class FacilityTarget:
     resource_type = "facility"
     confirms_by_search = True
 
-    def __init__(self, client: JsonHttpClient, batch_size: int) -> None:
+    def __init__(
+        self, client: JsonHttpClient, batch_size: int, paths: DigitPaths = DEFAULT_PATHS
+    ) -> None:
         self._client = client
+        self._paths = paths
         self._batch_size = batch_size
 
     def create(self, tenant_id: str, rows: Sequence[PendingRow]) -> list[TargetResult]:
@@ -74,7 +75,9 @@ class FacilityTarget:
                 "limit": PAGE_SIZE,
                 "offset": number * PAGE_SIZE,
             }
-            answer = self._client.post(FACILITY_SEARCH, {"Facility": {"isPermanent": True}}, params)
+            answer = self._client.post(
+                self._paths.facility_search, {"Facility": {"isPermanent": True}}, params
+            )
             page = answer.get("Facilities") or []
             facilities += [_canonical_facility(item) for item in page if item.get("isPermanent")]
             if len(page) < PAGE_SIZE:
@@ -93,7 +96,7 @@ class FacilityTarget:
 
     def _send(self, tenant_id: str, rows: Sequence[PendingRow]) -> Results:
         facilities = [_facility(tenant_id, row) for row in rows]
-        self._client.post(FACILITY_CREATE, {"Facilities": facilities})
+        self._client.post(self._paths.facility_bulk_create, {"Facilities": facilities})
         # Accepted, not created: the service persists bulk creates later; Confirm finds them.
         return {
             row.client_ref: TargetResult(
@@ -108,7 +111,9 @@ class FacilityTarget:
     def _search(self, tenant_id: str, criteria: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         return pages(
             lambda params: self._client.post(
-                FACILITY_SEARCH, {"Facility": dict(criteria)}, {"tenantId": tenant_id} | params
+                self._paths.facility_search,
+                {"Facility": dict(criteria)},
+                {"tenantId": tenant_id} | params,
             ).get("Facilities")
         )
 

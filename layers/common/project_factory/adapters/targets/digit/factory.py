@@ -1,5 +1,6 @@
 """The DIGIT target of a resource type, wired from settings."""
 
+from project_factory.adapters.digit_paths import DigitPaths
 from project_factory.adapters.http import JsonHttpClient
 from project_factory.adapters.targets.base import Target
 from project_factory.adapters.targets.digit.boundaries import BoundaryTarget
@@ -18,9 +19,10 @@ def digit_target(resource_type: str, settings: Settings, hierarchy_type: str | N
             raise ValueError(f"{missing}: {resource_type} rows cannot go to DIGIT") from missing
 
     batch_size = settings.create_batch_size
+    paths = DigitPaths.of(settings)
     if resource_type == "facility":
         return FacilityTarget(
-            client(settings.facility_service_url, "FACILITY_SERVICE_URL"), batch_size
+            client(settings.facility_service_url, "FACILITY_SERVICE_URL"), batch_size, paths
         )
     if resource_type not in ("user", "boundary"):
         raise ValueError(f"DIGIT creates facility, user and boundary rows, not {resource_type!r}")
@@ -28,6 +30,6 @@ def digit_target(resource_type: str, settings: Settings, hierarchy_type: str | N
         raise ValueError(f"{resource_type} rows need the request's hierarchyType")
     if resource_type == "user":
         hrms = client(settings.hrms_service_url, "HRMS_SERVICE_URL")
-        return UserTarget(hrms, hierarchy_type, batch_size)
+        return UserTarget(hrms, hierarchy_type, batch_size, paths)
     boundaries = client(settings.boundary_service_url, "BOUNDARY_SERVICE_URL")
-    return BoundaryTarget(boundaries, hierarchy_type, batch_size)
+    return BoundaryTarget(boundaries, hierarchy_type, batch_size, paths)

@@ -7,6 +7,7 @@ them, and its create is synchronous. HRMS creates the login user and the individ
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from project_factory.adapters.digit_paths import DEFAULT_PATHS, DigitPaths
 from project_factory.adapters.http import JsonHttpClient
 from project_factory.adapters.targets.base import PendingRow, TargetResult
 from project_factory.adapters.targets.digit.shared import (
@@ -17,10 +18,6 @@ from project_factory.adapters.targets.digit.shared import (
     submit,
 )
 
-HRMS_CREATE = "/egov-hrms/employees/_create"
-HRMS_SEARCH = "/egov-hrms/employees/_search"
-INDIVIDUAL_SEARCH = "/health-individual/v1/_search"
-
 
 class UserTarget:
     """Users as HRMS employees (HRMS creates the login user and the individual)."""
@@ -28,9 +25,16 @@ class UserTarget:
     resource_type = "user"
     confirms_by_search = False
 
-    def __init__(self, client: JsonHttpClient, hierarchy_type: str, batch_size: int) -> None:
+    def __init__(
+        self,
+        client: JsonHttpClient,
+        hierarchy_type: str,
+        batch_size: int,
+        paths: DigitPaths = DEFAULT_PATHS,
+    ) -> None:
         # HRMS and the individual service answer behind the same DIGIT gateway.
         self._client = client
+        self._paths = paths
         self._hierarchy_type = hierarchy_type
         self._batch_size = batch_size
 
@@ -54,7 +58,7 @@ class UserTarget:
         for chunk in chunks([str(value).strip() for value in values]):
             individuals = pages(
                 lambda params, chunk=chunk: self._client.post(
-                    INDIVIDUAL_SEARCH,
+                    self._paths.individual_search,
                     {"Individual": {"mobileNumber": chunk}},
                     {"tenantId": tenant_id, "includeDeleted": False} | params,
                 ).get("Individual")
@@ -78,7 +82,7 @@ class UserTarget:
 
     def _send(self, tenant_id: str, rows: Sequence[PendingRow]) -> Results:
         employees = [self._employee(tenant_id, row) for row in rows]
-        answer = self._client.post(HRMS_CREATE, {"Employees": employees})
+        answer = self._client.post(self._paths.hrms_create, {"Employees": employees})
         by_code = {employee.get("code"): employee for employee in answer.get("Employees") or []}
         results: Results = {}
         for row in rows:
@@ -129,7 +133,9 @@ class UserTarget:
     def _search(self, tenant_id: str, codes: Sequence[str]) -> Iterator[dict[str, Any]]:
         params = {"tenantId": tenant_id, "codes": ",".join(codes)}
         return pages(
-            lambda page: self._client.post(HRMS_SEARCH, {}, params | page).get("Employees")
+            lambda page: self._client.post(self._paths.hrms_search, {}, params | page).get(
+                "Employees"
+            )
         )
 
 
