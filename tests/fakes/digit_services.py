@@ -19,13 +19,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tests.fakes.mdms_records import ADMIN_SCHEMA_CODE, PUBLISHED
+
 Query = Mapping[str, list[str]]
 Body = dict[str, Any]
 Reply = tuple[int, Body]
 Matcher = str | Callable[[Mapping[str, Any]], bool]
 Handler = Callable[[Query, Body], Reply]
 
-ADMIN_SCHEMA = "HCM-ADMIN-CONSOLE.adminSchema"
+ADMIN_SCHEMA = ADMIN_SCHEMA_CODE
 
 # The paths the HCM project-factory calls, as its defaults give them. Source:
 # egovernments/health-campaign-services, health-services/project-factory/src/server/config/
@@ -69,7 +71,10 @@ class DigitState:
         self._visible_at: dict[str, float] = {}  # facility id -> monotonic time
         self._duplicates: Counter[str] = Counter()
         self._rejections: list[_Rejection] = []
-        self._schemas: dict[tuple[str, str], dict[str, Any]] = {}
+        # MDMS starts with the records the original platform publishes (see mdms_records).
+        self._schemas: dict[tuple[str, str], dict[str, Any]] = {
+            (ADMIN_SCHEMA, identifier): record() for identifier, record in PUBLISHED.items()
+        }
         self._hierarchies: dict[tuple[str, str], list[str]] = {}
         self._sequence = itertools.count(1)
 
@@ -135,12 +140,13 @@ class DigitState:
         with self._lock:
             found = [
                 {
-                    "id": f"{code}.{identifier}",
+                    "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{code}/{identifier}")),
                     "tenantId": criteria["tenantId"],
                     "schemaCode": code,
                     "uniqueIdentifier": identifier,
                     "data": copy.deepcopy(record),
                     "isActive": True,
+                    "auditDetails": _audit(),
                 }
                 for (code, identifier), record in self._schemas.items()
                 if code == criteria.get("schemaCode")
@@ -424,6 +430,10 @@ class DigitState:
             elif self._find("employee", tenant_id, code=code):
                 self._duplicates["employee"] += 1
                 errors.append(_error("ERR_HRMS_USER_EXIST_CODE", f"employee {code} exists"))
+            elif self._username_taken(tenant_id, (employee.get("user") or {}).get("userName")):
+                # HRMS refuses a second user of a name: ERR_HRMS_USER_EXIST_USERNAME.
+                message = "User already exists with this username"
+                errors.append(_error("ERR_HRMS_USER_EXIST_USERNAME", message))
             elif (
                 self._find("individual", tenant_id, mobileNumber=mobile)
                 or phones_in_request[mobile] > 1
@@ -432,10 +442,18 @@ class DigitState:
                 errors.append(_error("ERR_HRMS_USER_EXIST_MOB", message))
         return errors
 
+    def _username_taken(self, tenant_id: str | None, username: Any) -> bool:
+        return bool(username) and any(
+            employee["user"].get("userName") == username
+            for employee in self._find("employee", tenant_id)
+        )
+
     def _create_employee(self, employee: Mapping[str, Any]) -> dict[str, Any]:
         number = next(self._sequence)
         user = {name: value for name, value in employee["user"].items() if name != "password"}
-        user |= {"userName": f"USR-{number:06d}", "uuid": str(uuid.uuid4())}
+        # The project-factory names every user (enrichEmployees: user.userName and code from
+        # idgen); HRMS keeps the userName it is given, and falls back on the code.
+        user |= {"userName": user.get("userName") or employee["code"], "uuid": str(uuid.uuid4())}
         record = copy.deepcopy(dict(employee)) | {
             "id": number,
             "uuid": str(uuid.uuid4()),

@@ -35,6 +35,7 @@ def test_all_valid_facilities_are_created_and_the_processed_file_carries_their_i
         "created": 12,
         "invalid": 0,
         "failed": 0,
+        "notCreated": 0,
         "skipped": 0,
         "attempts": 1,
     }

@@ -4,6 +4,7 @@ Used by the API handlers only; the flows below them know nothing of HTTP.
 """
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -74,6 +75,86 @@ def unexpected_error(error: Exception) -> tuple[int, dict[str, Any]]:
     )
 
 
+#: Every route of the HTTP API, as API Gateway route keys: template.yaml's HttpApi events
+#: (its `$default` route aside). Kept by hand because no Lambda can read its own API's
+#: routes without a call to API Gateway on its cold start (and the API id is not known
+#: to the template's functions: the API refers to them). It lets an unmatched request
+#: tell 404 (no such path) from 405 (a path of the API, another method);
+#: tests/integration/test_unknown_routes.py checks that it equals the template's routes.
+API_ROUTES = frozenset(
+    {
+        "POST /project-factory/v1/data/_create",
+        "POST /project-factory/v1/data/_search",
+        "POST /project-factory/v1/data/_generate",
+        "POST /project-factory/v1/data/_download",
+        "POST /project-factory/v1/project-type/create",
+        "POST /project-factory/v1/project-type/update",
+        "POST /project-factory/v1/project-type/search",
+        "POST /filestore/v1/files",
+        "GET /filestore/v1/files/url",
+        "POST /filestore/v1/files/upload-url",
+    }
+)
+
+
+def _path_pattern(path: str) -> re.Pattern[str]:
+    """An API Gateway route path as a regex: {name} is one segment, {name+} the rest."""
+    regex = re.sub(r"\\\{[^}/]+\\\+\\\}", ".+", re.escape(path))
+    regex = re.sub(r"\\\{[^}/+]+\\\}", "[^/]+", regex)
+    return re.compile(f"^{regex}$")
+
+
+def _methods_by_path(routes: frozenset[str]) -> list[tuple[re.Pattern[str], frozenset[str]]]:
+    methods: dict[str, set[str]] = {}
+    for route in routes:
+        method, _, path = route.partition(" ")
+        methods.setdefault(path, set()).add(method)
+    return [(_path_pattern(path), frozenset(verbs)) for path, verbs in sorted(methods.items())]
+
+
+_API_PATHS = _methods_by_path(API_ROUTES)
+
+
+def unmatched_route(method: str, path: str) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """The answer to a request no route takes: (status, DIGIT body, extra headers).
+
+    405 METHOD_NOT_ALLOWED with an `Allow` header when the path is one of the API's under
+    another method (a route for ANY takes every method, so it never gets here); 404
+    NOT_FOUND otherwise.
+    """
+    matching = [verbs for pattern, verbs in _API_PATHS if pattern.match(path)]
+    allowed = sorted(set().union(*matching))
+    if allowed:
+        return (
+            405,
+            error_body(
+                [
+                    {
+                        "code": "METHOD_NOT_ALLOWED",
+                        "message": f"{method} is not allowed on {path}; use {', '.join(allowed)}",
+                        "description": "the path exists for other methods",
+                        "params": [method, path],
+                    }
+                ]
+            ),
+            {"Allow": ", ".join(allowed)},
+        )
+    return (
+        404,
+        error_body(
+            [
+                {
+                    "code": "NOT_FOUND",
+                    "message": f"no route for {method} {path}",
+                    "description": "the path is not a route of this API",
+                    "params": [method, path],
+                }
+            ]
+        ),
+        {},
+    )
+
+
 def parse_json_body[Model: BaseModel](body: str | None, model: type[Model]) -> Model:
     """The request body as a model; a body that is not JSON is a clear 400, not a 500."""
     try:
@@ -101,7 +182,8 @@ class HttpRouter:
     """Routes HTTP API (v2) events by route key; answers JSON, errors in the DIGIT envelope.
 
     Three routes a function, a JSON body in and out: Powertools' resolver did the same at
-    about 110 ms of import on every cold start.
+    about 110 ms of import on every cold start. An event no registered route takes (the
+    API's `$default` route, see functions/fallback) is answered by `unmatched_route`.
     """
 
     def __init__(self) -> None:
@@ -127,9 +209,16 @@ class HttpRouter:
         return register
 
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
-        handler = self._routes.get(str(event.get("routeKey")))
+        route_key = str(event.get("routeKey"))
+        handler = self._routes.get(route_key)
         if handler is None:
-            return _answer(404, {"message": "Not Found"})
+            http = (event.get("requestContext") or {}).get("http") or {}
+            method = str(http.get("method", ""))
+            path = str(event.get("rawPath") or http.get("path", ""))
+            if route_key != "$default":
+                # The API sends this function a route it does not serve: a wiring bug.
+                logger.warning("no handler for route", extra={"route_key": route_key})
+            return _answer(*unmatched_route(method, path))
         self._local.request = HttpRequest(
             body=event.get("body"),
             is_base64_encoded=bool(event.get("isBase64Encoded")),
@@ -146,10 +235,10 @@ class HttpRouter:
             return _answer(*unexpected_error(error))
 
 
-def _answer(status: int, body: Any) -> dict[str, Any]:
+def _answer(status: int, body: Any, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
     return {
         "statusCode": status,
-        "headers": {"Content-Type": "application/json"},
+        "headers": {"Content-Type": "application/json", **(headers or {})},
         "body": json.dumps(body, default=str),
         "isBase64Encoded": False,
     }

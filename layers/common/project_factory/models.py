@@ -31,11 +31,17 @@ FINAL_RESOURCE_STATUSES = frozenset(
 
 
 class RowStatus(StrEnum):
-    """The `#status#` of one sheet row in the processed file."""
+    """The `#status#` of one sheet row in the processed file.
+
+    CREATED, INVALID and NOT_CREATED mean what they meant in the original; FAILED is a row
+    the service refused (with its reason), NOT_CREATED one whose creation could not be
+    confirmed within the retries.
+    """
 
     CREATED = "CREATED"
     INVALID = "INVALID"
     FAILED = "FAILED"
+    NOT_CREATED = "NOT_CREATED"
     VALID = "VALID"
     SKIPPED = "SKIPPED"
 

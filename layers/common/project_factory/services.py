@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from project_factory.adapters.campaign_store import CampaignStore
     from project_factory.adapters.events import EventPublisher
     from project_factory.adapters.generated_store import GeneratedStore
+    from project_factory.adapters.usernames import UsernameAllocator
 
 
 class Services:
@@ -48,6 +49,16 @@ class Services:
         # Signing is local work: a client of the public endpoint only writes the URLs.
         signer = self._client("s3", public, signature_version="s3v4") if public else client
         return S3FileStore(client, self.settings.files_bucket, signer=signer)
+
+    @cached_property
+    def usernames(self) -> "UsernameAllocator":
+        import boto3
+
+        from project_factory.adapters.usernames import UsernameAllocator
+
+        dynamodb = boto3.resource("dynamodb", region_name=self.settings.region)
+        table = dynamodb.Table(self.settings.registry_table)
+        return UsernameAllocator(table, self.settings.username_pattern)
 
     @cached_property
     def workflow(self) -> WorkflowStarter:

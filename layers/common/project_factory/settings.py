@@ -8,7 +8,7 @@ import os
 from collections.abc import Mapping
 from typing import Literal, Self
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 TargetKind = Literal["builtin", "digit"]
 
@@ -77,6 +77,14 @@ class Settings(BaseModel):
     # The built-in registry can fail creates on purpose, so the retry loop can be seen.
     registry_transient_failure_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     password_length: int = Field(default=12, ge=8, le=64)
+    # Usernames of created users: `{tenant}` is the tenant's state part (MZ), `{sequence}` a
+    # number unique per tenant. Checked at start: a pattern that does not format fails here.
+    username_pattern: str = "USR-{tenant}-{sequence:06d}"
+
+    @field_validator("username_pattern")
+    @classmethod
+    def _username_pattern_formats(cls, pattern: str) -> str:
+        return check_username_pattern(pattern)
 
     default_locale: str = "en_IN"
 
@@ -104,6 +112,19 @@ class Settings(BaseModel):
         cold start for what this one line does.
         """
         return cls.model_validate({name.lower(): value for name, value in environ.items()})
+
+
+def check_username_pattern(pattern: str) -> str:
+    """The pattern, if it formats: it must use `{sequence}`; `{tenant}` is optional."""
+    if "{sequence" not in pattern:
+        raise ValueError(
+            "USERNAME_PATTERN must contain {sequence}, e.g. USR-{tenant}-{sequence:06d}"
+        )
+    try:
+        pattern.format(tenant="MZ", sequence=1)
+    except (KeyError, IndexError, ValueError) as error:
+        raise ValueError(f"USERNAME_PATTERN {pattern!r} does not format: {error}") from error
+    return pattern
 
 
 def load_settings() -> Settings:

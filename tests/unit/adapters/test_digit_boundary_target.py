@@ -81,7 +81,10 @@ def test_a_refused_boundary_is_rejected_and_its_children_are_not_written(digit, 
     # district rejected for its parent without an entity left holding its code
     assert results["res3-2"].outcome == "rejected"
     assert results["res3-2"].code == "INVALID_NAME"
-    assert results["res3-2"].reason == "name contains forbidden characters"
+    assert results["res3-2"].reason == (
+        "name contains forbidden characters (boundary-service /boundary-service/boundary/_create,"
+        " HTTP 400)"
+    )
     assert results["res3-1"].outcome == "created"
     assert results["res3-3"].outcome == "rejected"
     assert results["res3-3"].code == "PARENT_REJECTED"

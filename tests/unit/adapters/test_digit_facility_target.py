@@ -103,7 +103,9 @@ def test_a_row_the_service_refuses_is_rejected_and_the_others_still_go(digit, ta
     by_ref = {result.client_ref: result for result in results}
     assert by_ref["res1-2"].outcome == "rejected"
     assert by_ref["res1-2"].code == "Size"
-    assert by_ref["res1-2"].reason == "name must be at least 2 characters"
+    assert by_ref["res1-2"].reason == (
+        "name must be at least 2 characters (facility /facility/v1/bulk/_create, HTTP 400)"
+    )
     assert by_ref["res1-1"].outcome == "pending"
     assert [record["clientReferenceId"] for record in digit.records("facility")] == ["res1-1"]
 

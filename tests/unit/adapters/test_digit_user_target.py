@@ -19,6 +19,7 @@ def user(ref: str, phone: str, password: str = "Secret-123") -> PendingRow:
             "employmentType": "Temporary",
             "boundaryCodes": ["MZ_ERATI"],
             "usage": "Active",
+            "username": f"USR-MZ-{ref.rsplit('-', 1)[-1].zfill(6)}",
             "password": password,
         },
     )
@@ -36,15 +37,13 @@ def test_create_returns_created_users_with_id_username_and_password(digit, targe
     # When they are created
     results = target.create(TENANT, rows)
 
-    # Then both are created, with the user's uuid, HRMS's username and the row's password
+    # Then both are created, with the user's uuid, the row's username and password
     employees = {employee["code"]: employee for employee in digit.records("employee")}
     first = results[0]
     assert [result.outcome for result in results] == ["created", "created"]
     assert first.id == employees["res2-1"]["user"]["uuid"]
-    assert first.output == {
-        "username": employees["res2-1"]["user"]["userName"],
-        "password": "Pw-one-111",
-    }
+    assert first.output == {"username": "USR-MZ-000001", "password": "Pw-one-111"}
+    assert employees["res2-1"]["user"]["userName"] == "USR-MZ-000001"
 
 
 def test_create_sends_an_hrms_employee_coded_by_client_reference(digit, target):
@@ -74,7 +73,7 @@ def test_find_confirms_users_by_client_reference(target):
     # Then only the created one is found, with its username
     assert list(found) == ["res2-1"]
     assert found["res2-1"].outcome == "created"
-    assert found["res2-1"].output["username"].startswith("USR-")
+    assert found["res2-1"].output["username"] == "USR-MZ-000001"
 
 
 def test_a_refusal_naming_no_row_is_narrowed_down_to_the_refused_row(digit, target):
@@ -89,7 +88,10 @@ def test_a_refusal_naming_no_row_is_narrowed_down_to_the_refused_row(digit, targ
     outcomes = {result.client_ref: result.outcome for result in results}
     assert outcomes == {"res2-1": "created", "res2-2": "rejected", "res2-3": "created"}
     assert results[1].code == "ERR_INVALID_ROLE"
-    assert results[1].reason == "role DISTRIBUTOR is not allowed here"
+    assert results[1].reason == (
+        "role DISTRIBUTOR is not allowed here"
+        " (health-hrms /health-hrms/employees/_create, HTTP 400)"
+    )
     assert digit.duplicates("employee") == 0
 
 

@@ -4,7 +4,13 @@ The original called services with no timeout and hung forever. Here every call h
 and a read timeout, and failures are classified once, for everyone:
 
   connection error, timeout, HTTP 429, HTTP 5xx  -> TransientError (worth another attempt)
-  any other non-2xx                              -> UpstreamError (the service said no)
+  HTTP 404                                       -> UpstreamError SERVICE_NOT_FOUND (a wrong
+                                                    path or URL: the call itself is wrong)
+  HTTP 401, 403                                  -> UpstreamError SERVICE_UNAUTHORIZED
+  any other non-2xx                              -> UpstreamError SERVICE_REFUSED (the
+                                                    service said no, in its Errors[])
+Each error names the service, the path and the HTTP status, and carries the service's own
+`Errors[]`, so the reason reaches the resource and the processed file as the service gave it.
 
 Nothing is retried in here: Step Functions' Task Retry and the flow's retry loop own retries,
 so an attempt count is never multiplied by a hidden inner loop.
@@ -25,6 +31,12 @@ if TYPE_CHECKING:
 QueryValue = str | int | bool
 
 _API_ID = "project-factory"
+#: A whole call refused for what it is, not for what it carries: no row is at fault.
+_REFUSAL_CODES = {
+    401: "SERVICE_UNAUTHORIZED",
+    403: "SERVICE_UNAUTHORIZED",
+    404: "SERVICE_NOT_FOUND",
+}
 _MAX_BODY_EXCERPT = 300
 
 
@@ -138,6 +150,7 @@ def _answer(service: str, path: str, response: requests.Response) -> dict[str, A
         )
     raise UpstreamError(
         f"{service} refused {path} (HTTP {status}): {detail}",
+        code=_REFUSAL_CODES.get(status, "SERVICE_REFUSED"),
         service=service,
         path=path,
         status=status,
@@ -164,7 +177,7 @@ def _error_text(error: Mapping[str, Any]) -> str:
 
 
 def _service_name(path: str) -> str:
-    # DIGIT puts every service under its own context path: /facility/v1/..., /egov-hrms/...
+    # DIGIT puts every service under its own context path: /facility/v1/..., /health-hrms/...
     return path.strip("/").split("/", 1)[0] or "service"
 
 

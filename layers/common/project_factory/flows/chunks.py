@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from project_factory.adapters.targets.base import PendingRow, Target, TargetResult
+from project_factory.errors import UpstreamError
 from project_factory.flows.scratch import ScratchKeys
 from project_factory.services import Services
 
@@ -90,7 +91,19 @@ def create_rows(task: ChunkTask, services: Services) -> ChunkTask:
         for start in range(0, len(pending), size):
             batch = pending[start : start + size]
             by_ref = {row.client_ref: row for row in batch}
-            for result in target.create(task.chunk.tenantId, batch):
+            try:
+                results = target.create(task.chunk.tenantId, batch)
+            except UpstreamError as refusal:
+                # Refused as a whole before any row was sent (a wrong path, a refused token):
+                # the rows say so, with the service, path and status, rather than the task
+                # failing with a cause nobody reads.
+                results = [
+                    TargetResult(
+                        row.client_ref, "rejected", code=refusal.code, reason=refusal.message
+                    )
+                    for row in batch
+                ]
+            for result in results:
                 outcomes.record(result, by_ref[result.client_ref])
     return _next_state(task, attempt, outcomes, target, services, just_created=bool(pending))
 

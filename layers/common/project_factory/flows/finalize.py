@@ -25,6 +25,7 @@ from project_factory.sheets.spec import spec_for
 _PROCESSED_NAMESPACE = uuid.UUID("2d3c5a9e-4f61-4b8e-9d7a-3e1f0c6b5a42")
 #: per-row errors kept in the database (the full list is in the processed file)
 MAX_STORED_ERRORS = 100
+_FAILING = frozenset({RowStatus.INVALID, RowStatus.FAILED, RowStatus.NOT_CREATED})
 
 
 @dataclass
@@ -38,7 +39,7 @@ class _Tally:
     def observe(self, results: Iterator[tuple[int, RowResult]]) -> Iterator[tuple[int, RowResult]]:
         for number, result in results:
             self.statuses[result.status] += 1
-            failing = result.status in (RowStatus.INVALID, RowStatus.FAILED)
+            failing = result.status in _FAILING
             if failing and len(self.row_errors) < MAX_STORED_ERRORS:
                 self.row_errors.append(
                     {"row": number, "status": result.status.value, "errors": result.errors}
@@ -51,6 +52,7 @@ class _Tally:
             "created": self.statuses[RowStatus.CREATED],
             "invalid": self.statuses[RowStatus.INVALID],
             "failed": self.statuses[RowStatus.FAILED],
+            "notCreated": self.statuses[RowStatus.NOT_CREATED],
             "skipped": self.statuses[RowStatus.SKIPPED],
             "attempts": self.attempts,
         }
@@ -143,12 +145,13 @@ def _target_result(
         return RowResult(RowStatus.CREATED, id=known.get("id"), output=known.get("output") or {})
     if state == "rejected":
         return RowResult(RowStatus.FAILED, errors=[f"{known.get('code')}: {known.get('reason')}"])
+    # Neither created nor refused: the service may or may not hold it, as the original said.
     if attempts == 0:
         # The chunk's task failed for good before recording anything.
-        return RowResult(RowStatus.FAILED, errors=[messages.text("PF_ERR_NO_OUTCOME", locale)])
+        return RowResult(RowStatus.NOT_CREATED, errors=[messages.text("PF_ERR_NO_OUTCOME", locale)])
     last = f" (last: {known['code']}: {known['reason']})" if known.get("reason") else ""
     return RowResult(
-        RowStatus.FAILED,
+        RowStatus.NOT_CREATED,
         errors=[messages.format("PF_ERR_NOT_CREATED", locale, attempts=attempts) + last],
     )
 
@@ -158,7 +161,7 @@ def _final_status(row: ResourceRow, counts: dict[str, int]) -> ResourceStatus:
         return ResourceStatus.INVALID
     if row.action == "validate":
         return ResourceStatus.VALIDATED
-    if counts["failed"] == 0:
+    if counts["failed"] + counts["notCreated"] == 0:
         return ResourceStatus.CREATED
     if counts["created"]:
         return ResourceStatus.PARTIALLY_CREATED

@@ -57,6 +57,7 @@ def validate_resource(resource_id: str, services: Services) -> dict[str, Any]:
     sheet_rows = iter_sheet_rows(upload, spec, messages, json_schema=schema)
     verdicts = PartWriter(services.files, keys.verdicts, settings.chunk_size)
     chunks = PartWriter(services.files, keys.chunk, _chunk_size(row, settings.chunk_size))
+    credentials = _Credentials(row, services)
     invalid = 0
     for verdict in validator.validate_all(sheet_rows):
         invalid += bool(verdict.errors)
@@ -67,7 +68,7 @@ def validate_resource(resource_id: str, services: Services) -> dict[str, Any]:
                     # The client reference id makes every create of this row idempotent.
                     "clientRef": f"{row.id}:{verdict.row_number}",
                     "rowNumber": verdict.row_number,
-                    "data": _with_password(row, verdict.canonical, settings.password_length),
+                    "data": credentials.added_to(verdict.canonical),
                 }
             )
     verdicts.close()
@@ -117,13 +118,23 @@ def _verdict_line(verdict: RowVerdict) -> dict[str, Any]:
     }
 
 
-def _with_password(row: ResourceRow, data: dict[str, Any], length: int) -> dict[str, Any]:
-    # Generated once, before the first attempt, and kept with the chunk (scratch objects
-    # are encrypted and expire): every retry sends the same password, and the processed
-    # file can hand it out even when the answer that created the user was lost.
-    if row.type == "user":
-        return {**data, "password": generate_password(length)}
-    return data
+class _Credentials:
+    """A user's username and password, made once, before the first attempt.
+
+    They are kept with the chunk (scratch objects are encrypted and expire): every retry
+    sends the same ones, and the processed file can hand them out even when the answer
+    that created the user was lost. Usernames are reserved only when a user row needs one.
+    """
+
+    def __init__(self, row: ResourceRow, services: Services) -> None:
+        self._is_user = row.type == "user"
+        self._length = services.settings.password_length
+        self._names = services.usernames.stream(row.tenantId) if self._is_user else iter(())
+
+    def added_to(self, data: dict[str, Any]) -> dict[str, Any]:
+        if not self._is_user:
+            return data
+        return data | {"username": next(self._names), "password": generate_password(self._length)}
 
 
 def _allowed_boundaries(row: ResourceRow, spec: SheetSpec, services: Services) -> set[str] | None:

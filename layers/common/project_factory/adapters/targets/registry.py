@@ -24,29 +24,25 @@ quadratic). Safety comes from the order of the writes instead:
 """
 
 import hashlib
-import re
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from project_factory.adapters.dynamo import batch_get, error_code, plain, query_all, to_dynamo
+from project_factory.adapters.dynamo import (
+    batch_get,
+    error_code,
+    outage_is_transient,
+    plain,
+    query_all,
+    to_dynamo,
+)
 from project_factory.adapters.targets.base import PendingRow, TargetResult
-from project_factory.errors import TransientError
+from project_factory.adapters.usernames import DEFAULT_USERNAME_PATTERN, UsernameAllocator
 from project_factory.passwords import hash_password
 from project_factory.settings import Settings
 
-_TRANSIENT_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-    }
-)
 _ABSENT = "attribute_not_exists(pk)"
 
 
@@ -97,7 +93,14 @@ class RegistryTarget:
 
     confirms_by_search = False
 
-    def __init__(self, resource_type: str, table: Any, *, failure_rate: float = 0.0) -> None:
+    def __init__(
+        self,
+        resource_type: str,
+        table: Any,
+        *,
+        failure_rate: float = 0.0,
+        usernames: "UsernameAllocator | None" = None,
+    ) -> None:
         if resource_type not in _KINDS:
             raise ValueError(f"the registry holds {sorted(_KINDS)}, not {resource_type!r}")
         self.resource_type = resource_type
@@ -107,6 +110,7 @@ class RegistryTarget:
         # to and from DynamoDB's typed form on its calls, as it does for the table's.
         self._client = table.meta.client
         self._failure_rate = failure_rate
+        self._usernames = usernames or UsernameAllocator(table, DEFAULT_USERNAME_PATTERN)
 
     # -- Target ---------------------------------------------------------------------------
 
@@ -169,7 +173,7 @@ class RegistryTarget:
             "FilterExpression": "isPermanent = :yes",
             "ExpressionAttributeValues": {":pk": f"ENTITY#{tenant_id}#facility", ":yes": True},
         }
-        with _dynamo_outage_is_transient():
+        with outage_is_transient("registry"):
             return [
                 {"id": item["id"]}
                 | {name: plain(item[name]) for name in self._kind.fields if name in item}
@@ -207,7 +211,7 @@ class RegistryTarget:
 
         marker = {"pk": f"FAULT#{client_ref}", "sk": "FAULT", "createdTime": _now_ms()}
         try:
-            with _dynamo_outage_is_transient():
+            with outage_is_transient("registry"):
                 self._table.put_item(Item=marker, ConditionExpression=_ABSENT)
         except ClientError as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
@@ -241,12 +245,17 @@ class RegistryTarget:
     ) -> dict[str, TargetResult]:
         if not rows:
             return {}
-        fresh = [row for row, claim in rows if not (claim and claim.get("username"))]
+        fresh = [
+            row
+            for row, claim in rows
+            if not ((claim or {}).get("username") or row.data.get("username"))
+        ]
         usernames = iter(self._allocate_usernames(tenant_id, len(fresh)))
         records, refs, results = [], [], {}
         for row, claim in rows:
-            # A retry after a partial write keeps the username its KEY claim recorded.
-            username = claim.get("username") if claim and claim.get("username") else next(usernames)
+            # A retry after a partial write keeps the username its KEY claim recorded; a row
+            # of a file validated before usernames were given out at validation gets one now.
+            username = (claim or {}).get("username") or row.data.get("username") or next(usernames)
             row_records, ref_claim = self.items(tenant_id, row, username)
             records += row_records
             refs.append(ref_claim)
@@ -304,29 +313,18 @@ class RegistryTarget:
     def _allocate_usernames(self, tenant_id: str, count: int) -> list[str | None]:
         if self.resource_type != "user" or count == 0:
             return [None] * count
-        # One ADD reserves a block for the whole batch; numbers of rows that end up rejected
-        # are simply skipped, which is fine for usernames.
-        with _dynamo_outage_is_transient():
-            response = self._table.update_item(
-                Key={"pk": f"SEQ#{tenant_id}#user", "sk": "SEQ"},
-                UpdateExpression="ADD lastValue :count",
-                ExpressionAttributeValues={":count": count},
-                ReturnValues="UPDATED_NEW",
-            )
-        last = int(response["Attributes"]["lastValue"])
-        prefix = _tenant_short(tenant_id)
-        return [f"USR-{prefix}-{number:06d}" for number in range(last - count + 1, last + 1)]
+        return list(self._usernames.allocate(tenant_id, count))
 
     # -- DynamoDB calls -------------------------------------------------------------------
 
     def _batch_write(self, items: list[dict[str, Any]]) -> None:
         # boto3's batch writer sends 25 items per call and resends unprocessed ones.
-        with _dynamo_outage_is_transient(), self._table.batch_writer() as batch:
+        with outage_is_transient("registry"), self._table.batch_writer() as batch:
             for item in items:
                 batch.put_item(Item=item)
 
     def _batch_get(self, keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
-        with _dynamo_outage_is_transient():
+        with outage_is_transient("registry"):
             return batch_get(self._table, [{"pk": pk, "sk": sk} for pk, sk in keys])
 
     def _ref_pk(self, tenant_id: str, client_ref: str) -> str:
@@ -345,38 +343,14 @@ def registry_target(resource_type: str, settings: Settings, table: Any = None) -
             settings.registry_table
         )
     return RegistryTarget(
-        resource_type, table, failure_rate=settings.registry_transient_failure_rate
+        resource_type,
+        table,
+        failure_rate=settings.registry_transient_failure_rate,
+        usernames=UsernameAllocator(table, settings.username_pattern),
     )
 
 
 # -- helpers ------------------------------------------------------------------------------
-
-
-@contextmanager
-def _dynamo_outage_is_transient() -> Iterator[None]:
-    """Throttling, 5xx and network failures become TransientError, for the Task retry."""
-    from botocore.exceptions import (
-        ClientError,
-        ConnectionClosedError,
-        ConnectTimeoutError,
-        EndpointConnectionError,
-        ReadTimeoutError,
-    )
-
-    try:
-        yield
-    except ClientError as exc:
-        code = error_code(exc)
-        if code in _TRANSIENT_CODES:
-            raise TransientError(f"registry unavailable: {code}", aws_code=code) from exc
-        raise
-    except (
-        ConnectionClosedError,
-        ConnectTimeoutError,
-        EndpointConnectionError,
-        ReadTimeoutError,
-    ) as exc:
-        raise TransientError(f"registry unreachable: {exc}") from exc
 
 
 def _created(client_ref: str, ref_claim: Mapping[str, Any]) -> TargetResult:
@@ -392,12 +366,6 @@ def _stable_fraction(client_ref: str) -> float:
 
 def _digest(tenant_id: str, client_ref: str) -> str:
     return hashlib.sha256(f"{tenant_id}|{client_ref}".encode()).hexdigest()
-
-
-def _tenant_short(tenant_id: str) -> str:
-    # "pb.amritsar" -> "PB": the state part, safe for a username.
-    short = re.sub(r"[^A-Z0-9]", "", tenant_id.split(".")[0].upper())[:6]
-    return short or "T"
 
 
 def _now_ms() -> int:

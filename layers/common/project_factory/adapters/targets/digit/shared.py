@@ -22,6 +22,9 @@ _REFS_PER_SEARCH = 50
 PAGE_SIZE = 100
 _MAX_PAGES = 20
 
+#: Codes of a call refused whatever it carried (see adapters.http): no row is at fault.
+WHOLE_CALL_REFUSALS = frozenset({"SERVICE_NOT_FOUND", "SERVICE_UNAUTHORIZED"})
+
 Results = dict[str, TargetResult]
 Send = Callable[[Sequence[PendingRow]], Results]
 
@@ -52,6 +55,9 @@ def submit(rows: Sequence[PendingRow], send: Send, collection: str) -> Results:
     try:
         return send(rows)
     except UpstreamError as exc:
+        if exc.code in WHOLE_CALL_REFUSALS:
+            # A wrong path or a refused token: every row would get the same answer.
+            return {row.client_ref: refused(row, exc) for row in rows}
         named = _named_refusals(exc, rows, collection)
         if named:
             rest = [row for row in rows if row.client_ref not in named]
@@ -95,7 +101,10 @@ def _named_refusals(exc: UpstreamError, rows: Sequence[PendingRow], collection: 
             reasons.setdefault(row.client_ref, []).append((code, reason))
     return {
         ref: TargetResult(
-            ref, "rejected", code=found[0][0], reason="; ".join(reason for _, reason in found)
+            ref,
+            "rejected",
+            code=found[0][0],
+            reason="; ".join(reason for _, reason in found) + answered_by(exc),
         )
         for ref, found in reasons.items()
     }
@@ -122,10 +131,21 @@ def _row_named(
 
 
 def refused(row: PendingRow, exc: UpstreamError) -> TargetResult:
+    """The service's own code and message, and which call it answered with what status."""
     errors = exc.params.get("errors") or []
     code = str(errors[0].get("code")) if errors and errors[0].get("code") else exc.code
     messages = [str(error.get("message")) for error in errors if error.get("message")]
-    return rejected(row, code, "; ".join(messages) or exc.message)
+    if not messages:
+        return rejected(row, code, exc.message)
+    return rejected(row, code, "; ".join(messages) + answered_by(exc))
+
+
+def answered_by(exc: UpstreamError) -> str:
+    """` (health-hrms /health-hrms/employees/_create, HTTP 400)`, or nothing when unknown."""
+    service, path, status = (exc.params.get(name) for name in ("service", "path", "status"))
+    if not (service and path and status):
+        return ""
+    return f" ({service} /{str(path).lstrip('/')}, HTTP {status})"
 
 
 def rejected(row: PendingRow, code: str, reason: str) -> TargetResult:

@@ -111,6 +111,8 @@ class UserTarget:
             "employeeStatus": "EMPLOYED",
             "employeeType": str(data.get("employmentType") or "Temporary").upper(),
             "user": {
+                # Readable and unique per tenant, given out at validation (see usernames).
+                **({"userName": str(data["username"])} if data.get("username") else {}),
                 "name": data.get("name"),
                 "mobileNumber": str(data.get("phone") or ""),
                 "password": data.get("password"),
