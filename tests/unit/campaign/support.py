@@ -1,6 +1,7 @@
 """A parent campaign over two districts, a child adding two more, and their files."""
 
 import io
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,6 +17,7 @@ from project_factory.flows.generate import (
     request_generation,
 )
 from project_factory.flows.template_task import generate_template
+from project_factory.generated import GeneratedResource, GeneratedStatus
 from project_factory.models import (
     Campaign,
     CampaignBoundary,
@@ -171,6 +173,20 @@ def requested(services: Services, template_type: str, campaign_id: str | None = 
         forceUpdate=True,
     )
     return request_generation(request, services).id
+
+
+def stored_generation(services: Services, template_type: str, campaign_id: str) -> str:
+    """A generation row written directly, skipping the request's checks."""
+    row = GeneratedResource(
+        id=str(uuid.uuid4()),
+        type=template_type,
+        status=GeneratedStatus.IN_PROGRESS,
+        hierarchyType=HIERARCHY,
+        tenantId=TENANT,
+        campaignId=campaign_id,
+        auditDetails=new_audit("tester"),
+    )
+    return services.generated.put_new(row).id
 
 
 def generated(services: Services, template_type: str, campaign_id: str | None = CHILD) -> bytes:

@@ -15,6 +15,7 @@ from tests.unit.campaign.support import (
     parent_and_child,
     put_campaign,
     requested,
+    stored_generation,
 )
 
 
@@ -49,8 +50,9 @@ def test_without_filters_a_campaign_template_lists_only_the_campaigns_boundaries
 
 
 def test_a_campaign_that_does_not_exist_fails_the_generation(services):
-    # Given a generation for a campaign nobody created
-    generated_id = requested(services, "userWithBoundary", "CMP-NOWHERE")
+    # Given a generation stored for a campaign nobody created (requests for one are refused
+    # at once; the task checks again, for a row written otherwise)
+    generated_id = stored_generation(services, "userWithBoundary", "CMP-NOWHERE")
 
     # When its task runs
     # Then it fails for good, naming the campaign
@@ -60,11 +62,11 @@ def test_a_campaign_that_does_not_exist_fails_the_generation(services):
 
 
 def test_a_campaign_of_another_tenant_is_not_found(services):
-    # Given a campaign of another tenant under the id the generation names
+    # Given a campaign moved to another tenant after its generation was requested
     put_campaign(services, PARENT, PARENT_DISTRICTS)
+    generated_id = requested(services, "boundary", PARENT)
     other = services.campaigns.get(PARENT).model_copy(update={"tenantId": "elsewhere"})
     services.campaigns.put(other)
-    generated_id = requested(services, "boundary", PARENT)
 
     # When its task runs
     # Then the campaign is not found in the generation's tenant
@@ -74,11 +76,11 @@ def test_a_campaign_of_another_tenant_is_not_found(services):
 
 
 def test_a_campaign_of_another_hierarchy_fails_the_generation(services):
-    # Given a campaign stored with another hierarchy than the generation's
+    # Given a campaign stored with another hierarchy after its generation was requested
     put_campaign(services, PARENT, PARENT_DISTRICTS)
+    generated_id = requested(services, "boundary", PARENT)
     other = services.campaigns.get(PARENT).model_copy(update={"hierarchyType": "HEALTH"})
     services.campaigns.put(other)
-    generated_id = requested(services, "boundary", PARENT)
 
     # When its task runs
     # Then it fails for good, naming both hierarchies

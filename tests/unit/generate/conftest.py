@@ -7,6 +7,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from project_factory.adapters.resource_store import new_audit
+from project_factory.models import Campaign, CampaignBoundary
 from project_factory.services import Services
 from project_factory.settings import Settings
 from tests.fakes.digit_server import FakeDigit
@@ -94,4 +96,18 @@ def create_campaigns_table(name: str) -> Any:
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
+    )
+
+
+def put_campaign(services: Services, campaign_id: str, tenant_id: str = TENANT) -> None:
+    """A campaign of the tests' hierarchy, for requests that name one."""
+    services.campaigns.put(
+        Campaign(
+            id=campaign_id,
+            tenantId=tenant_id,
+            hierarchyType=HIERARCHY,
+            name=campaign_id,
+            boundaries=[CampaignBoundary(code="MZ", type="Country", isRoot=True)],
+            auditDetails=new_audit("tester"),
+        )
     )

@@ -4,7 +4,7 @@ from project_factory.errors import InvalidRequestError
 from project_factory.flows.generate import GenerateRequest, download, request_generation
 from project_factory.generated import GeneratedStatus
 from project_factory.models import RequestInfo
-from tests.unit.generate.conftest import HIERARCHY, TENANT
+from tests.unit.generate.conftest import HIERARCHY, TENANT, put_campaign
 
 TYPE = "userWithBoundary"
 
@@ -86,6 +86,7 @@ def test_a_download_by_id_answers_that_row(services):
 
 def test_a_download_by_id_of_another_template_answers_nothing(services):
     # Given a generation of another campaign
+    put_campaign(services, "CMP-9")
     other = requested(services, campaignId="CMP-9")
 
     # When it is asked for by id under no campaign

@@ -4,7 +4,7 @@ from project_factory.errors import InvalidRequestError
 from project_factory.flows.generate import GenerateRequest, request_generation
 from project_factory.generated import GeneratedStatus, template_key
 from project_factory.models import RequestInfo
-from tests.unit.generate.conftest import HIERARCHY, STATE_MACHINE, TENANT
+from tests.unit.generate.conftest import HIERARCHY, STATE_MACHINE, TENANT, put_campaign
 
 KEY = template_key(TENANT, "facilityWithBoundary", HIERARCHY, "CMP-1")
 
@@ -19,6 +19,11 @@ def generate(force=False, **changes):
         "forceUpdate": force,
     }
     return GenerateRequest(**(fields | changes))
+
+
+@pytest.fixture(autouse=True)
+def campaign(services):
+    put_campaign(services, "CMP-1")
 
 
 def test_a_first_request_puts_a_row_in_progress_and_starts_its_generation(services, workflow):
@@ -123,3 +128,33 @@ def test_a_generation_that_cannot_start_is_marked_failed(services, workflow):
     (row,) = [services.generated.latest(KEY)]
     assert row.status == GeneratedStatus.FAILED
     assert "throttled" in row.additionalDetails["error"]["message"]
+
+
+def test_a_campaign_nobody_created_is_refused_at_once(services, workflow):
+    # Given no campaign CMP-404
+    # When a template is requested for it
+    with pytest.raises(InvalidRequestError, match="CMP-404") as refusal:
+        request_generation(generate(campaignId="CMP-404"), services)
+
+    # Then the request is a 400 naming it, and nothing is stored or started
+    assert (refusal.value.code, refusal.value.http_status) == ("INVALID_CAMPAIGN", 400)
+    assert workflow.started == []
+    assert (
+        services.generated.latest(
+            template_key(TENANT, "facilityWithBoundary", HIERARCHY, "CMP-404"), None
+        )
+        is None
+    )
+
+
+def test_a_campaign_of_another_tenant_is_refused_at_once(services, workflow):
+    # Given a campaign of another tenant
+    put_campaign(services, "CMP-OTHER", tenant_id="elsewhere")
+
+    # When this tenant asks for its template
+    with pytest.raises(InvalidRequestError, match="elsewhere") as refusal:
+        request_generation(generate(campaignId="CMP-OTHER"), services)
+
+    # Then it is refused, and nothing starts
+    assert refusal.value.code == "INVALID_CAMPAIGN"
+    assert workflow.started == []

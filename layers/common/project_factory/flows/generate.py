@@ -98,6 +98,8 @@ def request_generation(
     delivered again): a generation that already has that id is returned as it is.
     """
     _check_hierarchy(services.boundaries, request.tenantId, request.hierarchyType)
+    if request.campaignId:
+        _check_campaign(services, request)
     store = services.generated
     if generation_id is not None:
         with suppress(NotFoundError):
@@ -195,6 +197,26 @@ def _check_hierarchy(source: BoundarySource, tenant_id: str, hierarchy_type: str
             code="INVALID_HIERARCHY",
             hierarchyType=hierarchy_type,
         ) from error
+
+
+def _check_campaign(services: Services, request: GenerateRequest) -> None:
+    """A template for a campaign that does not exist, or not in this tenant and hierarchy,
+    is refused now, not left to fail in the background."""
+    try:
+        campaign = services.campaigns.get(str(request.campaignId))
+    except NotFoundError as error:
+        raise InvalidRequestError(
+            f"Unknown campaignId '{request.campaignId}'",
+            code="INVALID_CAMPAIGN",
+            campaignId=request.campaignId,
+        ) from error
+    if (campaign.tenantId, campaign.hierarchyType) != (request.tenantId, request.hierarchyType):
+        raise InvalidRequestError(
+            f"Campaign '{request.campaignId}' belongs to tenant {campaign.tenantId}, hierarchy "
+            f"{campaign.hierarchyType}: not to {request.tenantId}, {request.hierarchyType}",
+            code="INVALID_CAMPAIGN",
+            campaignId=request.campaignId,
+        )
 
 
 def _statuses(statuses: Sequence[str] | None) -> list[GeneratedStatus] | None:
