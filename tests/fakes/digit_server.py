@@ -104,6 +104,12 @@ class FakeDigit:
         with self._lock:
             self._failures.append(_Fault(path_prefix, n, status=status))
 
+    def clear_faults(self) -> None:
+        """Forget every failure and delay not yet used."""
+        with self._lock:
+            self._failures.clear()
+            self._delays.clear()
+
     def timeout_next(self, path_prefix: str, n: int, seconds: float) -> None:
         """The next n calls under path_prefix are done, but answered only after `seconds`.
 

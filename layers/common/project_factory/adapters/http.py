@@ -76,8 +76,10 @@ class JsonHttpClient:
         params: Mapping[str, QueryValue] | None = None,
     ) -> dict[str, Any]:
         """The JSON object the service answered; raises TransientError or UpstreamError."""
+        # Paths are settings, with or without their leading slash; messages show one.
+        path = "/" + path.lstrip("/")
         service = _service_name(path)
-        url = f"{self.base_url}/{path.lstrip('/')}"
+        url = f"{self.base_url}{path}"
         payload = {"RequestInfo": self._request_info(), **(body or {})}
         try:
             response = self._session.post(
