@@ -31,6 +31,8 @@ class Settings(BaseModel):
     create_batch_size: int = Field(default=100, ge=1, le=1000)
     backoff_seconds: int = Field(default=2, ge=1)
     backoff_max_seconds: int = Field(default=60, ge=1)
+    # The state machine's wait between a bulk create and its search (ConfirmDelaySeconds).
+    confirm_delay_seconds: int = Field(default=5, ge=0)
     scratch_prefix: str = "scratch/"
     uploads_prefix: str = "uploads/"
     presigned_url_ttl_seconds: int = Field(default=900, ge=1, le=900)
@@ -103,6 +105,12 @@ class Settings(BaseModel):
     template_unlocked_rows: int = Field(default=2000, ge=1, le=100_000)
     # How long an expired generated row is kept before DynamoDB's TTL deletes it.
     generated_expiry_days: int = Field(default=90, ge=1)
+
+    @property
+    def resend_after_seconds(self) -> float:
+        """How long a DIGIT request that got no answer may still land: a call runs up to
+        its read timeout, and a bulk create becomes visible within the confirm delay."""
+        return self.http_read_timeout_seconds + self.confirm_delay_seconds
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Self:

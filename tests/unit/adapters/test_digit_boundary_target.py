@@ -4,7 +4,6 @@ from project_factory.adapters.targets.base import PendingRow
 from project_factory.adapters.targets.digit import (
     BoundaryTarget,
 )
-from project_factory.errors import TransientError
 from tests.fakes.digit_services import BOUNDARY_CREATE, RELATIONSHIP_CREATE
 
 TENANT = "mz"
@@ -104,21 +103,25 @@ def test_a_refused_relationship_is_rejected_with_the_service_reason(digit, targe
     assert "MZ_UNKNOWN" in (result.reason or "")
 
 
-def test_a_server_error_is_transient(digit, target):
+def test_a_server_error_leaves_the_rows_pending_with_its_reason(digit, target):
     # Given a boundary service failing with 503
     digit.fail_next(BOUNDARY_CREATE, 1, status=503)
 
     # When boundaries are created
-    # Then the call fails as transient
-    with pytest.raises(TransientError, match="boundary-service"):
-        target.create(TENANT, tree())
+    results = target.create(TENANT, tree())
+
+    # Then nothing is created, and the rows wait for the next attempt, saying why
+    assert {result.outcome for result in results} == {"pending"}
+    assert any("boundary-service" in (result.reason or "") for result in results)
+    assert digit.records("boundary") == []
 
 
-def test_a_retry_after_a_lost_answer_sends_nothing_twice(digit, target):
+def test_a_lost_answer_is_read_back_and_a_retry_sends_nothing_twice(digit, target):
     # Given a create whose first entity answer was lost after the service made the entity
     digit.timeout_next(BOUNDARY_CREATE, 1, seconds=0.5)
-    with pytest.raises(TransientError):
-        target.create(TENANT, tree())
+    first = target.create(TENANT, tree())
+    # (the entities are read back by code at once: the lost answer costs nothing)
+    assert [result.outcome for result in first] == ["created", "created", "created"]
 
     # When the create is retried
     results = target.create(TENANT, tree())

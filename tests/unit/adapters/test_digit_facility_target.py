@@ -4,7 +4,6 @@ import pytest
 
 from project_factory.adapters.targets.base import PendingRow
 from project_factory.adapters.targets.digit import FacilityTarget
-from project_factory.errors import TransientError
 from tests.fakes.digit_services import FACILITY_BULK_CREATE
 
 TENANT = "mz"
@@ -110,14 +109,16 @@ def test_a_row_the_service_refuses_is_rejected_and_the_others_still_go(digit, ta
     assert [record["clientReferenceId"] for record in digit.records("facility")] == ["res1-1"]
 
 
-def test_a_server_error_is_transient(digit, target):
-    # Given a facility service failing with 503
+def test_a_503_leaves_the_row_pending_and_not_sent(digit, target):
+    # Given a facility service failing with 503 (it took nothing)
     digit.fail_next(FACILITY_BULK_CREATE, 1, status=503)
 
     # When rows are created
-    # Then the call fails as transient and nothing was created
-    with pytest.raises(TransientError, match="503"):
-        target.create(TENANT, [facility("res1-1")])
+    (result,) = target.create(TENANT, [facility("res1-1")])
+
+    # Then the row waits for the next attempt, free to be sent again, and nothing exists
+    assert (result.outcome, result.sent) == ("pending", False)
+    assert "503" in (result.reason or "")
     assert digit.records("facility") == []
 
 
@@ -126,18 +127,17 @@ def test_a_timeout_is_transient_and_find_confirms_what_the_lost_call_created(dig
     digit.timeout_next(FACILITY_BULK_CREATE, 1, seconds=0.5)
 
     # When a row is created
-    with pytest.raises(TransientError):
-        target.create(TENANT, [facility("res1-1")])
+    (result,) = target.create(TENANT, [facility("res1-1")])
 
-    # Then the record the lost call made is found by its client reference
+    # Then it is pending and marked sent, and the record the lost call made is found
+    assert (result.outcome, result.sent) == ("pending", True)
     assert target.find(TENANT, ["res1-1"])["res1-1"].outcome == "created"
 
 
 def test_a_retry_never_sends_a_row_an_earlier_attempt_created(digit, target):
     # Given a row whose first create's answer was lost
     digit.timeout_next(FACILITY_BULK_CREATE, 1, seconds=0.5)
-    with pytest.raises(TransientError):
-        target.create(TENANT, [facility("res1-1")])
+    target.create(TENANT, [facility("res1-1")])
 
     # When the create is retried
     (result,) = target.create(TENANT, [facility("res1-1")])

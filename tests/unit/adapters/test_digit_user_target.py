@@ -2,7 +2,6 @@ import pytest
 
 from project_factory.adapters.targets.base import PendingRow
 from project_factory.adapters.targets.digit import UserTarget
-from project_factory.errors import TransientError
 from tests.fakes.digit_services import HRMS_CREATE
 
 TENANT = "mz"
@@ -107,21 +106,23 @@ def test_a_phone_registered_to_someone_else_is_rejected(digit, target):
     assert result.code == "ERR_HRMS_USER_EXIST_MOB"
 
 
-def test_a_server_error_is_transient(digit, target):
-    # Given HRMS failing with 500
+def test_a_500_leaves_the_row_pending_and_uncertain(digit, target):
+    # Given HRMS failing with 500 (it may have done part of the work)
     digit.fail_next(HRMS_CREATE, 1, status=500)
 
     # When a user is created
-    # Then the call fails as transient
-    with pytest.raises(TransientError, match="health-hrms"):
-        target.create(TENANT, [user("res2-1", "8100000001")])
+    (result,) = target.create(TENANT, [user("res2-1", "8100000001")])
+
+    # Then it waits for the next attempt, marked sent: it is searched for before a re-send
+    assert (result.outcome, result.sent) == ("pending", True)
+    assert "health-hrms" in (result.reason or "")
 
 
 def test_a_retry_after_a_timeout_answers_the_created_user_without_sending_it_again(digit, target):
     # Given a create whose answer was lost after HRMS made the employee
     digit.timeout_next(HRMS_CREATE, 1, seconds=0.5)
-    with pytest.raises(TransientError):
-        target.create(TENANT, [user("res2-1", "8100000001", "Pw-kept-111")])
+    (first,) = target.create(TENANT, [user("res2-1", "8100000001", "Pw-kept-111")])
+    assert first.outcome == "pending"
 
     # When the create is retried
     (result,) = target.create(TENANT, [user("res2-1", "8100000001", "Pw-kept-111")])

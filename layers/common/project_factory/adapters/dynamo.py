@@ -2,7 +2,6 @@
 
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -74,41 +73,3 @@ def batch_get(table: Any, keys: Sequence[Mapping[str, Any]]) -> list[dict[str, A
         else:
             raise TransientError(f"reads of {table.name} stayed unprocessed")
     return found
-
-
-TRANSIENT_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-    }
-)
-
-
-@contextmanager
-def outage_is_transient(store: str) -> Iterator[None]:
-    """Throttling, 5xx and network failures become TransientError, for the Task retry."""
-    from botocore.exceptions import (
-        ClientError,
-        ConnectionClosedError,
-        ConnectTimeoutError,
-        EndpointConnectionError,
-        ReadTimeoutError,
-    )
-
-    try:
-        yield
-    except ClientError as exc:
-        code = error_code(exc)
-        if code in TRANSIENT_CODES:
-            raise TransientError(f"{store} unavailable: {code}", aws_code=code) from exc
-        raise
-    except (
-        ConnectionClosedError,
-        ConnectTimeoutError,
-        EndpointConnectionError,
-        ReadTimeoutError,
-    ) as exc:
-        raise TransientError(f"{store} unreachable: {exc}") from exc

@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -87,21 +88,25 @@ class S3FileStore:
         file_store_id: str | None = None,
     ) -> StoredFile:
         file_store_id = file_store_id or str(uuid.uuid4())
-        self._s3.put_object(
-            Bucket=self.bucket,
-            Key=file_key(tenant_id, file_store_id),
-            Body=data,
-            ContentType=content_type,
-            Metadata={"filename": quote(filename), "module": module, "tenantid": tenant_id},
-        )
+        with _outage_is_transient():
+            self._s3.put_object(
+                Bucket=self.bucket,
+                Key=file_key(tenant_id, file_store_id),
+                Body=data,
+                ContentType=content_type,
+                Metadata={"filename": quote(filename), "module": module, "tenantid": tenant_id},
+            )
         return StoredFile(file_store_id, tenant_id, filename, len(data))
 
     def read(self, tenant_id: str, file_store_id: str) -> bytes:
         try:
-            answer = self._s3.get_object(Bucket=self.bucket, Key=file_key(tenant_id, file_store_id))
+            with _outage_is_transient():
+                answer = self._s3.get_object(
+                    Bucket=self.bucket, Key=file_key(tenant_id, file_store_id)
+                )
+                return answer["Body"].read()
         except self._s3.exceptions.NoSuchKey as missing:
             raise _missing(file_store_id) from missing
-        return answer["Body"].read()
 
     def describe(self, tenant_id: str, file_store_id: str) -> StoredFile:
         from urllib.parse import unquote
@@ -176,32 +181,45 @@ class S3FileStore:
 
     # ----------------------------------------------------------------- scratch objects
     def put_json(self, key: str, value: Any) -> None:
-        self._s3.put_object(
-            Bucket=self.bucket,
-            Key=key,
-            Body=orjson.dumps(value),
-            ContentType="application/json",
-        )
+        with _outage_is_transient():
+            self._s3.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=orjson.dumps(value),
+                ContentType="application/json",
+            )
 
     def get_json(self, key: str) -> Any | None:
         try:
-            answer = self._s3.get_object(Bucket=self.bucket, Key=key)
+            with _outage_is_transient():
+                answer = self._s3.get_object(Bucket=self.bucket, Key=key)
+                body = answer["Body"].read()
         except self._s3.exceptions.NoSuchKey:
             return None
-        return orjson.loads(answer["Body"].read())
+        return orjson.loads(body)
 
     def put_lines(self, key: str, values: Iterable[Any]) -> None:
         # orjson: scratch rows are serialised on the hot path of every step (about 11x json).
         body = b"".join(orjson.dumps(value) + b"\n" for value in values)
-        self._s3.put_object(
-            Bucket=self.bucket, Key=key, Body=body, ContentType="application/x-ndjson"
-        )
+        with _outage_is_transient():
+            self._s3.put_object(
+                Bucket=self.bucket, Key=key, Body=body, ContentType="application/x-ndjson"
+            )
 
     def iter_lines(self, key: str) -> Iterator[Any]:
-        answer = self._s3.get_object(Bucket=self.bucket, Key=key)
-        for line in answer["Body"].iter_lines():
-            if line:
-                yield orjson.loads(line)
+        with _outage_is_transient():
+            answer = self._s3.get_object(Bucket=self.bucket, Key=key)
+            lines = answer["Body"].iter_lines()
+            for line in lines:
+                if line:
+                    yield orjson.loads(line)
+
+
+def _outage_is_transient() -> AbstractContextManager[None]:
+    # Imported when used: botocore is slow to import, and the API's cold start pays for it.
+    from project_factory.adapters.aws_errors import outage_is_transient
+
+    return outage_is_transient("files")
 
 
 def _missing(file_store_id: str) -> NotFoundError:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from project_factory.adapters.dynamo import outage_is_transient
+from project_factory.adapters.aws_errors import outage_is_transient
 from project_factory.settings import check_username_pattern
 
 DEFAULT_USERNAME_PATTERN = "USR-{tenant}-{sequence:06d}"

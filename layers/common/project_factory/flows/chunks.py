@@ -1,19 +1,32 @@
 """The create loop of one chunk: Create (confirming earlier attempts first) and Confirm.
 
 A chunk's rows are a JSON Lines object written by Validate; its outcomes are one JSON
-object rewritten after every step. The state machine only carries counts.
+object, written before each send and after every step. The state machine only carries
+counts.
+
+The loop is per row. A transient failure of one batch (5xx, timeout, reset, throttling)
+leaves that batch's rows pending and the next batch goes; the task returns normally, and
+the state machine's Choice/Wait/backoff loop, bounded by MaxRetries, comes back for them.
+A row the service refuses fails at once with its reason. A row whose request may have
+reached the service (it was sent, and no answer said yes or no) is searched for by its
+client reference before it is sent again, and not sent again while that request may still
+land (`Target.resend_after_seconds`): nothing is created twice, nor asked twice.
 """
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from project_factory.adapters.targets.base import PendingRow, Target, TargetResult
-from project_factory.errors import UpstreamError
+from project_factory.errors import TransientError, UpstreamError
 from project_factory.flows.scratch import ScratchKeys
 from project_factory.services import Services
+
+#: Outcomes after which a row is never sent again.
+SETTLED = frozenset({"created", "rejected", "existing", "conflict"})
 
 
 class ChunkRef(BaseModel):
@@ -42,19 +55,37 @@ class ChunkTask(BaseModel):
 
 
 class ChunkOutcomes:
-    """What is known of each row of a chunk, keyed by client reference id."""
+    """What is known of each row of a chunk, keyed by client reference id.
+
+    A row's entry: `state` (an outcome), `id`, `output`, `code`, `reason`, and once the
+    row has been sent, `sentAt` (ms) and `sends` (how many requests carried it).
+    """
 
     def __init__(self, stored: dict[str, Any] | None) -> None:
         stored = stored or {}
         self.attempts: int = stored.get("attempts", 0)
         self.rows: dict[str, dict[str, Any]] = stored.get("rows", {})
 
-    @property
-    def tried_before(self) -> bool:
-        return self.attempts > 0
-
     def settled(self, client_ref: str) -> bool:
-        return self.rows.get(client_ref, {}).get("state") in ("created", "rejected")
+        return self.rows.get(client_ref, {}).get("state") in SETTLED
+
+    def was_sent(self, client_ref: str) -> bool:
+        return "sentAt" in self.rows.get(client_ref, {})
+
+    def may_send(self, client_ref: str, now_ms: int, resend_after_seconds: float) -> bool:
+        """Never sent, or sent long enough ago that the request can no longer land."""
+        row = self.rows.get(client_ref, {})
+        if not row.get("uncertain"):
+            return True
+        return now_ms - int(row["sentAt"]) >= resend_after_seconds * 1000
+
+    def mark_sent(self, rows: list[PendingRow], now_ms: int) -> None:
+        for row in rows:
+            entry = self.rows.setdefault(row.client_ref, {"state": "pending"})
+            entry["sentAt"] = now_ms
+            entry["sends"] = int(entry.get("sends", 0)) + 1
+            # Until an answer says otherwise, the request may land at any moment.
+            entry["uncertain"] = True
 
     def record(self, result: TargetResult, row: PendingRow) -> None:
         output = dict(result.output)
@@ -62,12 +93,16 @@ class ChunkOutcomes:
             # The target echoes a password only when it created the user just now; the
             # flow generated it, so it can hand it out even after a lost response.
             output["password"] = row.data["password"]
-        self.rows[row.client_ref] = {
+        entry = self.rows.get(row.client_ref, {})
+        sent = {name: entry[name] for name in ("sentAt", "sends") if name in entry}
+        self.rows[row.client_ref] = sent | {
             "state": result.outcome,
             "id": result.id,
             "output": output,
             "code": result.code,
             "reason": result.reason,
+            # A pending row whose request may have reached the service stays uncertain.
+            "uncertain": result.outcome == "pending" and result.sent and bool(sent),
         }
 
     def count(self, state: str) -> int:
@@ -77,49 +112,95 @@ class ChunkOutcomes:
         return {"attempts": self.attempts, "rows": self.rows}
 
 
-def create_rows(task: ChunkTask, services: Services) -> ChunkTask:
+def create_rows(
+    task: ChunkTask, services: Services, clock: Callable[[], float] = time.time
+) -> ChunkTask:
     attempt = task.attempt + 1
     target = services.target(task.chunk.type, task.chunk.hierarchyType)
-    with _chunk_state(task, services) as (rows, outcomes):
+    tenant_id = task.chunk.tenantId
+    with _chunk_state(task, services) as (rows, outcomes, save):
         pending = [row for row in rows if not outcomes.settled(row.client_ref)]
-        if outcomes.tried_before and pending:
-            # An earlier attempt may have created rows whose answer was lost (or that a
-            # bulk target made visible only now): confirm before creating anything again.
-            pending = _confirm(target, task.chunk.tenantId, pending, outcomes)
+        sent_before = [row for row in pending if outcomes.was_sent(row.client_ref)]
         outcomes.attempts = attempt
+        if sent_before:
+            # An earlier attempt may have created rows whose answer was lost (or that a
+            # bulk target made visible only now): confirm before sending anything again.
+            unconfirmed = _confirm(target, tenant_id, sent_before, outcomes)
+            if unconfirmed is None:
+                # The search failed: whether they exist is unknown, so nothing is re-sent.
+                pending = [row for row in pending if not outcomes.was_sent(row.client_ref)]
+            else:
+                found = {row.client_ref for row in sent_before} - {
+                    r.client_ref for r in unconfirmed
+                }
+                pending = [row for row in pending if row.client_ref not in found]
+        now_ms = int(clock() * 1000)
+        sendable = [
+            row
+            for row in pending
+            if outcomes.may_send(row.client_ref, now_ms, target.resend_after_seconds)
+        ]
         size = services.settings.create_batch_size
-        for start in range(0, len(pending), size):
-            batch = pending[start : start + size]
-            by_ref = {row.client_ref: row for row in batch}
-            try:
-                results = target.create(task.chunk.tenantId, batch)
-            except UpstreamError as refusal:
-                # Refused as a whole before any row was sent (a wrong path, a refused token):
-                # the rows say so, with the service, path and status, rather than the task
-                # failing with a cause nobody reads.
-                results = [
-                    TargetResult(
-                        row.client_ref, "rejected", code=refusal.code, reason=refusal.message
-                    )
-                    for row in batch
-                ]
-            for result in results:
-                outcomes.record(result, by_ref[result.client_ref])
-    return _next_state(task, attempt, outcomes, target, services, just_created=bool(pending))
+        for start in range(0, len(sendable), size):
+            batch = sendable[start : start + size]
+            outcomes.mark_sent(batch, int(clock() * 1000))
+            # Written before the send: a task that dies during it confirms first when retried.
+            save()
+            for result in _create_batch(target, tenant_id, batch):
+                outcomes.record(result, _by_ref(batch)[result.client_ref])
+    return _next_state(task, attempt, outcomes, target, services, just_created=bool(sendable))
 
 
 def confirm_rows(task: ChunkTask, services: Services) -> ChunkTask:
     target = services.target(task.chunk.type, task.chunk.hierarchyType)
-    with _chunk_state(task, services) as (rows, outcomes):
+    with _chunk_state(task, services) as (rows, outcomes, _):
         pending = [row for row in rows if not outcomes.settled(row.client_ref)]
         _confirm(target, task.chunk.tenantId, pending, outcomes)
     return _next_state(task, task.attempt, outcomes, target, services, just_created=False)
 
 
+def confirm_unsettled(
+    target: Target, tenant_id: str, rows: list[PendingRow], outcomes: ChunkOutcomes
+) -> None:
+    """The last look before a row is reported NOT_CREATED: does the service hold it?"""
+    unsettled = [row for row in rows if not outcomes.settled(row.client_ref)]
+    if unsettled:
+        _confirm(target, tenant_id, unsettled, outcomes)
+
+
+def _create_batch(target: Target, tenant_id: str, batch: list[PendingRow]) -> list[TargetResult]:
+    try:
+        return target.create(tenant_id, batch)
+    except UpstreamError as refusal:
+        # Refused as a whole before any row was sent (a wrong path, a refused token): the
+        # rows say so, with the service, path and status, rather than the task failing
+        # with a cause nobody reads.
+        return [
+            TargetResult(row.client_ref, "rejected", code=refusal.code, reason=refusal.message)
+            for row in batch
+        ]
+    except TransientError as failure:
+        # Raised by a target that writes as it goes (the registry): the batch may be
+        # partly written, so its rows are confirmed before they are sent again.
+        return [
+            TargetResult(
+                row.client_ref, "pending", code=failure.code, reason=failure.message, sent=True
+            )
+            for row in batch
+        ]
+
+
 def _confirm(
     target: Target, tenant_id: str, pending: list[PendingRow], outcomes: ChunkOutcomes
-) -> list[PendingRow]:
-    found = target.find(tenant_id, [row.client_ref for row in pending])
+) -> list[PendingRow] | None:
+    """The rows still not found, or None when the search itself failed for now."""
+    try:
+        found = target.find(tenant_id, [row.client_ref for row in pending])
+    except TransientError as failure:
+        for row in pending:
+            entry = outcomes.rows.setdefault(row.client_ref, {"state": "pending"})
+            entry |= {"code": failure.code, "reason": failure.message}
+        return None
     still_pending = []
     for row in pending:
         if row.client_ref in found:
@@ -129,21 +210,29 @@ def _confirm(
     return still_pending
 
 
+def _by_ref(rows: list[PendingRow]) -> dict[str, PendingRow]:
+    return {row.client_ref: row for row in rows}
+
+
 @contextmanager
 def _chunk_state(
     task: ChunkTask, services: Services
-) -> Iterator[tuple[list[PendingRow], ChunkOutcomes]]:
+) -> Iterator[tuple[list[PendingRow], ChunkOutcomes, Callable[[], None]]]:
     keys = ScratchKeys(services.settings.scratch_prefix, task.resourceId)
     rows = [
         PendingRow(client_ref=line["clientRef"], row_number=line["rowNumber"], data=line["data"])
         for line in services.files.iter_lines(task.chunk.key)
     ]
     outcomes = ChunkOutcomes(services.files.get_json(keys.outcomes(task.chunk.index)))
+
+    def save() -> None:
+        services.files.put_json(keys.outcomes(task.chunk.index), outcomes.to_json())
+
     try:
-        yield rows, outcomes
+        yield rows, outcomes, save
     finally:
         # Also when a call failed midway: what earlier batches created is never forgotten.
-        services.files.put_json(keys.outcomes(task.chunk.index), outcomes.to_json())
+        save()
 
 
 def _next_state(
@@ -156,13 +245,14 @@ def _next_state(
     just_created: bool,
 ) -> ChunkTask:
     settings = services.settings
-    pending = task.chunk.rows - outcomes.count("created") - outcomes.count("rejected")
+    settled = sum(outcomes.count(state) for state in SETTLED)
+    pending = task.chunk.rows - settled
     return task.model_copy(
         update={
             "attempt": attempt,
             "pending": pending,
             "created": outcomes.count("created"),
-            "failed": outcomes.count("rejected"),
+            "failed": outcomes.count("rejected") + outcomes.count("conflict"),
             "awaitingConfirmation": target.confirms_by_search and just_created and pending > 0,
             "backoffSeconds": min(
                 settings.backoff_seconds * 2 ** max(attempt - 1, 0), settings.backoff_max_seconds

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from project_factory.adapters.file_store import XLSX
+from project_factory.adapters.targets.base import PendingRow
 from project_factory.errors import DomainError
-from project_factory.flows.chunks import ChunkOutcomes
+from project_factory.flows.chunks import ChunkOutcomes, confirm_unsettled
 from project_factory.flows.scratch import ScratchKeys
 from project_factory.flows.sheet_schemas import bound_schema
 from project_factory.models import ResourceRow, ResourceStatus, RowStatus
@@ -102,7 +103,11 @@ def _results(
     tally: _Tally,
 ) -> Iterator[tuple[int, RowResult]]:
     """Every sheet row's result, in row order."""
-    sent = _target_results(keys, services, messages, locale, tally) if summary["proceed"] else None
+    sent = (
+        _target_results(row, keys, services, messages, locale, tally)
+        if summary["proceed"]
+        else None
+    )
     for part in summary["verdictParts"]:
         for line in services.files.iter_lines(part):
             number = line["rowNumber"]
@@ -126,13 +131,30 @@ def _results(
 
 
 def _target_results(
-    keys: ScratchKeys, services: Services, messages: Messages, locale: str, tally: _Tally
+    row: ResourceRow,
+    keys: ScratchKeys,
+    services: Services,
+    messages: Messages,
+    locale: str,
+    tally: _Tally,
 ) -> Iterator[tuple[int, RowResult]]:
-    """The outcome of each row sent to the target, chunk by chunk, in row order."""
+    """The outcome of each row sent to the target, chunk by chunk, in row order.
+
+    A row left neither created nor refused (its chunk gave up, or MaxRetries ran out) is
+    looked for once more by its client reference first: what the service holds is
+    reported CREATED, never NOT_CREATED. What was found is kept with the chunk's outcomes.
+    """
+    target = services.target(row.type, row.hierarchyType)
     for chunk in services.files.get_json(keys.manifest) or []:
-        outcomes = ChunkOutcomes(services.files.get_json(keys.outcomes(chunk["index"])))
+        outcomes_key = keys.outcomes(chunk["index"])
+        outcomes = ChunkOutcomes(services.files.get_json(outcomes_key))
+        lines = list(services.files.iter_lines(chunk["key"]))
+        rows = [PendingRow(line["clientRef"], line["rowNumber"], line["data"]) for line in lines]
+        if any(not outcomes.settled(pending.client_ref) for pending in rows):
+            confirm_unsettled(target, chunk["tenantId"], rows, outcomes)
+            services.files.put_json(outcomes_key, outcomes.to_json())
         tally.attempts = max(tally.attempts, outcomes.attempts)
-        for line in services.files.iter_lines(chunk["key"]):
+        for line in lines:
             known = outcomes.rows.get(line["clientRef"], {})
             yield line["rowNumber"], _target_result(known, outcomes.attempts, messages, locale)
 
@@ -145,6 +167,11 @@ def _target_result(
         return RowResult(RowStatus.CREATED, id=known.get("id"), output=known.get("output") or {})
     if state == "rejected":
         return RowResult(RowStatus.FAILED, errors=[f"{known.get('code')}: {known.get('reason')}"])
+    if state == "existing":
+        # The same record, created from another row (another upload of the same data).
+        return RowResult(RowStatus.SKIPPED, id=known.get("id"))
+    if state == "conflict":
+        return RowResult(RowStatus.INVALID, errors=[f"{known.get('code')}: {known.get('reason')}"])
     # Neither created nor refused: the service may or may not hold it, as the original said.
     if attempts == 0:
         # The chunk's task failed for good before recording anything.

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-Outcome = Literal["created", "pending", "rejected"]
+Outcome = Literal["created", "pending", "rejected", "existing", "conflict"]
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,14 @@ class TargetResult:
 
     created:  it exists, with `id` (and `output` columns such as a username).
     pending:  not created yet, worth another attempt (a per-row transient failure,
-              or a bulk create the service has not made visible yet).
+              or a bulk create the service has not made visible yet). `sent` says the
+              request may have reached the service: the row is searched for, and not
+              sent again while that earlier request may still succeed.
     rejected: refused for good; `code` and `reason` say why.
+    existing: the same record exists already under another row's reference (the same
+              business key and the same fields): nothing to create; `id` is that record's.
+    conflict: another record holds this row's business key (a name, a phone) with other
+              fields; `id` is that record's when known, `code` and `reason` say which key.
     """
 
     client_ref: str
@@ -36,6 +42,7 @@ class TargetResult:
     output: dict[str, str] = field(default_factory=dict)
     code: str | None = None
     reason: str | None = None
+    sent: bool = False
 
 
 class Target(Protocol):
@@ -43,6 +50,9 @@ class Target(Protocol):
     #: True when creates are accepted in bulk and become visible only later, so a
     #: Confirm step must search for them.
     confirms_by_search: bool
+    #: How long a request that got no answer may still land: a row it carried is not sent
+    #: again before then (0 for a target that can never make a second record of a row).
+    resend_after_seconds: float
 
     def create(self, tenant_id: str, rows: Sequence[PendingRow]) -> list[TargetResult]:
         """Create rows; one result per row. Raises TransientError when the call itself failed."""

@@ -33,6 +33,8 @@ class BoundaryTarget:
 
     resource_type = "boundary"
     confirms_by_search = False
+    # The code is the boundary's key: a second create of it is refused, never stored.
+    resend_after_seconds = 0.0
 
     def __init__(
         self,
@@ -115,11 +117,13 @@ class BoundaryTarget:
     def _place(self, tenant_id: str, rows: Sequence[PendingRow]) -> Results:
         """Entities of one level's rows, then their relationships; each step read back once."""
         results: Results = {}
+        failed: Results = {}
         entities = self._entities(tenant_id, [row_code(row) for row in rows])
         new = [row for row in rows if row_code(row) not in entities]
         if new:
             sent = submit(new, lambda some: self._send_entities(tenant_id, some), "Boundary")
             results |= {ref: result for ref, result in sent.items() if result.outcome == "rejected"}
+            failed = {ref: result for ref, result in sent.items() if result.code}
             entities |= self._entities(
                 tenant_id, [row_code(row) for row in new if row.client_ref not in results]
             )
@@ -129,7 +133,8 @@ class BoundaryTarget:
             if row.client_ref in results:
                 continue
             if entity is None:
-                results[row.client_ref] = TargetResult(
+                # Not there: the send's own failure says why, else it is not visible yet.
+                results[row.client_ref] = failed.get(row.client_ref) or TargetResult(
                     row.client_ref,
                     "pending",
                     code="AWAITING_BOUNDARY",

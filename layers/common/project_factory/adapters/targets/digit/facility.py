@@ -32,9 +32,15 @@ class FacilityTarget:
     confirms_by_search = True
 
     def __init__(
-        self, client: JsonHttpClient, batch_size: int, paths: DigitPaths = DEFAULT_PATHS
+        self,
+        client: JsonHttpClient,
+        batch_size: int,
+        paths: DigitPaths = DEFAULT_PATHS,
+        *,
+        resend_after_seconds: float = 0.0,
     ) -> None:
         self._client = client
+        self.resend_after_seconds = resend_after_seconds
         self._paths = paths
         self._batch_size = batch_size
 
@@ -104,6 +110,7 @@ class FacilityTarget:
                 "pending",
                 code="AWAITING_CONFIRMATION",
                 reason="accepted by the facility service, not yet searchable",
+                sent=True,
             )
             for row in rows
         }

@@ -20,9 +20,13 @@ def digit_target(resource_type: str, settings: Settings, hierarchy_type: str | N
 
     batch_size = settings.create_batch_size
     paths = DigitPaths.of(settings)
+    resend_after = settings.resend_after_seconds
     if resource_type == "facility":
         return FacilityTarget(
-            client(settings.facility_service_url, "FACILITY_SERVICE_URL"), batch_size, paths
+            client(settings.facility_service_url, "FACILITY_SERVICE_URL"),
+            batch_size,
+            paths,
+            resend_after_seconds=resend_after,
         )
     if resource_type not in ("user", "boundary"):
         raise ValueError(f"DIGIT creates facility, user and boundary rows, not {resource_type!r}")
@@ -30,6 +34,8 @@ def digit_target(resource_type: str, settings: Settings, hierarchy_type: str | N
         raise ValueError(f"{resource_type} rows need the request's hierarchyType")
     if resource_type == "user":
         hrms = client(settings.hrms_service_url, "HRMS_SERVICE_URL")
-        return UserTarget(hrms, hierarchy_type, batch_size, paths)
+        return UserTarget(
+            hrms, hierarchy_type, batch_size, paths, resend_after_seconds=resend_after
+        )
     boundaries = client(settings.boundary_service_url, "BOUNDARY_SERVICE_URL")
     return BoundaryTarget(boundaries, hierarchy_type, batch_size, paths)

@@ -8,6 +8,7 @@ down by sending the batch's rows one by one, since DIGIT validates a request as 
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from project_factory.adapters.http import QueryValue
@@ -25,6 +26,9 @@ _MAX_PAGES = 20
 #: Codes of a call refused whatever it carried (see adapters.http): no row is at fault.
 WHOLE_CALL_REFUSALS = frozenset({"SERVICE_NOT_FOUND", "SERVICE_UNAUTHORIZED"})
 
+#: Statuses of a transient answer that took nothing: a send so refused is not uncertain.
+_NOT_TAKEN = frozenset({429, 503})
+
 Results = dict[str, TargetResult]
 Send = Callable[[Sequence[PendingRow]], Results]
 
@@ -35,25 +39,29 @@ Send = Callable[[Sequence[PendingRow]], Results]
 def in_batches(
     rows: Sequence[PendingRow], size: int, create: Callable[[Sequence[PendingRow]], Results]
 ) -> list[TargetResult]:
-    """One result per row, in order. A transient failure of the first batch is the call's
-    failure (raised, for the Task's retry); after that, the rest of the rows wait as pending,
-    so the answers already obtained are not thrown away."""
+    """One result per row, in order. A transient failure of one batch leaves its rows
+    pending and the next batch still goes: the flow's loop retries them, confirming first.
+    (Failures of a send are caught in `submit`; one that reaches here came from a search
+    before anything was sent.)"""
     results: Results = {}
     for start in range(0, len(rows), size):
+        batch = rows[start : start + size]
         try:
-            results |= create(rows[start : start + size])
+            results |= create(batch)
         except TransientError as exc:
-            if not results:
-                raise
-            results |= all_pending(rows[start:], exc)
-            break
+            results |= all_pending(batch, exc)
     return [results[row.client_ref] for row in rows]
 
 
 def submit(rows: Sequence[PendingRow], send: Send, collection: str) -> Results:
-    """Send rows; pin a refusal on the rows it names, or narrow it down row by row."""
+    """Send rows; pin a refusal on the rows it names, or narrow it down row by row.
+
+    Never raises TransientError: a send that failed so leaves its rows pending, marked
+    `sent` unless the service said it did not take the request (429, 503)."""
     try:
         return send(rows)
+    except TransientError as exc:
+        return all_pending(rows, exc, sent=may_have_been_applied(exc))
     except UpstreamError as exc:
         if exc.code in WHOLE_CALL_REFUSALS:
             # A wrong path or a refused token: every row would get the same answer.
@@ -62,30 +70,31 @@ def submit(rows: Sequence[PendingRow], send: Send, collection: str) -> Results:
         if named:
             rest = [row for row in rows if row.client_ref not in named]
             # DIGIT refused the whole request for those rows: the others were not taken.
-            return named | _keep_going(rest, lambda left: submit(left, send, collection))
+            return named | (submit(rest, send, collection) if rest else {})
         if len(rows) == 1:
             return {rows[0].client_ref: refused(rows[0], exc)}
-        return _keep_going(rows, lambda left: _one_by_one(left, send, collection))
+        return _one_by_one(rows, send, collection)
+
+
+def may_have_been_applied(exc: TransientError) -> bool:
+    """Whether a failed send may still have reached its records: a timeout, a reset or a
+    500/502/504 may have; a 429 or a 503 is the service (or its gateway) saying no."""
+    return exc.params.get("status") not in _NOT_TAKEN
 
 
 def _one_by_one(rows: Sequence[PendingRow], send: Send, collection: str) -> Results:
     results: Results = {}
     for index, row in enumerate(rows):
-        try:
-            results |= submit([row], send, collection)
-        except TransientError as exc:
-            return results | all_pending(rows[index:], exc)
+        answer = submit([row], send, collection)[row.client_ref]
+        results[row.client_ref] = answer
+        if answer.outcome == "pending":
+            # The service is failing now: the others wait for the next attempt, unsent.
+            waiting = TargetResult("", "pending", code=answer.code, reason=answer.reason)
+            return results | {
+                later.client_ref: replace(waiting, client_ref=later.client_ref)
+                for later in rows[index + 1 :]
+            }
     return results
-
-
-def _keep_going(rows: Sequence[PendingRow], send: Send) -> Results:
-    """Rows sent after a first answer: a transient failure leaves them pending, not lost."""
-    if not rows:
-        return {}
-    try:
-        return send(rows)
-    except TransientError as exc:
-        return all_pending(rows, exc)
 
 
 def _named_refusals(exc: UpstreamError, rows: Sequence[PendingRow], collection: str) -> Results:
@@ -152,9 +161,11 @@ def rejected(row: PendingRow, code: str, reason: str) -> TargetResult:
     return TargetResult(row.client_ref, "rejected", code=code, reason=reason)
 
 
-def all_pending(rows: Iterable[PendingRow], exc: DomainError) -> Results:
+def all_pending(rows: Iterable[PendingRow], exc: DomainError, *, sent: bool = False) -> Results:
     return {
-        row.client_ref: TargetResult(row.client_ref, "pending", code=exc.code, reason=exc.message)
+        row.client_ref: TargetResult(
+            row.client_ref, "pending", code=exc.code, reason=exc.message, sent=sent
+        )
         for row in rows
     }
 

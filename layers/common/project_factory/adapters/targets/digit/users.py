@@ -31,9 +31,12 @@ class UserTarget:
         hierarchy_type: str,
         batch_size: int,
         paths: DigitPaths = DEFAULT_PATHS,
+        *,
+        resend_after_seconds: float = 0.0,
     ) -> None:
         # HRMS and the individual service answer behind the same DIGIT gateway.
         self._client = client
+        self.resend_after_seconds = resend_after_seconds
         self._paths = paths
         self._hierarchy_type = hierarchy_type
         self._batch_size = batch_size
@@ -94,6 +97,7 @@ class UserTarget:
                     "pending",
                     code="NOT_ANSWERED",
                     reason="HRMS accepted the request without returning this employee",
+                    sent=True,
                 )
             else:
                 password = str(row.data.get("password") or "")
