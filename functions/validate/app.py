@@ -14,7 +14,8 @@ services = load_services()
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    result = validate_resource(ResourceTask.model_validate(event).resourceId, services)
+    task = ResourceTask.model_validate(event)
+    result = validate_resource(task.resourceId, services, redrive=task.redrive)
     metrics.add_metric(name="RowsValidated", unit="Count", value=result["total"])
     metrics.add_metric(name="RowsInvalid", unit="Count", value=result["invalid"])
     return result

@@ -7,6 +7,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 ResourceType = Literal["facility", "user", "boundary", "boundaryWithTarget"]
 Action = Literal["create", "validate"]
+#: `retry` resumes the create of the same file (same type, tenant and fileStoreId) that
+#: ended failed or partially-created: it is not a row's action of its own.
+RequestedAction = Literal["create", "validate", "retry"]
 
 
 class ResourceStatus(StrEnum):
@@ -89,7 +92,7 @@ class ResourceDetailsInput(Strict):
     type: ResourceType
     tenantId: str = Field(min_length=1, max_length=64)
     fileStoreId: str = Field(min_length=1, max_length=128)
-    action: Action
+    action: RequestedAction
     hierarchyType: str = Field(min_length=1, max_length=128)
     campaignId: str | None = Field(default=None, max_length=128)
     additionalDetails: dict[str, Any] = Field(default_factory=dict)
@@ -144,6 +147,8 @@ class ResourceTask(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
     resourceId: str
+    #: which resumption of the resource this run is (0: the first run)
+    redrive: int = 0
 
 
 class CampaignBoundary(Strict):

@@ -34,6 +34,8 @@ class Settings(BaseModel):
     # The state machine's wait between a bulk create and its search (ConfirmDelaySeconds).
     confirm_delay_seconds: int = Field(default=5, ge=0)
     scratch_prefix: str = "scratch/"
+    # How long scratch objects live (the bucket's lifecycle, ScratchRetentionDays).
+    scratch_retention_days: int = Field(default=7, ge=1)
     uploads_prefix: str = "uploads/"
     presigned_url_ttl_seconds: int = Field(default=900, ge=1, le=900)
     # Where clients reach the bucket, when that is not S3's own endpoint: the local stack

@@ -33,6 +33,11 @@ class ResourceStore(Protocol):
         """Sets a final status (unless one is already set) and merges additionalDetails."""
         ...
 
+    def reopen(self, row: ResourceRow, details: dict[str, Any]) -> ResourceRow | None:
+        """Back to data-accepted from the final status `row` has, with `details` merged;
+        None when the row is no longer in that status (someone reopened it first)."""
+        ...
+
     def search(self, criteria: SearchCriteria) -> list[ResourceRow]: ...
 
 
@@ -104,6 +109,31 @@ class DynamoResourceStore:
                 raise
             return self.get(resource_id)
         return updated
+
+    def reopen(self, row: ResourceRow, details: dict[str, Any]) -> ResourceRow | None:
+        from botocore.exceptions import ClientError
+
+        reopened = row.model_copy(
+            update={
+                "status": ResourceStatus.DATA_ACCEPTED,
+                "additionalDetails": {**row.additionalDetails, **details},
+                "auditDetails": row.auditDetails.model_copy(
+                    update={"lastModifiedBy": "project-factory", "lastModifiedTime": now_ms()}
+                ),
+            }
+        )
+        try:
+            self._table.put_item(
+                Item=_to_item(reopened),
+                ConditionExpression="#s = :previous",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":previous": row.status.value},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return None
+        return reopened
 
     def search(self, criteria: SearchCriteria) -> list[ResourceRow]:
         matches = (row for row in self._candidates(criteria) if _matches(row, criteria))

@@ -121,7 +121,8 @@ def create_rows(
     with _chunk_state(task, services) as (rows, outcomes, save):
         pending = [row for row in rows if not outcomes.settled(row.client_ref)]
         sent_before = [row for row in pending if outcomes.was_sent(row.client_ref)]
-        outcomes.attempts = attempt
+        # Every run of the task counts, across retries of the whole file.
+        outcomes.attempts += 1
         if sent_before:
             # An earlier attempt may have created rows whose answer was lost (or that a
             # bulk target made visible only now): confirm before sending anything again.

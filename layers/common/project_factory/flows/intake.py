@@ -29,7 +29,9 @@ class Submission:
 
 
 def resource_id_for(details: ResourceDetailsInput) -> str:
-    key = "|".join((details.tenantId, details.fileStoreId, details.type, details.action))
+    # A retry names the create it resumes.
+    action = "create" if details.action == "retry" else details.action
+    key = "|".join((details.tenantId, details.fileStoreId, details.type, action))
     return str(uuid.uuid5(_RESOURCE_NAMESPACE, key))
 
 
@@ -52,6 +54,10 @@ def submission_from_request(request: CreateResourceRequest) -> Submission:
 
 def accept(submission: Submission, services: Services) -> ResourceRow:
     details = submission.details
+    if details.action == "retry":
+        from project_factory.flows.redrive import redrive
+
+        return redrive(resource_id_for(details), submission.user, services)
     if not services.files.exists(details.tenantId, details.fileStoreId):
         raise InvalidRequestError(
             f"file {details.fileStoreId} does not exist for tenant {details.tenantId}",
@@ -80,6 +86,8 @@ def accept(submission: Submission, services: Services) -> ResourceRow:
     return stored
 
 
-def start_create(row: ResourceRow, services: Services) -> None:
-    payload: dict[str, Any] = {"resourceId": row.id}
-    services.workflow.start(services.settings.resource_create_state_machine_arn, row.id, payload)
+def start_create(row: ResourceRow, services: Services, redrive: int = 0) -> None:
+    payload: dict[str, Any] = {"resourceId": row.id, "redrive": redrive}
+    # Each resumption is an execution of its own, named by its number: asked twice, one runs.
+    name = f"{row.id}-retry-{redrive}" if redrive else row.id
+    services.workflow.start(services.settings.resource_create_state_machine_arn, name, payload)
