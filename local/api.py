@@ -1,4 +1,10 @@
-"""The template's HTTP API on loopback: requests become API Gateway HTTP API (v2) events."""
+"""The template's HTTP API on loopback: requests become API Gateway HTTP API (v2) events.
+
+Routing is API Gateway's: the most specific route whose path and method match (a method
+before ANY, fixed segments before {variables}, a {greedy+} variable last); when none
+does, the template's `$default` route if it has one (event routeKey `$default`), else
+API Gateway's own 404 `{"message":"Not Found"}`.
+"""
 
 import base64
 import json
@@ -38,7 +44,7 @@ def build_event(
     now = time.time()
     return {
         "version": "2.0",
-        "routeKey": f"{route.method} {route.path}",
+        "routeKey": route.key,
         "rawPath": parts.path,
         "rawQueryString": parts.query,
         "headers": headers,
@@ -57,7 +63,7 @@ def build_event(
                 "userAgent": headers.get("user-agent", ""),
             },
             "requestId": str(uuid.uuid4()),
-            "routeKey": f"{route.method} {route.path}",
+            "routeKey": route.key,
             "stage": "$default",
             "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
             "timeEpoch": int(now * 1000),
@@ -77,6 +83,12 @@ def _response_parts(result: Any) -> tuple[int, dict[str, str], bytes]:
     return int(result["statusCode"]), headers, raw
 
 
+def _specificity(route: Route) -> tuple[bool, int, bool]:
+    """Sorts the matching routes as API Gateway prefers them: the smallest first."""
+    greedy = "+}" in route.path
+    return greedy, route.path.count("{"), route.method == "ANY"
+
+
 class LocalHttpApi:
     def __init__(self, stack: DeployedStack, runtime: InProcessRuntime) -> None:
         self.stack = stack
@@ -84,11 +96,19 @@ class LocalHttpApi:
         self.api_id = next(iter(stack.of_type("AWS::ApiGatewayV2::Api").values()), "local")
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        candidates = []
         for route in self.stack.routes:
+            if route.is_default or route.method not in (method, "ANY"):
+                continue
             found = route.pattern.match(path)
-            if found and route.method in (method, "ANY"):
-                return route, {k: v for k, v in found.groupdict().items() if v is not None}
-        return None
+            if found:
+                parameters = {k: v for k, v in found.groupdict().items() if v is not None}
+                candidates.append((_specificity(route), route, parameters))
+        if candidates:
+            _, route, parameters = min(candidates, key=lambda candidate: candidate[0])
+            return route, parameters
+        default = next((route for route in self.stack.routes if route.is_default), None)
+        return (default, {}) if default is not None else None
 
     def handle(
         self, method: str, target: str, headers: dict[str, str], body: bytes
@@ -132,9 +152,11 @@ class LocalHttpApi:
                         self.send_header(key, value)
                 self.send_header("content-length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                if self.command != "HEAD":
+                    self.wfile.write(body)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _dispatch
+            do_HEAD = do_OPTIONS = _dispatch
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

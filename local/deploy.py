@@ -48,6 +48,10 @@ class DeployedFunction:
     environment: dict[str, str]
 
 
+#: The route API Gateway sends what no other route matches (SAM: `Path: $default`).
+DEFAULT_ROUTE = "$default"
+
+
 @dataclass(frozen=True)
 class Route:
     method: str
@@ -55,8 +59,17 @@ class Route:
     function_logical_id: str
 
     @property
+    def is_default(self) -> bool:
+        return self.path == DEFAULT_ROUTE
+
+    @property
+    def key(self) -> str:
+        """The route key of API Gateway's events: `POST /a/b`, or `$default`."""
+        return DEFAULT_ROUTE if self.is_default else f"{self.method} {self.path}"
+
+    @property
     def pattern(self) -> re.Pattern[str]:
-        regex = re.sub(r"\\\{[^}/]+\\\+\\\}", "(?P<proxy>.+)", re.escape(self.path))
+        regex = re.sub(r"\\\{([^}/]+)\\\+\\\}", r"(?P<\1>.+)", re.escape(self.path))
         regex = re.sub(r"\\\{([^}/+]+)\\\}", r"(?P<\1>[^/]+)", regex)
         return re.compile(f"^{regex}$")
 

@@ -1,8 +1,14 @@
-"""`make serve`: template.yaml on moto, its HTTP API on 127.0.0.1:$PORT (3000 by default)."""
+"""`make serve`: template.yaml on moto, its HTTP API on 127.0.0.1:$PORT (3000 by default).
+
+Its S3 listens on 127.0.0.1 as well ($S3_PORT, else a free port; printed): the presigned
+URLs the API hands out point there, so curl or a browser can fetch and upload with them.
+"""
 
 import argparse
 import os
+import signal
 import threading
+from types import FrameType
 
 from local.stack import LocalStack
 
@@ -17,9 +23,20 @@ def parse_overrides(pairs: list[str]) -> dict[str, str]:
     return overrides
 
 
+def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    # As Ctrl-C: the stack's context managers run, its servers stop and the port is freed.
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    parser.add_argument(
+        "--s3-port",
+        type=int,
+        default=int(os.environ.get("S3_PORT", "0")),
+        help="port of the loopback S3 (default: any free port)",
+    )
     parser.add_argument(
         "--parameter-overrides",
         nargs="*",
@@ -28,13 +45,19 @@ def main() -> None:
         help="template parameters, as for sam deploy",
     )
     arguments = parser.parse_args()
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     with (
-        LocalStack(parameter_overrides=parse_overrides(arguments.parameter_overrides)) as stack,
+        LocalStack(
+            parameter_overrides=parse_overrides(arguments.parameter_overrides),
+            s3_port=arguments.s3_port,
+        ) as stack,
         stack.http_api(port=arguments.port) as url,
     ):
         print(f"project-factory is serving template.yaml locally at {url}", flush=True)
-        for route in stack.stack.routes:
-            print(f"  {route.method:5} {url}{route.path} -> {route.function_logical_id}")
+        for route in sorted(stack.stack.routes, key=lambda route: route.is_default):
+            where = "(any other request)" if route.is_default else f"{url}{route.path}"
+            print(f"  {route.method:5} {where} -> {route.function_logical_id}")
+        print(f"S3 (presigned URLs point here): {stack.s3_url}", flush=True)
         print("Ctrl-C stops it.", flush=True)
         try:
             threading.Event().wait()

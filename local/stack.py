@@ -6,6 +6,9 @@
 
 Each LocalStack is a fresh account: new moto backends, and handlers imported anew on
 their first invocation (a cold start), so the settings they read belong to this stack.
+Its S3 is served on loopback too (`s3_url`, `local/s3_server.py`), and the handlers sign
+their presigned URLs for that address (FILES_PUBLIC_ENDPOINT), so a URL the API hands out
+works from any process on the machine.
 """
 
 import logging
@@ -21,6 +24,7 @@ import boto3
 from local.api import LocalHttpApi
 from local.deploy import DeployedStack, Deployer
 from local.lambdas import InProcessRuntime, activate
+from local.s3_server import LoopbackS3
 from local.template import TranslatedTemplate, translate
 
 _FAKE_CREDENTIALS = {
@@ -38,14 +42,17 @@ class LocalStack:
         parameter_overrides: dict[str, str] | None = None,
         stack_name: str = "pf-local",
         region: str = "us-east-1",
+        s3_port: int = 0,
     ) -> None:
         self.parameter_overrides = parameter_overrides or {}
         self.stack_name = stack_name
         self.region = region
+        self.s3_port = s3_port
         self.template: TranslatedTemplate | None = None
         self.deployed: DeployedStack | None = None
         self.runtime: InProcessRuntime | None = None
         self._mock: Any = None
+        self._s3: LoopbackS3 | None = None
         self._saved_environ: dict[str, str] = {}
 
     def __enter__(self) -> "LocalStack":
@@ -66,6 +73,10 @@ class LocalStack:
         try:
             self.template = translate(parameter_overrides=self.parameter_overrides)
             self.deployed = Deployer(self.template, self.stack_name, self.region).deploy()
+            buckets = self.deployed.of_type("AWS::S3::Bucket").values()
+            self._s3 = LoopbackS3(buckets, port=self.s3_port).start()
+            # Read by the handlers' settings, loaded at their first invocation (after this).
+            os.environ["FILES_PUBLIC_ENDPOINT"] = self._s3.url
             self.runtime = InProcessRuntime(self.deployed)
             activate(self.runtime)
         except BaseException:
@@ -77,6 +88,9 @@ class LocalStack:
         if self.runtime is not None:
             self.runtime.shutdown()
         activate(None)
+        if self._s3 is not None:
+            self._s3.stop()
+            self._s3 = None
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
@@ -89,6 +103,13 @@ class LocalStack:
         if self.deployed is None:
             raise RuntimeError("the local stack is not running")
         return self.deployed
+
+    @property
+    def s3_url(self) -> str:
+        """The stack's S3 on 127.0.0.1, where its presigned URLs point."""
+        if self._s3 is None:
+            raise RuntimeError("the local stack is not running")
+        return self._s3.url
 
     def physical_id(self, logical_id: str) -> str:
         return self.stack.physical_ids[logical_id]

@@ -44,8 +44,9 @@ def test_unknown_fields_are_refused_with_a_clear_error(api_url):
 def test_a_path_that_is_not_a_route_is_404(api_url):
     # When a path the template does not declare is requested
     answer = requests.get(f"{api_url}/nowhere", timeout=10)
-    # Then API Gateway's 404 comes back
+    # Then the $default route's 404 comes back, in the DIGIT envelope
     assert answer.status_code == 404
+    assert answer.json()["Errors"][0]["code"] == "NOT_FOUND"
 
 
 def test_query_parameters_reach_the_handler(api_url):
