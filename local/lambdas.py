@@ -106,7 +106,12 @@ class InProcessRuntime:
     def invoke(self, name_or_arn: str, event: Any) -> Any:
         """Runs the handler; raises FunctionError with Lambda's error payload if it raises."""
         function = self._by_name[name_or_arn]
-        handler = self._handler(function)
+        try:
+            handler = self._handler(function)
+        except Exception as error:
+            # An init failure (a setting that does not validate, an import error) is the
+            # invocation's error, as on AWS: the API answers 500, a Task sees it by name.
+            raise FunctionError(_error_payload(error)) from error
         context = LambdaContext(
             function_name=function.name,
             invoked_function_arn=function.arn,
@@ -124,13 +129,7 @@ class InProcessRuntime:
             result = handler(json.loads(json.dumps(event)), context)
             return json.loads(json.dumps(result))
         except Exception as error:
-            raise FunctionError(
-                {
-                    "errorType": type(error).__name__,
-                    "errorMessage": str(error),
-                    "stackTrace": traceback.format_tb(error.__traceback__),
-                }
-            ) from error
+            raise FunctionError(_error_payload(error)) from error
         finally:
             if tracing:
                 peak = tracemalloc.get_traced_memory()[1] - base
@@ -145,6 +144,14 @@ class InProcessRuntime:
                 module = _load_module(function, module_name)
                 self._modules[function.logical_id] = module
         return getattr(module, attribute)
+
+
+def _error_payload(error: Exception) -> dict[str, Any]:
+    return {
+        "errorType": type(error).__name__,
+        "errorMessage": str(error),
+        "stackTrace": traceback.format_tb(error.__traceback__),
+    }
 
 
 def _load_module(function: DeployedFunction, module_name: str) -> ModuleType:

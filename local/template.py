@@ -6,6 +6,7 @@ local stack; nothing here lists a resource by hand.
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,10 +80,10 @@ def translate(
                 # loads the real definition itself.
                 properties["Definition"] = {"StartAt": "Local", "States": {}}
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    declared = sam.get("Parameters", {})
+    check_overrides(declared, parameter_overrides or {})
     values = {
-        name: str(spec["Default"])
-        for name, spec in sam.get("Parameters", {}).items()
-        if "Default" in spec
+        name: str(spec["Default"]) for name, spec in declared.items() if "Default" in spec
     } | (parameter_overrides or {})
     cfn = transform(json.loads(json.dumps(sam)), values, _NoManagedPolicies())
     return TranslatedTemplate(
@@ -93,3 +94,34 @@ def translate(
         functions=functions,
         definitions=definitions,
     )
+
+
+def check_overrides(declared: dict[str, Any], overrides: dict[str, str]) -> None:
+    """Refuses what `sam deploy` would: an unknown parameter, or a value outside its
+    AllowedValues, AllowedPattern or MinValue/MaxValue. A stack that started with such a
+    value would serve, then fail at its first request."""
+    problems = []
+    for name, value in overrides.items():
+        spec = declared.get(name)
+        if spec is None:
+            problems.append(f"{name} is not a parameter of the template")
+            continue
+        allowed = spec.get("AllowedValues")
+        if allowed is not None and value not in [str(option) for option in allowed]:
+            problems.append(f"{name}={value!r} is not one of {allowed}")
+        pattern = spec.get("AllowedPattern")
+        if pattern is not None and re.fullmatch(pattern, value) is None:
+            problems.append(f"{name}={value!r} does not match {pattern}")
+        if spec.get("Type") == "Number":
+            try:
+                number = float(value)
+            except ValueError:
+                problems.append(f"{name}={value!r} is not a number")
+                continue
+            low, high = spec.get("MinValue"), spec.get("MaxValue")
+            if (low is not None and number < float(low)) or (
+                high is not None and number > float(high)
+            ):
+                problems.append(f"{name}={value} is outside [{low}, {high}]")
+    if problems:
+        raise ValueError("parameter overrides refused: " + "; ".join(problems))
