@@ -69,6 +69,9 @@ class ChunkOutcomes:
     def settled(self, client_ref: str) -> bool:
         return self.rows.get(client_ref, {}).get("state") in SETTLED
 
+    def sends(self, client_ref: str) -> int:
+        return int(self.rows.get(client_ref, {}).get("sends", 0))
+
     def was_sent(self, client_ref: str) -> bool:
         return "sentAt" in self.rows.get(client_ref, {})
 
@@ -147,8 +150,19 @@ def create_rows(
             outcomes.mark_sent(batch, int(clock() * 1000))
             # Written before the send: a task that dies during it confirms first when retried.
             save()
-            for result in _create_batch(target, tenant_id, batch):
-                outcomes.record(result, _by_ref(batch)[result.client_ref])
+            results = _create_batch(target, tenant_id, batch)
+            by_ref = _by_ref(batch)
+            for result in results:
+                outcomes.record(result, by_ref[result.client_ref])
+            # A row sent again and refused may be refused for the earlier request's record
+            # ("already exists"): what the service holds is looked for before it counts.
+            resent = [
+                by_ref[result.client_ref]
+                for result in results
+                if result.outcome == "rejected" and outcomes.sends(result.client_ref) > 1
+            ]
+            if resent:
+                _confirm(target, tenant_id, resent, outcomes)
     return _next_state(task, attempt, outcomes, target, services, just_created=bool(sendable))
 
 
