@@ -27,15 +27,7 @@ def digit() -> Iterator[FakeDigit]:
 
 @pytest.fixture(scope="module")
 def served_overrides(digit: FakeDigit) -> dict[str, str]:
-    return {
-        "SchemaSource": "mdms",
-        "MdmsUrl": digit.url,
-        "FacilityTarget": "digit",
-        "UserTarget": "digit",
-        "FacilityServiceUrl": digit.url,
-        "HrmsServiceUrl": digit.url,
-        "HttpReadTimeoutSeconds": "2",
-    }
+    return digit.stack_parameters(schemas=True, read_timeout="2")
 
 
 @pytest.fixture(autouse=True)

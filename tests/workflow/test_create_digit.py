@@ -19,13 +19,7 @@ PHONE = "HCM_ADMIN_CONSOLE_USER_PHONE_NUMBER"
 
 @pytest.fixture(scope="module")
 def stack_parameters(digit: FakeDigit) -> dict[str, str]:
-    return {
-        "FacilityTarget": "digit",
-        "UserTarget": "digit",
-        "FacilityServiceUrl": digit.url,
-        "HrmsServiceUrl": digit.url,
-        "HttpReadTimeoutSeconds": "0.5",
-    }
+    return digit.stack_parameters()
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ services at the HCM project-factory's paths (tests/fakes)."""
 
 import io
 import re
+from collections.abc import Iterator
 
 import pytest
 from openpyxl import load_workbook
@@ -28,20 +29,14 @@ USER_NAME = "HCM_ADMIN_CONSOLE_USER_NAME"
 
 @pytest.fixture(scope="module")
 def stack_parameters(digit: FakeDigit) -> dict[str, str]:
-    return {
-        "SchemaSource": "mdms",
-        "MdmsUrl": digit.url,
-        "FacilityTarget": "digit",
-        "UserTarget": "digit",
-        "FacilityServiceUrl": digit.url,
-        "HrmsServiceUrl": digit.url,
-        "HttpReadTimeoutSeconds": "2",
-    }
+    return digit.stack_parameters(schemas=True, read_timeout="2")
 
 
 @pytest.fixture(autouse=True)
-def no_delay(digit: FakeDigit) -> None:
+def healthy(digit: FakeDigit) -> Iterator[None]:
     digit.visibility_delay_seconds = 0
+    yield
+    digit.clear_faults()
 
 
 def _columns(record: dict) -> list[str]:
@@ -55,6 +50,14 @@ def _published_rows(rows: list[dict], record: dict) -> list[dict]:
     wanted = set(_columns(record))
     renamed = [{(MANDATORY if k == OLD_NAME else k): v for k, v in row.items()} for row in rows]
     return [{k: v for k, v in row.items() if k in wanted} for row in renamed]
+
+
+def _users(count: int) -> list[dict]:
+    """Users of the published record, with roles it offers."""
+    rows = _published_rows(user_rows(count, invalid=0), user_all())
+    for number, row in enumerate(rows):
+        row["HCM_ADMIN_CONSOLE_USER_ROLE"] = ("Registrar", "Distributor", "Supervisor")[number % 3]
+    return rows
 
 
 def _create(client, spec, rows, record, action="create"):
@@ -82,9 +85,7 @@ def test_facilities_of_the_published_schema_are_created_with_their_ids(client, d
 
 def test_users_of_the_published_schema_get_readable_usernames(client, digit):
     # Given users filled against the published user.all record (no usage column)
-    rows = _published_rows(user_rows(3, invalid=0), user_all())
-    for row, role in zip(rows, ("Registrar", "Distributor", "Supervisor"), strict=True):
-        row["HCM_ADMIN_CONSOLE_USER_ROLE"] = role
+    rows = _users(3)
     # When they are created
     resource = _create(client, USER, rows, user_all())
     # Then each is CREATED with a short username of the tenant, the one HRMS was sent
@@ -104,14 +105,8 @@ def test_users_of_the_published_schema_get_readable_usernames(client, digit):
 def test_a_failing_phone_check_names_the_service_path_and_status(client, digit):
     # Given the individual service answering 404 (a wrong path or a missing service)
     digit.fail_next(INDIVIDUAL_SEARCH, 20, status=404)
-    rows = _published_rows(user_rows(2, invalid=0), user_all())
-    for row in rows:
-        row["HCM_ADMIN_CONSOLE_USER_ROLE"] = "Registrar"
-    try:
-        # When a user file is validated
-        resource = _create(client, USER, rows, user_all(), action="validate")
-    finally:
-        digit.clear_faults()
+    # When a user file is validated
+    resource = _create(client, USER, _users(2), user_all(), action="validate")
     # Then it fails with a code of its own, naming the service, the path and the status
     assert resource["status"] == "failed"
     error = resource["additionalDetails"]["error"]
@@ -123,14 +118,8 @@ def test_a_failing_phone_check_names_the_service_path_and_status(client, digit):
 def test_a_service_refusing_every_call_fails_the_rows_with_its_reason(client, digit):
     # Given HRMS answering 404 to its employee search (a wrong path, say)
     digit.fail_next(HRMS_SEARCH, 50, status=404)
-    rows = _published_rows(user_rows(2, invalid=0), user_all())
-    for row in rows:
-        row["HCM_ADMIN_CONSOLE_USER_ROLE"] = "Registrar"
-    try:
-        # When users are created
-        resource = _create(client, USER, rows, user_all())
-    finally:
-        digit.clear_faults()
+    # When users are created
+    resource = _create(client, USER, _users(2), user_all())
     # Then each row FAILED at once with the code, the service, the path and the status
     assert resource["status"] == "failed"
     assert resource["additionalDetails"]["counts"]["attempts"] == 1

@@ -30,13 +30,33 @@ class ResourceStore(Protocol):
         details: dict[str, Any],
         processed_file_store_id: str | None = None,
     ) -> ResourceRow:
-        """Sets a final status (unless one is already set) and merges additionalDetails."""
-        ...
+        row = self.get(resource_id)
+        if row.status in FINAL_RESOURCE_STATUSES:
+            return row
+        updated = _moved(row, status, details, processed_file_store_id)
+        # Only from the status we read: two finishers never overwrite each other.
+        return updated if self._put_from(row.status, updated) else self.get(resource_id)
 
     def reopen(self, row: ResourceRow, details: dict[str, Any]) -> ResourceRow | None:
-        """Back to data-accepted from the final status `row` has, with `details` merged;
-        None when the row is no longer in that status (someone reopened it first)."""
-        ...
+        reopened = _moved(row, ResourceStatus.DATA_ACCEPTED, details, None)
+        return reopened if self._put_from(row.status, reopened) else None
+
+    def _put_from(self, previous: ResourceStatus, updated: ResourceRow) -> bool:
+        """Writes `updated` if the stored row still has status `previous`."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self._table.put_item(
+                Item=_to_item(updated),
+                ConditionExpression="#s = :previous",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":previous": previous.value},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
 
     def search(self, criteria: SearchCriteria) -> list[ResourceRow]: ...
 
@@ -171,6 +191,24 @@ class DynamoResourceStore:
 
     def _by_ids(self, ids: list[str]) -> list[ResourceRow]:
         return [_from_item(item) for item in batch_get(self._table, [{"id": i} for i in ids])]
+
+
+def _moved(
+    row: ResourceRow,
+    status: ResourceStatus,
+    details: dict[str, Any],
+    processed_file_store_id: str | None,
+) -> ResourceRow:
+    return row.model_copy(
+        update={
+            "status": status,
+            "processedFileStoreId": processed_file_store_id or row.processedFileStoreId,
+            "additionalDetails": {**row.additionalDetails, **details},
+            "auditDetails": row.auditDetails.model_copy(
+                update={"lastModifiedBy": "project-factory", "lastModifiedTime": now_ms()}
+            ),
+        }
+    )
 
 
 def _newest_first(row: ResourceRow) -> tuple[int, str]:
