@@ -67,6 +67,10 @@ class LocalStack:
 
         self._saved_environ = dict(os.environ)
         os.environ.update(_FAKE_CREDENTIALS)
+        # One process hosts every function here, so Powertools' Metrics (one metric set per
+        # process) would be flushed by concurrent invocations at once and raise. CloudWatch
+        # is not emulated: the metrics are off unless asked for.
+        os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
         os.environ["AWS_DEFAULT_REGION"] = os.environ["AWS_REGION"] = self.region
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()

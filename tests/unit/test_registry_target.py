@@ -1,4 +1,5 @@
 import re
+import time
 from decimal import Decimal
 
 import boto3
@@ -66,6 +67,13 @@ def boundary(ref, code="MZ_01_03", parent="MZ_01"):
         3,
         {"code": code, "name": "Chimoio", "boundaryType": "District", "parentCode": parent},
     )
+
+
+class _with(dict):
+    """`row | _with(name=value)`: the row with fields added to its data."""
+
+    def __ror__(self, row):
+        return PendingRow(row.client_ref, row.row_number, row.data | dict(self))
 
 
 def entities(table, resource_type, tenant=TENANT):
@@ -191,32 +199,140 @@ def test_a_write_interrupted_before_its_ref_claims_is_finished_by_the_retry(tabl
     assert len(entities(table, "facility")) == 1
 
 
-def test_a_duplicate_facility_name_is_rejected_with_duplicate_name(table):
+def test_the_same_facility_named_with_other_case_and_spacing_is_existing(table):
     # Given a facility named "Central Warehouse"
     registry = target("facility", table)
-    registry.create(TENANT, [facility("res-1#1")])
+    [first] = registry.create(TENANT, [facility("res-1#1")])
 
-    # When another row names it with other case and spacing
-    [result] = registry.create(TENANT, [facility("res-1#2", name="  central WAREHOUSE ")])
+    # When another upload's row names it with other case and spacing, with the same fields
+    [result] = registry.create(TENANT, [facility("res-9#1", name="  central WAREHOUSE ")])
 
-    # Then that row is rejected as a duplicate name
-    assert result.outcome == "rejected"
-    assert result.code == "DUPLICATE_NAME"
-    assert "already exists" in result.reason
+    # Then that row is the existing facility, and no second one is made
+    assert (result.outcome, result.id) == ("existing", first.id)
     assert len(entities(table, "facility")) == 1
 
 
-def test_a_duplicate_phone_is_rejected_with_duplicate_phone(table):
-    # Given two rows of one batch with the same phone
-    rows = [user("res-2#1"), user("res-2#2")]
+def test_a_facility_name_held_with_other_fields_is_a_conflict_naming_the_existing_id(table):
+    # Given a facility named "Central Warehouse"
+    registry = target("facility", table)
+    [first] = registry.create(TENANT, [facility("res-1#1")])
+
+    # When another upload's row has the name with another capacity
+    row = facility("res-9#1")
+    row.data["capacity"] = 20
+    [result] = registry.create(TENANT, [row])
+
+    # Then it is a conflict carrying the existing id, the duplicate code and what differs
+    assert (result.outcome, result.id, result.code) == ("conflict", first.id, "DUPLICATE_NAME")
+    assert result.reason == (
+        f"a facility named 'Central Warehouse' already exists ({first.id}), "
+        "with a different capacity"
+    )
+    assert len(entities(table, "facility")) == 1
+
+
+def test_a_phone_held_by_another_person_is_a_conflict_with_duplicate_phone(table):
+    # Given two rows of one batch with the same phone and different names
+    other = user("res-2#2")
+    other.data["name"] = "Rui Matsinhe"
+    rows = [user("res-2#1"), other]
 
     # When they are created
     first, second = target("user", table).create(TENANT, rows)
 
-    # Then the first is created and the second rejected
+    # Then the first is created, the second a conflict naming the phone and the first's id
     assert first.outcome == "created"
-    assert (second.outcome, second.code) == ("rejected", "DUPLICATE_PHONE")
-    assert second.reason == "phone 9876543210 is already registered"
+    assert (second.outcome, second.code, second.id) == ("conflict", "DUPLICATE_PHONE", first.id)
+    assert second.reason == (
+        f"phone 9876543210 is already registered ({first.id}), with a different name"
+    )
+    assert len(entities(table, "user")) == 1
+
+
+def test_the_same_user_in_another_upload_is_existing_whatever_its_password_and_username(table):
+    # Given a user created by one upload
+    registry = target("user", table)
+    [first] = registry.create(TENANT, [user("res-2#1") | _with(username="USR-MZ-000007")])
+
+    # When another upload has the same person, with its own password and username
+    again = user("res-3#1", password="Other@pass99") | _with(username="USR-MZ-000008")
+    [result] = registry.create(TENANT, [again])
+
+    # Then it is the existing user (its username answered, no password), not a second one
+    assert (result.outcome, result.id) == ("existing", first.id)
+    assert result.output == {"username": "USR-MZ-000007"}
+    assert len(entities(table, "user")) == 1
+
+
+def _interrupted_after_its_claims(registry, monkeypatch, rows):
+    """A create that dies at its first batch write: its KEY claims are written, nothing else."""
+    write = registry._batch_write
+
+    def fail(items):
+        raise TransientError("connection reset")
+
+    monkeypatch.setattr(registry, "_batch_write", fail)
+    with pytest.raises(TransientError):
+        registry.create(TENANT, rows)
+    monkeypatch.setattr(registry, "_batch_write", write)
+
+
+def test_a_key_claimed_by_a_write_interrupted_before_its_record_is_finished_by_the_retry(
+    table, monkeypatch
+):
+    # Given a create interrupted after claiming its facility's name, before writing the record
+    registry = target("facility", table)
+    _interrupted_after_its_claims(registry, monkeypatch, [facility("res-1#1")])
+    assert entities(table, "facility") == []
+
+    # When the same row is created again
+    [result] = registry.create(TENANT, [facility("res-1#1")])
+
+    # Then its own claim lets it in: created once, found by its reference
+    assert result.outcome == "created"
+    assert [item["id"] for item in entities(table, "facility")] == [result.id]
+    assert registry.find(TENANT, ["res-1#1"])["res-1#1"].id == result.id
+
+
+def test_a_row_whose_key_owner_has_not_written_its_record_is_pending_then_existing(
+    table, monkeypatch
+):
+    # Given upload 1 claimed the name and was interrupted before writing its record
+    registry = target("facility", table)
+    _interrupted_after_its_claims(registry, monkeypatch, [facility("res-1#1")])
+
+    # When upload 2's row with that name is created, then again once upload 1 is done
+    [meanwhile] = registry.create(TENANT, [facility("res-2#1")])
+    [owner] = registry.create(TENANT, [facility("res-1#1")])
+    [later] = registry.create(TENANT, [facility("res-2#1")])
+
+    # Then it waits (pending, nothing written) and then is upload 1's facility, existing
+    assert (meanwhile.outcome, meanwhile.code) == ("pending", "KEY_CLAIMED_NOT_WRITTEN")
+    assert "res-1#1" in meanwhile.reason
+    assert (owner.outcome, later.outcome, later.id) == ("created", "existing", owner.id)
+    assert len(entities(table, "facility")) == 1
+    assert registry.find(TENANT, ["res-2#1"]) == {}
+
+
+def test_a_key_claimed_long_ago_by_a_row_that_never_wrote_its_record_is_taken_over(table):
+    # Given a name claimed two days ago by a row whose upload died before writing anything
+    table.put_item(
+        Item={
+            "pk": f"KEY#{TENANT}#facility#central warehouse",
+            "sk": "KEY",
+            "id": "F-000000000000",
+            "clientReferenceId": "dead#1",
+            "claimedAt": time.time_ns() // 1_000_000 - 2 * 86_400_000,
+        }
+    )
+
+    # When another upload's row with that name is created
+    [result] = target("facility", table).create(TENANT, [facility("res-2#1")])
+
+    # Then it takes the name over and is created
+    assert result.outcome == "created"
+    [item] = entities(table, "facility")
+    assert (item["id"], item["clientReferenceId"]) == (result.id, "res-2#1")
 
 
 def test_a_user_without_a_phone_is_rejected_without_a_record(table):
@@ -339,30 +455,42 @@ def test_unknown_resource_type_is_refused(table):
 # -- throttling: a stubbed client, since moto never throttles --------------------------------
 
 
+OUTAGES = [
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+]
+
+
 @pytest.fixture
 def stubbed():
     table = boto3.resource("dynamodb", region_name="us-east-1").Table(TABLE)
     with Stubber(table.meta.client) as stubber:
-        stubber.add_response("batch_get_item", {"Responses": {TABLE: []}})
         yield table, stubber
 
 
-@pytest.mark.parametrize(
-    "code",
-    [
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-    ],
-)
-def test_throttling_and_5xx_map_to_transient_error(stubbed, code):
-    # Given DynamoDB answers the batch write with a throttling or server error
+@pytest.mark.parametrize("code", OUTAGES)
+def test_throttling_and_5xx_of_the_batch_write_map_to_transient_error(stubbed, code):
+    # Given the key claim goes through and the batch write meets a throttling or server error
     table, stubber = stubbed
+    stubber.add_response("put_item", {})
     stubber.add_client_error("batch_write_item", service_error_code=code)
 
     # When / Then the create raises TransientError, from the write
+    with pytest.raises(TransientError):
+        target("facility", table).create(TENANT, [facility("res-1#1")])
+    stubber.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize("code", OUTAGES)
+def test_throttling_and_5xx_of_the_conditional_claim_map_to_transient_error(stubbed, code):
+    # Given DynamoDB answers the conditional PutItem of the key claim with an outage
+    table, stubber = stubbed
+    stubber.add_client_error("put_item", service_error_code=code, http_status_code=400)
+
+    # When / Then the create raises TransientError, and nothing else is written
     with pytest.raises(TransientError):
         target("facility", table).create(TENANT, [facility("res-1#1")])
     stubber.assert_no_pending_responses()

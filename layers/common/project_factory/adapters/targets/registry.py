@@ -4,22 +4,27 @@ Items (single-table design, keys `pk`/`sk`):
   ENTITY#{tenant}#{type} / {id}            the record: canonical fields, clientReferenceId,
                                            createdTime
   REF#{tenant}#{type}#{clientRef} / REF    client reference claim: id + output columns
-  KEY#{tenant}#{type}#{businessKey} / KEY  business-key claim (facility name, phone, boundary code)
+  KEY#{tenant}#{type}#{businessKey} / KEY  business-key claim (facility name, phone, boundary
+                                           code): owner clientReferenceId, id, claimedAt
   SEQ#{tenant}#user / SEQ                  username sequence (atomic ADD)
   FAULT#{clientRef} / FAULT                marker of an injected transient failure (demo only)
 
-Rows are written in batches (BatchWriteItem), not one transaction per row: a transaction
-per row costs a round trip per row (and moto copies the whole table for each one, which is
-quadratic). Safety comes from the order of the writes instead:
+Each row's business key is claimed first, by one conditional PutItem (see
+adapters/key_claims.py): exactly one client reference owns a key, however many uploads race
+for it. Only the owners' rows are then written, in batches (BatchWriteItem), not one
+transaction per row: a transaction per row costs a round trip per row (and moto copies the
+whole table for each one, which is quadratic). Safety comes from the order of the writes:
+- the KEY claim comes first; a row whose key another reference owns is never written. It
+  answers `existing` (the owner's record has the same fields: the same file uploaded twice)
+  or `conflict` (other fields), with the owner's id, or `pending` while the owner has
+  claimed the key but not written its record yet (the flow asks again after its backoff);
 - ids are derived from the client reference, so writing a row again overwrites the same
   record and a retried create can never make a second one;
-- entities and KEY claims are written first, REF claims last: `find` (which reads REF
-  claims) only reports rows whose record is complete, and a retry after a partial write
-  finds its own KEY claim (same client reference) and finishes the job;
-- a business key claimed by another reference is refused as a duplicate. Two uploads
-  racing for the same new name within the same instant can both pass that check; the
-  validation step's `registered` check and this one make that a narrow window, and the
-  client-reference guarantee (never twice for the same row) holds regardless.
+- entities (and the KEY claim again, with its username) next, REF claims last: `find`
+  (which reads REF claims) only reports rows whose record is complete, and a retry after a
+  partial write finds its own KEY claim (same client reference), which lets it in to
+  finish the job. A claim whose owner never wrote its record is taken over once stale
+  (a day old: longer than any create flow retries a row).
 `find` / `registered` are BatchGetItems on claims: no Scan, no Query over a tenant.
 """
 
@@ -30,13 +35,20 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from project_factory.adapters.aws_errors import outage_is_transient
 from project_factory.adapters.dynamo import (
     batch_get,
     error_code,
-    outage_is_transient,
     plain,
     query_all,
     to_dynamo,
+)
+from project_factory.adapters.key_claims import (
+    Claim,
+    ClaimRequest,
+    DynamoKeyClaims,
+    KeyClaims,
+    key_pk,
 )
 from project_factory.adapters.targets.base import PendingRow, TargetResult
 from project_factory.adapters.usernames import DEFAULT_USERNAME_PATTERN, UsernameAllocator
@@ -92,6 +104,8 @@ class RegistryTarget:
     """Creates rows of one resource type in the registry table, synchronously."""
 
     confirms_by_search = False
+    # Ids derive from the client reference: writing a row again overwrites its record.
+    resend_after_seconds = 0.0
 
     def __init__(
         self,
@@ -100,6 +114,7 @@ class RegistryTarget:
         *,
         failure_rate: float = 0.0,
         usernames: "UsernameAllocator | None" = None,
+        claims: KeyClaims | None = None,
     ) -> None:
         if resource_type not in _KINDS:
             raise ValueError(f"the registry holds {sorted(_KINDS)}, not {resource_type!r}")
@@ -111,36 +126,46 @@ class RegistryTarget:
         self._client = table.meta.client
         self._failure_rate = failure_rate
         self._usernames = usernames or UsernameAllocator(table, DEFAULT_USERNAME_PATTERN)
+        self._claims = claims or DynamoKeyClaims(table)
 
     # -- Target ---------------------------------------------------------------------------
 
     def create(self, tenant_id: str, rows: Sequence[PendingRow]) -> list[TargetResult]:
-        """Creates the rows in two batch writes.
+        """Claims the rows' business keys, then writes the rows that own theirs.
 
         A row written before (its KEY claim names its client reference) is written again
         with the same id and username: the same record, never a second one. No REF lookup
-        first: the flow confirms with `find` before it sends a row again.
+        first: the flow confirms with `find` before it sends a row again. A row whose key
+        another reference owns (another upload's row, or an earlier row of this batch)
+        becomes no record: existing, conflict or pending (see the module's docstring).
         """
         results: dict[str, TargetResult] = {}
-        candidates: list[PendingRow] = []
+        claimants: dict[str, PendingRow] = {}  # by business key: its first row here
+        followers: list[tuple[PendingRow, str]] = []
         for row in rows:
             result = self._precheck(row)
-            if result is None:
-                candidates.append(row)
-            else:
+            if result is not None:
                 results[row.client_ref] = result
-        claims = self._key_claims(tenant_id, candidates)
-        writable: list[tuple[PendingRow, dict[str, Any] | None]] = []
-        taken: set[str] = set()
-        for row in candidates:
-            key = self._kind.normalise_key(str(row.data[self._kind.key_field]))
-            claim = claims.get(key)
-            if key in taken or (claim and claim.get("clientReferenceId") != row.client_ref):
-                results[row.client_ref] = self._duplicate(row)
-                continue
-            taken.add(key)
-            writable.append((row, claim))
-        results |= self._write(tenant_id, writable)
+            elif (key := self._business_key(row)) in claimants:
+                followers.append((row, key))
+            else:
+                claimants[key] = row
+        claims = self._claims.claim(
+            tenant_id,
+            self.resource_type,
+            [
+                ClaimRequest(key, row.client_ref, self._claim_attributes(tenant_id, row))
+                for key, row in claimants.items()
+            ],
+        )
+        owned = [(row, dict(claims[key].item)) for key, row in claimants.items() if claims[key].won]
+        results |= self._write(tenant_id, owned)
+        # Written first, so that a later row of this batch with the same key finds its record.
+        others = [(row, claims[key]) for key, row in claimants.items() if not claims[key].won]
+        others += [
+            (row, self._owner_of(tenant_id, claims[key], claimants[key])) for row, key in followers
+        ]
+        results |= self._against_owners(tenant_id, others)
         return [results[row.client_ref] for row in rows]
 
     def find(self, tenant_id: str, client_refs: Sequence[str]) -> dict[str, TargetResult]:
@@ -219,26 +244,91 @@ class RegistryTarget:
             raise
         return True
 
-    def _duplicate(self, row: PendingRow) -> TargetResult:
-        field = self._kind.key_field
+    def _business_key(self, row: PendingRow) -> str:
+        return self._kind.normalise_key(str(row.data[self._kind.key_field]))
+
+    def _claim_attributes(self, tenant_id: str, row: PendingRow) -> dict[str, Any]:
+        """Kept with the KEY claim: the record's id, and the username the row carries."""
+        attributes: dict[str, Any] = {"id": self._kind.new_id(tenant_id, row.client_ref, row.data)}
+        if self.resource_type == "user" and row.data.get("username"):
+            attributes["username"] = str(row.data["username"])
+        return attributes
+
+    def _owner_of(self, tenant_id: str, claim: Claim, claimant: PendingRow) -> Claim:
+        """The owner of a key an earlier row of the batch claimed: that row, or whoever beat it."""
+        if not claim.won:
+            return claim
+        entity_id = self._kind.new_id(tenant_id, claimant.client_ref, claimant.data)
+        item = {"id": entity_id, "clientReferenceId": claimant.client_ref}
+        return Claim(claim.key, False, claimant.client_ref, item)
+
+    def _against_owners(
+        self, tenant_id: str, others: list[tuple[PendingRow, Claim]]
+    ) -> dict[str, TargetResult]:
+        """Rows whose key another reference owns, compared with the owner's record."""
+        if not others:
+            return {}
+        owner_ids = {claim.owner_id for _, claim in others if claim.owner_id}
+        entity_pk = f"ENTITY#{tenant_id}#{self.resource_type}"
+        entities = {
+            str(item["sk"]): item for item in self._batch_get([(entity_pk, i) for i in owner_ids])
+        }
+        results: dict[str, TargetResult] = {}
+        taken: list[tuple[PendingRow, dict[str, Any] | None]] = []
+        for row, claim in others:
+            entity = entities.get(claim.owner_id or "")
+            if entity is not None:
+                results[row.client_ref] = self._compared(row, entity)
+                continue
+            request = ClaimRequest(
+                claim.key, row.client_ref, self._claim_attributes(tenant_id, row)
+            )
+            # The owner claimed the key and has not written its record: it is writing it
+            # now (ask again later), or it died long ago and the key is free again.
+            if self._claims.take_over_stale(tenant_id, self.resource_type, request, claim):
+                taken.append((row, None))
+            else:
+                results[row.client_ref] = self._owner_busy(row, claim)
+        return results | self._write(tenant_id, taken)
+
+    def _compared(self, row: PendingRow, entity: Mapping[str, Any]) -> TargetResult:
+        """existing when the owner's record has this row's fields, conflict when not.
+
+        The canonical fields, as stored: secrets are never stored (a password only as a
+        hash) and usernames are given out, so neither is compared; the key itself matched
+        (as normalised: names differing only by case or spacing are the same facility).
+        """
+        kind = self._kind
+        entity_id = str(entity["id"])
+        differing = [
+            name
+            for name in kind.fields
+            if name != kind.key_field
+            and _comparable(row.data.get(name)) != _comparable(entity.get(name))
+        ]
+        if not differing:
+            output = {"username": str(entity["username"])} if entity.get("username") else {}
+            return TargetResult(row.client_ref, "existing", id=entity_id, output=output)
+        value = str(row.data[kind.key_field]).strip()
         return TargetResult(
             row.client_ref,
-            "rejected",
-            code=f"DUPLICATE_{field.upper()}",
-            reason=self._kind.duplicate_reason.format(value=str(row.data[field]).strip()),
+            "conflict",
+            id=entity_id,
+            code=f"DUPLICATE_{kind.key_field.upper()}",
+            reason=kind.duplicate_reason.format(value=value)
+            + f" ({entity_id}), with a different {', '.join(differing)}",
         )
 
-    def _key_claims(self, tenant_id: str, rows: Sequence[PendingRow]) -> dict[str, dict[str, Any]]:
-        """Existing KEY claims of these rows' business keys, by normalised key."""
-        keys = {
-            self._key_pk(tenant_id, self._kind.normalise_key(str(row.data[self._kind.key_field])))
-            for row in rows
-        }
-        prefix = self._key_pk(tenant_id, "")
-        return {
-            item["pk"].removeprefix(prefix): item
-            for item in self._batch_get([(pk, "KEY") for pk in keys])
-        }
+    def _owner_busy(self, row: PendingRow, claim: Claim) -> TargetResult:
+        field = self._kind.key_field
+        value = str(row.data[field]).strip()
+        return TargetResult(
+            row.client_ref,
+            "pending",
+            code="KEY_CLAIMED_NOT_WRITTEN",
+            reason=f"{field} {value!r} is claimed by row {claim.owner} of another upload, "
+            "whose record is not written yet",
+        )
 
     def _write(
         self, tenant_id: str, rows: list[tuple[PendingRow, dict[str, Any] | None]]
@@ -290,6 +380,7 @@ class RegistryTarget:
             "sk": "KEY",
             "id": entity_id,
             "clientReferenceId": row.client_ref,
+            "claimedAt": now,
         }
         if username is not None:
             entity["username"] = username
@@ -331,7 +422,7 @@ class RegistryTarget:
         return f"REF#{tenant_id}#{self.resource_type}#{client_ref}"
 
     def _key_pk(self, tenant_id: str, key: str) -> str:
-        return f"KEY#{tenant_id}#{self.resource_type}#{key}"
+        return key_pk(tenant_id, self.resource_type, key)
 
 
 def registry_target(resource_type: str, settings: Settings, table: Any = None) -> RegistryTarget:
@@ -347,6 +438,7 @@ def registry_target(resource_type: str, settings: Settings, table: Any = None) -
         table,
         failure_rate=settings.registry_transient_failure_rate,
         usernames=UsernameAllocator(table, settings.username_pattern),
+        claims=DynamoKeyClaims(table),
     )
 
 
@@ -356,6 +448,11 @@ def registry_target(resource_type: str, settings: Settings, table: Any = None) -
 def _created(client_ref: str, ref_claim: Mapping[str, Any]) -> TargetResult:
     output = {name: str(value) for name, value in (ref_claim.get("output") or {}).items()}
     return TargetResult(client_ref, "created", id=str(ref_claim["id"]), output=output)
+
+
+def _comparable(value: Any) -> Any:
+    """A canonical field as the table gives it back (numbers as Decimal, then plain)."""
+    return plain(to_dynamo(value))
 
 
 def _stable_fraction(client_ref: str) -> float:

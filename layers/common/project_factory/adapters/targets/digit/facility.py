@@ -3,6 +3,14 @@
 Bulk create is asynchronous: rows come back `pending`, and `find` searches them by
 clientReferenceId (never by field equality and creation time, what made the original report
 created facilities as NOT_CREATED).
+
+The facility service does not refuse a second facility of the same name, so, given a claims
+store, each name is claimed in our registry table before the bulk create is sent (a KEY
+claim per normalised name, owned by the row's client reference; see adapters/key_claims.py):
+one row per name is ever sent, however many uploads race. A row whose name another
+reference owns is not sent: `existing` when that reference's facility has the row's fields,
+`conflict` when not (both with its id), `pending` while it is not searchable yet. A row the
+service refuses gives its name back.
 """
 
 from collections.abc import Iterator, Mapping, Sequence
@@ -10,6 +18,7 @@ from typing import Any
 
 from project_factory.adapters.digit_paths import DEFAULT_PATHS, DigitPaths
 from project_factory.adapters.http import JsonHttpClient, QueryValue
+from project_factory.adapters.key_claims import Claim, ClaimRequest, KeyClaims
 from project_factory.adapters.targets.base import PendingRow, TargetResult
 from project_factory.adapters.targets.digit.shared import (
     PAGE_SIZE,
@@ -23,6 +32,8 @@ from project_factory.errors import UpstreamError
 
 # Pages of the permanent facility listing, which reads the tenant's whole list.
 _MAX_PERMANENT_PAGES = 1000
+#: The claims' kind: KEY#{tenant}#digit-facility#{name}, apart from the built-in registry's.
+CLAIM_KIND = "digit-facility"
 
 
 class FacilityTarget:
@@ -38,8 +49,11 @@ class FacilityTarget:
         paths: DigitPaths = DEFAULT_PATHS,
         *,
         resend_after_seconds: float = 0.0,
+        claims: KeyClaims | None = None,
     ) -> None:
         self._client = client
+        # Without a claims store, names are not claimed (two uploads may make two facilities).
+        self._claims = claims
         self.resend_after_seconds = resend_after_seconds
         self._paths = paths
         self._batch_size = batch_size
@@ -48,13 +62,10 @@ class FacilityTarget:
         return in_batches(rows, self._batch_size, lambda batch: self._create(tenant_id, batch))
 
     def find(self, tenant_id: str, client_refs: Sequence[str]) -> dict[str, TargetResult]:
-        found: Results = {}
-        for chunk in chunks(client_refs):
-            for facility in self._search(tenant_id, {"clientReferenceId": chunk}):
-                ref = facility.get("clientReferenceId")
-                if ref in chunk and facility.get("id"):
-                    found[ref] = TargetResult(ref, "created", id=str(facility["id"]))
-        return found
+        return {
+            ref: TargetResult(ref, "created", id=str(facility["id"]))
+            for ref, facility in self._by_reference(tenant_id, client_refs).items()
+        }
 
     def registered(self, tenant_id: str, key: str, values: Sequence[str]) -> set[str]:
         """Which facility ids exist (rows that carry an id refer to an existing facility)."""
@@ -96,9 +107,63 @@ class FacilityTarget:
     def _create(self, tenant_id: str, batch: Sequence[PendingRow]) -> Results:
         results = self.find(tenant_id, [row.client_ref for row in batch])
         unsent = [row for row in batch if row.client_ref not in results]
+        if unsent and self._claims is not None:
+            unsent, answered = self._claim_names(tenant_id, self._claims, unsent)
+            results |= answered
         if unsent:
-            results |= submit(unsent, lambda rows: self._send(tenant_id, rows), "Facilities")
+            sent = submit(unsent, lambda rows: self._send(tenant_id, rows), "Facilities")
+            if self._claims is not None:
+                self._release_refused(tenant_id, self._claims, unsent, sent)
+            results |= sent
         return results
+
+    def _claim_names(
+        self, tenant_id: str, claims: KeyClaims, rows: Sequence[PendingRow]
+    ) -> tuple[list[PendingRow], Results]:
+        """The rows to send (their names are theirs, or unnamed: the service refuses those),
+        and the answers for the others."""
+        claimants: dict[str, PendingRow] = {}  # by name: its first row here
+        followers: list[tuple[PendingRow, str]] = []
+        for row in rows:
+            key = _name_key(row)
+            if key and key in claimants:
+                followers.append((row, key))
+            elif key:
+                claimants[key] = row
+        requests = [ClaimRequest(key, row.client_ref) for key, row in claimants.items()]
+        claimed = claims.claim(tenant_id, CLAIM_KIND, requests)
+        lost = [(row, claimed[key]) for key, row in claimants.items() if not claimed[key].won]
+        for row, key in followers:
+            # An earlier row of this batch owns the name, or whoever beat it to the name.
+            claim = claimed[key]
+            lost.append((row, Claim(key, False, claim.owner) if claim.won else claim))
+        owners = self._by_reference(tenant_id, [claim.owner for _, claim in lost])
+        answered: Results = {}
+        for row, claim in lost:
+            facility = owners.get(claim.owner)
+            if facility is not None:
+                answered[row.client_ref] = _compared(row, facility)
+            elif not claims.take_over_stale(
+                tenant_id, CLAIM_KIND, ClaimRequest(claim.key, row.client_ref), claim
+            ):
+                # Not searchable yet (a bulk create persists later): asked again next attempt.
+                answered[row.client_ref] = TargetResult(
+                    row.client_ref,
+                    "pending",
+                    code="KEY_CLAIMED_NOT_WRITTEN",
+                    reason=f"name {str(row.data.get('name')).strip()!r} is claimed by row "
+                    f"{claim.owner} of another upload, whose facility is not searchable yet",
+                )
+        return [row for row in rows if row.client_ref not in answered], answered
+
+    def _release_refused(
+        self, tenant_id: str, claims: KeyClaims, rows: Sequence[PendingRow], sent: Results
+    ) -> None:
+        """A name whose row the service refused is free again: no facility holds it."""
+        for row in rows:
+            key = _name_key(row)
+            if key and sent[row.client_ref].outcome == "rejected":
+                claims.release(tenant_id, CLAIM_KIND, key, row.client_ref)
 
     def _send(self, tenant_id: str, rows: Sequence[PendingRow]) -> Results:
         facilities = [_facility(tenant_id, row) for row in rows]
@@ -114,6 +179,18 @@ class FacilityTarget:
             )
             for row in rows
         }
+
+    def _by_reference(
+        self, tenant_id: str, client_refs: Sequence[str]
+    ) -> dict[str, dict[str, Any]]:
+        """The service's facilities of these client references (those that have an id)."""
+        found: dict[str, dict[str, Any]] = {}
+        for chunk in chunks(client_refs):
+            for facility in self._search(tenant_id, {"clientReferenceId": chunk}):
+                ref = facility.get("clientReferenceId")
+                if ref in chunk and facility.get("id"):
+                    found[ref] = facility
+        return found
 
     def _search(self, tenant_id: str, criteria: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         return pages(
@@ -165,6 +242,35 @@ def _canonical_facility(facility: Mapping[str, Any]) -> dict[str, Any]:
         "capacity": facility.get("storageCapacity"),
         "boundaryCodes": codes,
     }
+
+
+def _name_key(row: PendingRow) -> str:
+    """A facility's name as claimed: names differing by case or spacing are one facility."""
+    return str(row.data.get("name") or "").strip().lower()
+
+
+def _compared(row: PendingRow, facility: Mapping[str, Any]) -> TargetResult:
+    """existing when the service's facility has the row's fields (as `_facility` sends
+    them; the name matched as claimed, and our "usage" is not the service's), else conflict."""
+    held = _canonical_facility(facility)
+    data = row.data
+    wanted = {
+        "facilityType": data.get("facilityType"),
+        "isPermanent": bool(data.get("isPermanent")),
+        "capacity": _whole(data.get("capacity")),
+        "boundaryCodes": [str(code) for code in data.get("boundaryCodes") or []],
+    }
+    differing = [name for name, value in wanted.items() if held[name] != value]
+    if not differing:
+        return TargetResult(row.client_ref, "existing", id=held["id"])
+    return TargetResult(
+        row.client_ref,
+        "conflict",
+        id=held["id"],
+        code="DUPLICATE_NAME",
+        reason=f"a facility named {str(data.get('name')).strip()!r} already exists "
+        f"({held['id']}), with a different {', '.join(differing)}",
+    )
 
 
 def _whole(number: Any) -> Any:

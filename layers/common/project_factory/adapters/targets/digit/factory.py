@@ -2,6 +2,7 @@
 
 from project_factory.adapters.digit_paths import DigitPaths
 from project_factory.adapters.http import JsonHttpClient
+from project_factory.adapters.key_claims import dynamo_key_claims
 from project_factory.adapters.targets.base import Target
 from project_factory.adapters.targets.digit.boundaries import BoundaryTarget
 from project_factory.adapters.targets.digit.facility import FacilityTarget
@@ -27,6 +28,8 @@ def digit_target(resource_type: str, settings: Settings, hierarchy_type: str | N
             batch_size,
             paths,
             resend_after_seconds=resend_after,
+            # The facility service keeps no name unique: names are claimed in our table.
+            claims=dynamo_key_claims(settings.registry_table, settings.region),
         )
     if resource_type not in ("user", "boundary"):
         raise ValueError(f"DIGIT creates facility, user and boundary rows, not {resource_type!r}")

@@ -1,0 +1,216 @@
+"""The claims store: one owner per business key, by a conditional PutItem."""
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from moto import mock_aws
+
+from project_factory.adapters.key_claims import ClaimRequest, DynamoKeyClaims, key_pk
+from project_factory.errors import TransientError
+from tests.support.tables import create_registry_table
+
+TABLE = "project-factory-registry"
+TENANT = "mz"
+DAY_MS = 24 * 3600 * 1000
+NOW_S = 1_800_000_000.0
+
+
+@pytest.fixture
+def table():
+    with mock_aws():
+        yield create_registry_table(TABLE)
+
+
+def store(table, now=NOW_S):
+    return DynamoKeyClaims(table, clock=lambda: now)
+
+
+def claim_item(table, key, kind="facility"):
+    return table.get_item(Key={"pk": key_pk(TENANT, kind, key), "sk": "KEY"}).get("Item")
+
+
+def test_the_first_reference_owns_a_free_key(table):
+    # Given a free key
+    # When a reference claims it
+    claims = store(table).claim(
+        TENANT, "facility", [ClaimRequest("depot", "res-1:1", {"id": "F-1"})]
+    )
+
+    # Then it owns it, nothing was there before, and the claim records it with its attributes
+    assert (claims["depot"].won, claims["depot"].owner, dict(claims["depot"].item)) == (
+        True,
+        "res-1:1",
+        {},
+    )
+    item = claim_item(table, "depot")
+    assert (item["clientReferenceId"], item["id"], item["claimedAt"]) == (
+        "res-1:1",
+        "F-1",
+        NOW_S * 1000,
+    )
+
+
+def test_another_reference_is_refused_and_told_the_owner(table):
+    # Given a key owned by res-1:1
+    claims = store(table)
+    claims.claim(TENANT, "facility", [ClaimRequest("depot", "res-1:1", {"id": "F-1"})])
+
+    # When res-2:1 claims it
+    answer = claims.claim(TENANT, "facility", [ClaimRequest("depot", "res-2:1", {"id": "F-2"})])
+
+    # Then it is refused, told the owner and the owner's id, and the claim is unchanged
+    assert (answer["depot"].won, answer["depot"].owner, answer["depot"].owner_id) == (
+        False,
+        "res-1:1",
+        "F-1",
+    )
+    assert claim_item(table, "depot")["id"] == "F-1"
+
+
+def test_the_owner_claims_again_and_gets_what_its_claim_held(table):
+    # Given a key claimed by res-1:1 with a username
+    claims = store(table)
+    claims.claim(TENANT, "user", [ClaimRequest("9876543210", "res-1:1", {"username": "USR-1"})])
+
+    # When the same reference claims it again (a retry)
+    again = claims.claim(TENANT, "user", [ClaimRequest("9876543210", "res-1:1")])
+
+    # Then it still owns it and learns the username its earlier claim recorded
+    assert again["9876543210"].won is True
+    assert again["9876543210"].item["username"] == "USR-1"
+
+
+def test_the_owner_is_read_when_the_refusal_does_not_carry_it(table):
+    # Given a key owned by res-1:1, and a store whose refusals come without the item
+    claims = store(table)
+    claims.claim(TENANT, "facility", [ClaimRequest("depot", "res-1:1", {"id": "F-1"})])
+    put = table.meta.client.put_item
+
+    def put_without_item(**arguments):
+        arguments.pop("ReturnValuesOnConditionCheckFailure", None)
+        return put(**arguments)
+
+    claims._client = type("Client", (), {"put_item": staticmethod(put_without_item)})()
+
+    # When res-2:1 claims it
+    answer = claims.claim(TENANT, "facility", [ClaimRequest("depot", "res-2:1")])
+
+    # Then the owner is read from the table
+    assert (answer["depot"].won, answer["depot"].owner_id) == (False, "F-1")
+
+
+def test_many_keys_are_claimed_in_one_call(table):
+    # Given 30 free keys and one already owned by someone else
+    claims = store(table)
+    claims.claim(TENANT, "facility", [ClaimRequest("k07", "other:1")])
+    requests = [ClaimRequest(f"k{n:02d}", f"res-1:{n}") for n in range(30)]
+
+    # When they are claimed together
+    answer = claims.claim(TENANT, "facility", requests)
+
+    # Then every key is answered, all won but the one owned by another
+    assert sorted(answer) == sorted(r.key for r in requests)
+    assert [key for key, claim in answer.items() if not claim.won] == ["k07"]
+
+
+def test_one_call_refuses_the_same_key_twice(table):
+    # Given / When two requests of one call name one key / Then the call is refused
+    with pytest.raises(ValueError, match="one request per call"):
+        store(table).claim(TENANT, "facility", [ClaimRequest("k", "a:1"), ClaimRequest("k", "b:1")])
+
+
+def test_release_frees_only_the_owners_key(table):
+    # Given a key owned by res-1:1
+    claims = store(table)
+    claims.claim(TENANT, "facility", [ClaimRequest("depot", "res-1:1")])
+
+    # When another reference releases it, then the owner does
+    claims.release(TENANT, "facility", "depot", "res-2:1")
+    kept = claim_item(table, "depot")
+    claims.release(TENANT, "facility", "depot", "res-1:1")
+
+    # Then only the owner's release freed it
+    assert kept["clientReferenceId"] == "res-1:1"
+    assert claim_item(table, "depot") is None
+
+
+def test_a_stale_claim_is_taken_over(table):
+    # Given a key claimed more than a day ago by a reference that made no record
+    store(table, now=NOW_S - 2 * 86400).claim(TENANT, "facility", [ClaimRequest("depot", "dead:1")])
+    claims = store(table)
+    [held] = claims.claim(TENANT, "facility", [ClaimRequest("depot", "res-2:1")]).values()
+
+    # When another reference takes it over
+    taken = claims.take_over_stale(TENANT, "facility", ClaimRequest("depot", "res-2:1"), held)
+
+    # Then it owns the key now
+    assert taken is True
+    assert claim_item(table, "depot")["clientReferenceId"] == "res-2:1"
+
+
+def test_a_fresh_claim_is_not_taken_over(table):
+    # Given a key claimed an hour ago
+    store(table, now=NOW_S - 3600).claim(TENANT, "facility", [ClaimRequest("depot", "busy:1")])
+    claims = store(table)
+    [held] = claims.claim(TENANT, "facility", [ClaimRequest("depot", "res-2:1")]).values()
+
+    # When another reference tries to take it over
+    taken = claims.take_over_stale(TENANT, "facility", ClaimRequest("depot", "res-2:1"), held)
+
+    # Then the owner keeps it
+    assert taken is False
+    assert claim_item(table, "depot")["clientReferenceId"] == "busy:1"
+
+
+def test_a_stale_claim_renewed_meanwhile_is_not_taken_over(table):
+    # Given a stale claim read by res-2:1, then claimed again by its owner (its retry)
+    store(table, now=NOW_S - 2 * 86400).claim(TENANT, "facility", [ClaimRequest("depot", "slow:1")])
+    claims = store(table)
+    [held] = claims.claim(TENANT, "facility", [ClaimRequest("depot", "res-2:1")]).values()
+    claims.claim(TENANT, "facility", [ClaimRequest("depot", "slow:1")])
+
+    # When res-2:1 tries to take it over with what it read
+    taken = claims.take_over_stale(TENANT, "facility", ClaimRequest("depot", "res-2:1"), held)
+
+    # Then the owner keeps it
+    assert taken is False
+    assert claim_item(table, "depot")["clientReferenceId"] == "slow:1"
+
+
+def test_an_undated_claim_is_never_taken_over(table):
+    # Given a claim written before claims were dated
+    table.put_item(
+        Item={"pk": key_pk(TENANT, "facility", "depot"), "sk": "KEY", "clientReferenceId": "old:1"}
+    )
+    claims = store(table, now=NOW_S + 365 * 86400)
+    [held] = claims.claim(TENANT, "facility", [ClaimRequest("depot", "res-2:1")]).values()
+
+    # When another reference tries to take it over
+    # Then it is refused
+    assert (
+        claims.take_over_stale(TENANT, "facility", ClaimRequest("depot", "res-2:1"), held) is False
+    )
+
+
+@pytest.mark.parametrize("code", ["ThrottlingException", "ProvisionedThroughputExceededException"])
+def test_a_throttled_claim_is_a_transient_error(code):
+    # Given DynamoDB throttles the conditional PutItem
+    table = boto3.resource("dynamodb", region_name="us-east-1").Table(TABLE)
+    with Stubber(table.meta.client) as stubber:
+        stubber.add_client_error("put_item", service_error_code=code, http_status_code=400)
+
+        # When / Then the claim raises TransientError
+        with pytest.raises(TransientError, match=code):
+            store(table).claim(TENANT, "facility", [ClaimRequest("depot", "res-1:1")])
+
+
+def test_a_refusal_other_than_the_condition_is_raised():
+    # Given DynamoDB refuses the PutItem as malformed
+    table = boto3.resource("dynamodb", region_name="us-east-1").Table(TABLE)
+    with Stubber(table.meta.client) as stubber:
+        stubber.add_client_error("put_item", service_error_code="ValidationException")
+
+        # When / Then the claim raises it as it is, not as transient nor as lost
+        with pytest.raises(Exception, match="ValidationException") as raised:
+            store(table).claim(TENANT, "facility", [ClaimRequest("depot", "res-1:1")])
+        assert not isinstance(raised.value, TransientError)
