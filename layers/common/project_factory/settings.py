@@ -108,6 +108,10 @@ class Settings(BaseModel):
     # How long an expired generated row is kept before DynamoDB's TTL deletes it.
     generated_expiry_days: int = Field(default=90, ge=1)
 
+    # -- limits on uploaded workbooks (hostile files): owned by the sheets' limits work
+
+    # -- authentication and tenant isolation: owned by the auth work
+
     @property
     def resend_after_seconds(self) -> float:
         """How long a DIGIT request that got no answer may still land: a call runs up to
