@@ -55,7 +55,13 @@ class Settings(BaseModel):
     facility_service_url: str = ""
     hrms_service_url: str = ""
     boundary_service_url: str = ""
-    digit_auth_token: str = ""
+    # The DIGIT token: never a plain variable in a deployment. DIGIT_AUTH_TOKEN_SOURCE names
+    # where it is read: an SSM SecureString (`ssm:/pf/digit-token`), a Secrets Manager
+    # secret (`secretsmanager:<name or arn>`), or a file (`file:/path`, for the local
+    # stack). DIGIT_AUTH_TOKEN itself is taken only when no source is set (tests, local).
+    digit_auth_token: str = Field(default="", repr=False)
+    digit_auth_token_source: str = Field(default="", pattern=r"^$|^(ssm|secretsmanager|file):.+")
+    digit_auth_token_cache_seconds: int = Field(default=300, ge=0)
     http_connect_timeout_seconds: float = Field(default=3.05, gt=0)
     http_read_timeout_seconds: float = Field(default=20.0, gt=0)
     # DIGIT service paths below each service URL: the HCM project-factory's defaults, under

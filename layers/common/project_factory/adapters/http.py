@@ -26,6 +26,7 @@ import requests
 from project_factory.errors import TransientError, UpstreamError
 
 if TYPE_CHECKING:
+    from project_factory.adapters.secrets import TokenSource
     from project_factory.settings import Settings
 
 QueryValue = str | int | bool
@@ -46,25 +47,28 @@ class JsonHttpClient:
     def __init__(
         self,
         base_url: str,
-        auth_token: str,
+        auth_token: "str | TokenSource",
         connect_timeout: float,
         read_timeout: float,
     ) -> None:
         if not base_url:
             raise ValueError("a base URL is required")
         self.base_url = base_url.rstrip("/")
-        self._auth_token = auth_token
+        # A fixed token, or where to read the current one (see adapters.secrets).
+        self._auth_token = auth_token if callable(auth_token) else (lambda: auth_token)
         self._timeout = (connect_timeout, read_timeout)
         self._session = requests.Session()
 
     @classmethod
     def for_service(cls, base_url: str, variable: str, settings: "Settings") -> "JsonHttpClient":
         """A client of one DIGIT service, with the token and timeouts from settings."""
+        from project_factory.adapters.secrets import token_source
+
         if not base_url:
             raise ValueError(f"{variable} is not set")
         return cls(
             base_url,
-            settings.digit_auth_token,
+            token_source(settings),
             settings.http_connect_timeout_seconds,
             settings.http_read_timeout_seconds,
         )
@@ -113,7 +117,7 @@ class JsonHttpClient:
             "ver": "1.0",
             "ts": now_ms,
             "msgId": f"{now_ms}-{uuid.uuid4().hex[:8]}",
-            "authToken": self._auth_token,
+            "authToken": self._auth_token(),
         }
 
 
