@@ -11,7 +11,7 @@ export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help run serve test lint build deploy bench clean test-tools
+.PHONY: help run serve test lint build deploy bench faults token clean test-tools
 
 help:
 	@echo "make run     run the main job (create flow) on the local stack"
@@ -21,6 +21,8 @@ help:
 	@echo "make build   sam build"
 	@echo "make deploy  sam deploy (needs AWS credentials)"
 	@echo "make bench   performance benchmark (writes out/bench.json)"
+	@echo "make faults  the create flow under seeded faults (out/faults.json; QUICK=1: small)"
+	@echo "make token   a JWT of the local dev issuer (TENANT=mz ROLES=CAMPAIGN_ADMIN)"
 
 $(STAMP): $(REQUIREMENTS)
 	@test -x $(BIN)/python || { py="$$(scripts/find-python.sh)" && $$py -m venv $(VENV); }
@@ -59,6 +61,15 @@ deploy: build
 
 bench: build
 	$(BIN)/python -m local.bench
+
+# The local stack runs the handlers from the source tree: no sam build needed.
+faults: $(STAMP)
+	$(BIN)/python -m local.faults $(if $(QUICK),--quick)
+
+# A JWT of the local stack's development issuer, printed alone (TOKEN=$(make -s token)):
+# TENANT and ROLES take comma-separated lists; DEV_KEY_FILE names another key file.
+token: $(STAMP)
+	@$(BIN)/python -m local.auth --tenant "$(or $(TENANT),mz)" --roles "$(or $(ROLES),CAMPAIGN_ADMIN)"
 
 clean:
 	rm -rf .aws-sam out .pytest_cache .ruff_cache

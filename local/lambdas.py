@@ -21,7 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 from local.deploy import DeployedFunction, DeployedStack
 
@@ -43,6 +43,53 @@ class LambdaContext:
     def get_remaining_time_in_millis(self) -> int:
         elapsed = time.monotonic() - self._started
         return max(0, int((self.timeout_seconds - elapsed) * 1000))
+
+
+class ProcessExit(BaseException):
+    """The function's process died (a crash, an OOM kill): no handler of ours can catch it.
+
+    Raised by a fault hook (local/fault_injection.py); the runtime answers it as Lambda
+    answers a runtime that exited: errorType `Runtime.ExitError`, and a cold start next.
+    """
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """The invocation running on this thread: which function, which request."""
+
+    function: str  # the function's logical id
+    request_id: str
+
+
+class FaultHook(Protocol):
+    """Told of every invocation and every moto call (local/fault_injection.py)."""
+
+    def started(self, invocation: Invocation) -> None: ...
+
+    def before_call(self, event_name: str, request: Any) -> None:
+        """May raise (an AWS error, ProcessExit) instead of letting moto answer."""
+        ...
+
+    def after_call(self, event_name: str, request: Any, response: Any) -> None: ...
+
+    def returning(self, invocation: Invocation) -> None:
+        """The handler returned; may raise ProcessExit (the answer never leaves)."""
+        ...
+
+
+_current = threading.local()
+_fault_hook: FaultHook | None = None
+
+
+def current_invocation() -> Invocation | None:
+    """The invocation this thread runs (None outside a handler, e.g. in moto's threads)."""
+    return getattr(_current, "invocation", None)
+
+
+def set_fault_hook(hook: FaultHook | None) -> None:
+    """Faults for the local stack (None: none). Infrastructure only: no product code."""
+    global _fault_hook
+    _fault_hook = hook
 
 
 class FunctionError(Exception):
@@ -124,13 +171,26 @@ class InProcessRuntime:
             # Process-wide: meaningful when invocations do not overlap (the benchmark's setup).
             tracemalloc.reset_peak()
             base = tracemalloc.get_traced_memory()[0]
+        invocation = Invocation(function.logical_id, context.aws_request_id)
+        outer, _current.invocation = current_invocation(), invocation
+        hook = _fault_hook
         try:
+            if hook is not None:
+                hook.started(invocation)
             # A JSON round trip, as on AWS: the handler gets plain JSON types, never our objects.
             result = handler(json.loads(json.dumps(event)), context)
+            if hook is not None:
+                hook.returning(invocation)
             return json.loads(json.dumps(result))
+        except ProcessExit as exit_:
+            # A dead process: Lambda reports the exit, and the next invocation starts cold.
+            with self._lock:
+                self._modules.pop(function.logical_id, None)
+            raise FunctionError(_exit_payload(context.aws_request_id)) from exit_
         except Exception as error:
             raise FunctionError(_error_payload(error)) from error
         finally:
+            _current.invocation = outer
             if tracing:
                 peak = tracemalloc.get_traced_memory()[1] - base
                 previous = self.heap_peaks.get(function.logical_id, 0)
@@ -151,6 +211,14 @@ def _error_payload(error: Exception) -> dict[str, Any]:
         "errorType": type(error).__name__,
         "errorMessage": str(error),
         "stackTrace": traceback.format_tb(error.__traceback__),
+    }
+
+
+def _exit_payload(request_id: str) -> dict[str, Any]:
+    """What Lambda answers when the runtime process exits during an invocation."""
+    return {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: exit status 1",
     }
 
 
@@ -224,7 +292,15 @@ def _serialise_moto_calls() -> None:
         if event_name.endswith("lambda.Invoke"):
             return answer(self, event_name, request, **kwargs)
         with _moto_lock:
-            return answer(self, event_name, request, **kwargs)
+            hook = _fault_hook
+            if hook is None:
+                return answer(self, event_name, request, **kwargs)
+            # Faults are injected where AWS answers (local/fault_injection.py), never in
+            # product code: the call fails as AWS fails it, or the process dies in it.
+            hook.before_call(event_name, request)
+            response = answer(self, event_name, request, **kwargs)
+            hook.after_call(event_name, request, response)
+            return response
 
     BotocoreStubber.__call__ = locked  # type: ignore[method-assign]
 

@@ -9,14 +9,27 @@
 The server runs in a daemon thread on a free port and stops by itself after
 `lifetime_seconds`, so a test that forgets to stop it cannot hang the run. Tests steer it
 through Python, not HTTP: see the control methods below.
+
+Besides the scripted faults (`fail_next`, `timeout_next`), `inject` fails a seeded share of
+the calls under some path prefixes, the way a network and a service fail:
+
+    digit.inject(ANSWER_LOST, rate=0.3, seed=7, path_prefixes=("/facility/",))
+
+  SERVER_ERROR  500, 502, 503 or 504 with DIGIT Errors; nothing done
+  TIMEOUT       done, answered only after `delay_seconds` (longer than the read timeout)
+  RESET         the connection is reset before anything is done
+  ANSWER_LOST   done, then the connection is reset instead of answering (`lost_answers`)
 """
 
 import json
+import random
+import socket
+import struct
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
@@ -26,6 +39,13 @@ from tests.fakes.digit_services import ADMIN_SCHEMA, DigitState, Matcher
 
 _KEPT_BODIES = 1000
 
+SERVER_ERROR = "5xx"
+TIMEOUT = "timeout"
+RESET = "reset"
+ANSWER_LOST = "answer_lost"
+INJECTED_KINDS = (SERVER_ERROR, TIMEOUT, RESET, ANSWER_LOST)
+_SERVER_ERRORS = (500, 502, 503, 504)
+
 
 @dataclass
 class _Fault:
@@ -33,6 +53,29 @@ class _Fault:
     remaining: int
     status: int = 503
     delay_seconds: float = 0.0
+
+
+@dataclass
+class _Injection:
+    """A seeded share of the calls under some path prefixes fails as `kind`."""
+
+    kind: str
+    rate: float
+    path_prefixes: tuple[str, ...]
+    delay_seconds: float
+    draws: random.Random = field(repr=False, default_factory=random.Random)
+
+    def matches(self, path: str) -> bool:
+        return any(path.startswith(prefix) for prefix in self.path_prefixes)
+
+
+@dataclass(frozen=True)
+class _Reply:
+    status: int
+    answer: dict[str, Any]
+    delay_seconds: float = 0.0
+    #: reset the connection instead of answering
+    reset: bool = False
 
 
 class FakeDigit:
@@ -46,6 +89,8 @@ class FakeDigit:
         self._failures: list[_Fault] = []
         self._delays: list[_Fault] = []
         self._calls: Counter[str] = Counter()
+        self._injections: list[_Injection] = []
+        self._injected: Counter[tuple[str, str]] = Counter()  # (kind, path)
         self._bodies: deque[tuple[str, dict[str, Any]]] = deque(maxlen=_KEPT_BODIES)
         self._server: ThreadingHTTPServer | None = None
         self._timer: threading.Timer | None = None
@@ -97,6 +142,18 @@ class FakeDigit:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
+    def stack_parameters(
+        self, *, schemas: bool = False, read_timeout: str = "0.5"
+    ) -> dict[str, str]:
+        """Template parameters pointing facilities and users (and MDMS) at this fake."""
+        return {
+            "FacilityTarget": "digit",
+            "UserTarget": "digit",
+            "FacilityServiceUrl": self.url,
+            "HrmsServiceUrl": self.url,
+            "HttpReadTimeoutSeconds": read_timeout,
+        } | ({"SchemaSource": "mdms", "MdmsUrl": self.url} if schemas else {})
+
     # -- control ------------------------------------------------------------------------------
 
     def fail_next(self, path_prefix: str, n: int, status: int = 503) -> None:
@@ -105,10 +162,44 @@ class FakeDigit:
             self._failures.append(_Fault(path_prefix, n, status=status))
 
     def clear_faults(self) -> None:
-        """Forget every failure and delay not yet used."""
+        """Forget every failure and delay not yet used, and every injection."""
         with self._lock:
             self._failures.clear()
             self._delays.clear()
+            self._injections.clear()
+
+    def inject(
+        self,
+        kind: str,
+        rate: float,
+        seed: int,
+        path_prefixes: Sequence[str] = ("/",),
+        *,
+        delay_seconds: float = 1.0,
+    ) -> None:
+        """A seeded share `rate` of the calls under `path_prefixes` fails as `kind` (see
+        the module's docstring), until `clear_faults`. One draw per matching call, in the
+        order calls arrive; scripted faults (`fail_next`, `timeout_next`) come first."""
+        if kind not in INJECTED_KINDS:
+            raise ValueError(f"injected kinds are {INJECTED_KINDS}, not {kind!r}")
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError(f"a rate is a share of calls, from 0 to 1, not {rate}")
+        injection = _Injection(kind, rate, tuple(path_prefixes), delay_seconds, random.Random(seed))
+        with self._lock:
+            self._injections.append(injection)
+
+    def injected(self, path_prefix: str = "/") -> Counter[str]:
+        """Injected faults by kind, of calls under path_prefix."""
+        found: Counter[str] = Counter()
+        with self._lock:
+            for (kind, path), n in self._injected.items():
+                if path.startswith(path_prefix):
+                    found[kind] += n
+        return found
+
+    def lost_answers(self, path_prefix: str = "/") -> int:
+        """Calls under path_prefix that were done and whose answer was then lost (reset)."""
+        return self.injected(path_prefix)[ANSWER_LOST]
 
     def timeout_next(self, path_prefix: str, n: int, seconds: float) -> None:
         """The next n calls under path_prefix are done, but answered only after `seconds`.
@@ -159,6 +250,15 @@ class FakeDigit:
         """Creates received for a client reference that already had a record."""
         return self._state.duplicates(kind)
 
+    def create_requests(self, kind: str) -> Counter[str]:
+        """Create requests that reached the service (not failed by a fault first), per
+        client reference: facility clientReferenceId, employee code, boundary reference."""
+        return self._state.create_requests(kind)
+
+    def repeats(self, kind: str) -> Counter[str]:
+        """Per client reference, creates received when its record already existed."""
+        return self._state.repeats(kind)
+
     def calls(self, path_prefix: str) -> int:
         """How many requests arrived under path_prefix (failed and delayed ones included)."""
         with self._lock:
@@ -174,20 +274,45 @@ class FakeDigit:
     def _handle(
         self, path: str, query: Mapping[str, list[str]], body: dict[str, Any]
     ) -> tuple[int, dict[str, Any], float]:
+        reply = self._respond(path, query, body)
+        return reply.status, reply.answer, reply.delay_seconds
+
+    def _respond(self, path: str, query: Mapping[str, list[str]], body: dict[str, Any]) -> _Reply:
         with self._lock:
             self._calls[path] += 1
             self._bodies.append((path, body))
             failure = _take(self._failures, path)
             delay = _take(self._delays, path)
+            injected, status = self._draw(path) if failure is None else (None, 0)
         if failure is not None:
             errors = [{"code": "FAKE_FAILURE", "message": f"injected HTTP {failure.status}"}]
-            return failure.status, {"ResponseInfo": None, "Errors": errors}, 0.0
+            return _Reply(failure.status, {"ResponseInfo": None, "Errors": errors})
+        if injected is not None and injected.kind == SERVER_ERROR:
+            errors = [{"code": "FAKE_FAILURE", "message": f"injected HTTP {status}"}]
+            return _Reply(status, {"ResponseInfo": None, "Errors": errors})
+        if injected is not None and injected.kind == RESET:
+            return _Reply(0, {}, reset=True)
         handler = self._routes.get(path)
         if handler is None:
             errors = [{"code": "NOT_FOUND", "message": f"no fake for {path}"}]
-            return 404, {"ResponseInfo": None, "Errors": errors}, 0.0
+            return _Reply(404, {"ResponseInfo": None, "Errors": errors})
         status, answer = handler(query, body)
-        return status, answer, delay.delay_seconds if delay else 0.0
+        if injected is not None and injected.kind == TIMEOUT:
+            return _Reply(status, answer, injected.delay_seconds)
+        if injected is not None and injected.kind == ANSWER_LOST:
+            return _Reply(status, answer, reset=True)
+        return _Reply(status, answer, delay.delay_seconds if delay else 0.0)
+
+    def _draw(self, path: str) -> tuple[_Injection | None, int]:
+        """The injection that fails this call, if any, and a 5xx status (lock held)."""
+        for injection in self._injections:
+            if not injection.matches(path):
+                continue
+            if injection.draws.random() >= injection.rate:
+                return None, 0
+            self._injected[(injection.kind, path)] += 1
+            return injection, injection.draws.choice(_SERVER_ERRORS)
+        return None, 0
 
 
 def _take(faults: list[_Fault], path: str) -> _Fault | None:
@@ -209,10 +334,24 @@ def _handler_for(fake: FakeDigit) -> type[BaseHTTPRequestHandler]:
             except json.JSONDecodeError:
                 self._send(400, {"Errors": [{"code": "INVALID_JSON", "message": "bad body"}]})
                 return
-            status, answer, delay = fake._handle(parts.path, parse_qs(parts.query), body)
-            if delay:
-                time.sleep(delay)
-            self._send(status, answer)
+            reply = fake._respond(parts.path, parse_qs(parts.query), body)
+            if reply.delay_seconds:
+                time.sleep(reply.delay_seconds)
+            if reply.reset:
+                self._reset()
+                return
+            self._send(reply.status, reply.answer)
+
+        def _reset(self) -> None:
+            """Drop the connection with a TCP reset (SO_LINGER 0), answering nothing."""
+            self.close_connection = True
+            try:
+                linger = struct.pack("ii", 1, 0)
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+                self.connection.close()
+                self.rfile.close()  # the socket's last reference: now it is really closed
+            except OSError:
+                pass
 
         def _send(self, status: int, answer: dict[str, Any]) -> None:
             payload = json.dumps(answer).encode()

@@ -6,7 +6,8 @@ health-individual, boundary-service, mdms-v2); validation is only what the tests
 
 Like a service with idempotency, a create never makes a second record for the same client
 reference (facility clientReferenceId, employee code, boundary code), but every such repeat is
-counted in `duplicates`, so a test can assert that our code never sent one.
+counted in `duplicates` (and per reference in `repeats`, beside `create_requests`, every
+create request per reference), so a test can assert that our code never sent one.
 """
 
 import copy
@@ -70,6 +71,10 @@ class DigitState:
         self._records: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
         self._visible_at: dict[str, float] = {}  # facility id -> monotonic time
         self._duplicates: Counter[str] = Counter()
+        # Per record (kind, client reference): every create request that reached the
+        # service, and those that came when the record already existed (sent twice).
+        self._create_requests: Counter[tuple[str, str]] = Counter()
+        self._repeats: Counter[tuple[str, str]] = Counter()
         self._rejections: list[_Rejection] = []
         # MDMS starts with the records the original platform publishes (see mdms_records).
         self._schemas: dict[tuple[str, str], dict[str, Any]] = {
@@ -114,6 +119,26 @@ class DigitState:
     def duplicates(self, kind: str) -> int:
         with self._lock:
             return self._duplicates[kind]
+
+    def create_requests(self, kind: str) -> Counter[str]:
+        """Create requests that reached the service, per client reference of a kind."""
+        with self._lock:
+            return Counter({ref: n for (k, ref), n in self._create_requests.items() if k == kind})
+
+    def repeats(self, kind: str) -> Counter[str]:
+        """Creates received for a client reference that already had a record, per reference
+        (what `duplicates` counts in total)."""
+        with self._lock:
+            return Counter({ref: n for (k, ref), n in self._repeats.items() if k == kind})
+
+    def _count_request(self, kind: str, ref: Any) -> None:
+        if ref:
+            self._create_requests[(kind, str(ref))] += 1
+
+    def _count_repeat(self, kind: str, ref: Any) -> None:
+        self._duplicates[kind] += 1
+        if ref:
+            self._repeats[(kind, str(ref))] += 1
 
     def routes(self) -> dict[str, Handler]:
         return {
@@ -164,6 +189,7 @@ class DigitState:
             errors = []
             for index, item in enumerate(items):
                 ref = item.get("clientReferenceId")
+                self._count_request("facility", ref)
                 if not ref or not item.get("tenantId"):
                     errors.append(
                         _error(
@@ -183,7 +209,7 @@ class DigitState:
                 if self._find(
                     "facility", item["tenantId"], clientReferenceId=item["clientReferenceId"]
                 ):
-                    self._duplicates["facility"] += 1
+                    self._count_repeat("facility", item["clientReferenceId"])
                     continue
                 record = copy.deepcopy(item) | {
                     "id": f"F-{next(self._sequence):06d}",
@@ -222,6 +248,8 @@ class DigitState:
         if not isinstance(employees, list) or not employees:
             return _refused("INVALID_REQUEST", "Employees must be a non-empty list")
         with self._lock:
+            for employee in employees:
+                self._count_request("employee", employee.get("code"))
             errors = self._employee_errors(employees)
             # Real HRMS validates the whole request and names no row in its errors.
             if errors:
@@ -272,6 +300,7 @@ class DigitState:
             errors = []
             for index, item in enumerate(items):
                 code, tenant_id = item.get("code"), item.get("tenantId")
+                self._count_request("boundary", _boundary_ref(item))
                 existing = self._find("boundary", tenant_id, code=code)
                 if not code or not tenant_id:
                     errors.append(
@@ -283,7 +312,7 @@ class DigitState:
                     )
                 elif existing:
                     if _boundary_ref(existing[0]) == _boundary_ref(item):
-                        self._duplicates["boundary"] += 1
+                        self._count_repeat("boundary", _boundary_ref(item))
                     message = f"boundary code {code} already exists"
                     errors.append(_error("DUPLICATE_CODE", message, f"Boundary[{index}]", code))
             if errors:
@@ -310,6 +339,7 @@ class DigitState:
         tenant_id, code = relation.get("tenantId"), relation.get("code")
         hierarchy_type, parent = relation.get("hierarchyType"), relation.get("parent")
         with self._lock:
+            self._count_request("relationship", code)
             if not (tenant_id and code and hierarchy_type and relation.get("boundaryType")):
                 return _refused("NotNull", "tenantId, code, hierarchyType, boundaryType required")
             if rejection := self._rejection(code, relation):
@@ -317,7 +347,7 @@ class DigitState:
             if not self._find("boundary", tenant_id, code=code):
                 return _refused("INVALID_BOUNDARY_CODE", f"no boundary entity {code}", code)
             if self._find("relationship", tenant_id, code=code, hierarchyType=hierarchy_type):
-                self._duplicates["relationship"] += 1
+                self._count_repeat("relationship", code)
                 return _refused("DUPLICATE_RECORDS", f"{code} is already in the hierarchy", code)
             if parent and not self._find(
                 "relationship", tenant_id, code=parent, hierarchyType=hierarchy_type
@@ -428,7 +458,7 @@ class DigitState:
             elif rejection := self._rejection(code, employee):
                 errors.append(_error(rejection.code, rejection.reason))
             elif self._find("employee", tenant_id, code=code):
-                self._duplicates["employee"] += 1
+                self._count_repeat("employee", code)
                 errors.append(_error("ERR_HRMS_USER_EXIST_CODE", f"employee {code} exists"))
             elif self._username_taken(tenant_id, (employee.get("user") or {}).get("userName")):
                 # HRMS refuses a second user of a name: ERR_HRMS_USER_EXIST_USERNAME.

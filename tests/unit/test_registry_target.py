@@ -190,8 +190,9 @@ def test_a_write_interrupted_before_its_ref_claims_is_finished_by_the_retry(tabl
     monkeypatch.setattr(registry, "_batch_write", fail_second_write)
     with pytest.raises(TransientError):
         registry.create(TENANT, [facility("res-1#1")])
-    # When the retry comes
-    assert registry.find(TENANT, ["res-1#1"]) == {}
+    # When the retry comes (its confirmation already sees the record the write left)
+    found = registry.find(TENANT, ["res-1#1"])
+    assert found["res-1#1"].outcome == "created"
     [result] = registry.create(TENANT, [facility("res-1#1")])
 
     # Then the row is created once, not refused as a duplicate of itself
@@ -262,6 +263,32 @@ def test_the_same_user_in_another_upload_is_existing_whatever_its_password_and_u
     assert (result.outcome, result.id) == ("existing", first.id)
     assert result.output == {"username": "USR-MZ-000007"}
     assert len(entities(table, "user")) == 1
+
+
+def test_a_user_written_without_its_ref_claim_is_found_with_its_username(table, monkeypatch):
+    # Given a user whose record was written and whose REF claim was not (throttled)
+    registry = target("user", table)
+    write = registry._batch_write
+    calls = []
+
+    def fail_second_write(items):
+        calls.append(len(items))
+        if len(calls) == 2:
+            raise TransientError("registry unavailable: ProvisionedThroughputExceededException")
+        write(items)
+
+    monkeypatch.setattr(registry, "_batch_write", fail_second_write)
+    with pytest.raises(TransientError):
+        registry.create(TENANT, [user("res-2#1")])
+
+    # When the row is looked for by its reference
+    found = registry.find(TENANT, ["res-2#1", "res-2#9"])
+
+    # Then it is created, with the record's id and username; the unknown one is not found
+    assert list(found) == ["res-2#1"]
+    [record] = entities(table, "user")
+    assert found["res-2#1"].id == record["id"]
+    assert found["res-2#1"].output == {"username": record["username"]}
 
 
 def _interrupted_after_its_claims(registry, monkeypatch, rows):

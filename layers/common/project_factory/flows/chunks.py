@@ -175,12 +175,28 @@ def confirm_rows(task: ChunkTask, services: Services) -> ChunkTask:
 
 
 def confirm_unsettled(
-    target: Target, tenant_id: str, rows: list[PendingRow], outcomes: ChunkOutcomes
+    target: Target,
+    tenant_id: str,
+    rows: list[PendingRow],
+    outcomes: ChunkOutcomes,
+    *,
+    last_chance: bool,
 ) -> None:
-    """The last look before a row is reported NOT_CREATED: does the service hold it?"""
+    """The last look before a row is reported NOT_CREATED: does the service hold it?
+
+    A search that fails transiently is raised for the task's retry, unless this is the
+    last chance: then the rows stay unconfirmed, with that failure as their last error.
+    """
     unsettled = [row for row in rows if not outcomes.settled(row.client_ref)]
-    if unsettled:
+    if not unsettled:
+        return
+    if last_chance:
         _confirm(target, tenant_id, unsettled, outcomes)
+        return
+    found = target.find(tenant_id, [row.client_ref for row in unsettled])
+    for row in unsettled:
+        if row.client_ref in found:
+            outcomes.record(found[row.client_ref], row)
 
 
 def _create_batch(target: Target, tenant_id: str, batch: list[PendingRow]) -> list[TargetResult]:

@@ -26,6 +26,9 @@ from project_factory.sheets.spec import spec_for
 _PROCESSED_NAMESPACE = uuid.UUID("2d3c5a9e-4f61-4b8e-9d7a-3e1f0c6b5a42")
 #: per-row errors kept in the database (the full list is in the processed file)
 MAX_STORED_ERRORS = 100
+#: Finalize runs (its task's retries) whose last look may fail and be retried; the run after
+#: reports what it still cannot find as NOT_CREATED rather than fail the resource.
+_CONFIRM_RETRIES = 2
 _FAILING = frozenset({RowStatus.INVALID, RowStatus.FAILED, RowStatus.NOT_CREATED})
 
 
@@ -67,8 +70,12 @@ def finalize_resource(resource_id: str, services: Services) -> dict[str, Any]:
         raise DomainError(f"resource {resource_id} was never validated", code="NOT_VALIDATED")
     messages = load_bundled_messages()
     locale = services.settings.default_locale
+    runs = int(services.files.get_json(keys.finalize_runs) or 0) + 1
+    services.files.put_json(keys.finalize_runs, runs)
     tally = _Tally()
-    results = tally.observe(_results(row, summary, keys, services, messages, locale, tally))
+    results = tally.observe(
+        _results(row, summary, keys, services, messages, locale, tally, runs > _CONFIRM_RETRIES)
+    )
     spec, schema = bound_schema(spec_for(row.type), row.tenantId, services)
     original = services.files.read(row.tenantId, row.fileStoreId)
     processed = io.BytesIO()
@@ -101,10 +108,11 @@ def _results(
     messages: Messages,
     locale: str,
     tally: _Tally,
+    last_chance: bool,
 ) -> Iterator[tuple[int, RowResult]]:
     """Every sheet row's result, in row order."""
     sent = (
-        _target_results(row, keys, services, messages, locale, tally)
+        _target_results(row, keys, services, messages, locale, tally, last_chance)
         if summary["proceed"]
         else None
     )
@@ -137,6 +145,7 @@ def _target_results(
     messages: Messages,
     locale: str,
     tally: _Tally,
+    last_chance: bool,
 ) -> Iterator[tuple[int, RowResult]]:
     """The outcome of each row sent to the target, chunk by chunk, in row order.
 
@@ -151,7 +160,7 @@ def _target_results(
         lines = list(services.files.iter_lines(chunk["key"]))
         rows = [PendingRow(line["clientRef"], line["rowNumber"], line["data"]) for line in lines]
         if any(not outcomes.settled(pending.client_ref) for pending in rows):
-            confirm_unsettled(target, chunk["tenantId"], rows, outcomes)
+            confirm_unsettled(target, chunk["tenantId"], rows, outcomes, last_chance=last_chance)
             services.files.put_json(outcomes_key, outcomes.to_json())
         tally.attempts = max(tally.attempts, outcomes.attempts)
         for line in lines:

@@ -49,5 +49,7 @@ def redrive(resource_id: str, user: str, services: Services) -> ResourceRow:
     )
     if reopened is None:
         return services.resources.get(resource_id)
+    # This run's Finalize gets its own retries of the last look for unconfirmed rows.
+    services.files.put_json(keys.finalize_runs, 0)
     start_create(reopened, services, redrive=number)
     return reopened

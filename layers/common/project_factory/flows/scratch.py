@@ -25,6 +25,11 @@ class ScratchKeys:
     def summary(self) -> str:
         return f"{self.base}summary.json"
 
+    @property
+    def finalize_runs(self) -> str:
+        """How many times Finalize has started for this resource (across its retries)."""
+        return f"{self.base}finalize-runs.json"
+
     def verdicts(self, index: int) -> str:
         """Every sheet row in order, with its validation verdict, in numbered parts."""
         return f"{self.base}verdicts/{index:06d}.jsonl"

@@ -169,12 +169,31 @@ class RegistryTarget:
         return [results[row.client_ref] for row in rows]
 
     def find(self, tenant_id: str, client_refs: Sequence[str]) -> dict[str, TargetResult]:
-        """Created rows among these client references, read from their REF claims."""
+        """Created rows among these client references, read from their REF claims, and
+        records whose REF claim a failure kept from being written (their ids derive from the
+        reference): the record is there, so the row is created."""
         pk_to_ref = {self._ref_pk(tenant_id, ref): ref for ref in client_refs}
         found = {}
         for item in self._batch_get([(pk, "REF") for pk in pk_to_ref]):
             ref = pk_to_ref[item["pk"]]
             found[ref] = _created(ref, item)
+        missing = [ref for ref in client_refs if ref not in found]
+        if missing and self.resource_type != "boundary":  # a boundary's id is its code
+            found |= self._written_without_ref(tenant_id, missing)
+        return found
+
+    def _written_without_ref(
+        self, tenant_id: str, client_refs: Sequence[str]
+    ) -> dict[str, TargetResult]:
+        entity_pk = f"ENTITY#{tenant_id}#{self.resource_type}"
+        ids = {self._kind.new_id(tenant_id, ref, {}): ref for ref in client_refs}
+        found = {}
+        for entity in self._batch_get([(entity_pk, entity_id) for entity_id in ids]):
+            ref = ids[str(entity["id"])]
+            if entity.get("clientReferenceId") != ref:
+                continue
+            output = {"username": str(entity["username"])} if entity.get("username") else {}
+            found[ref] = TargetResult(ref, "created", id=str(entity["id"]), output=output)
         return found
 
     def registered(self, tenant_id: str, key: str, values: Sequence[str]) -> set[str]:
