@@ -4,6 +4,13 @@ Routing is API Gateway's: the most specific route whose path and method match (a
 before ANY, fixed segments before {variables}, a {greedy+} variable last); when none
 does, the template's `$default` route if it has one (event routeKey `$default`), else
 API Gateway's own 404 `{"message":"Not Found"}`.
+
+Authorization is API Gateway's too: a route with the template's JWT authorizer (every
+route but GET /health, `$default` included) needs a valid token before anything is
+invoked (local/auth.py: 401 `{"message":"Unauthorized"}` with `www-authenticate` saying
+why), and its event carries the claims at requestContext.authorizer.jwt.claims. With
+authorization off (`authorizers=None`, only when asked for: LocalStack(auth="off")) no
+token is checked and no claims are passed.
 """
 
 import base64
@@ -11,13 +18,14 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from local.auth import Denied, JwtAuthorizer, event_claims
 from local.deploy import DeployedStack, Route
 from local.lambdas import FunctionError, InProcessRuntime
 
@@ -34,6 +42,7 @@ def build_event(
     body: bytes,
     path_parameters: dict[str, str],
     api_id: str,
+    authorizer: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     parts = urlsplit(target)
     query: dict[str, list[str]] = {}
@@ -62,6 +71,7 @@ def build_event(
                 "sourceIp": "127.0.0.1",
                 "userAgent": headers.get("user-agent", ""),
             },
+            **({"authorizer": authorizer} if authorizer is not None else {}),
             "requestId": str(uuid.uuid4()),
             "routeKey": route.key,
             "stage": "$default",
@@ -90,9 +100,22 @@ def _specificity(route: Route) -> tuple[bool, int, bool]:
 
 
 class LocalHttpApi:
-    def __init__(self, stack: DeployedStack, runtime: InProcessRuntime) -> None:
+    """`authorizers`: the stack's JWT authorizers by name (local/auth.py), checked as API
+    Gateway checks them; None turns authorization off (tests of other things only)."""
+
+    def __init__(
+        self,
+        stack: DeployedStack,
+        runtime: InProcessRuntime,
+        authorizers: Mapping[str, JwtAuthorizer] | None,
+    ) -> None:
         self.stack = stack
         self.runtime = runtime
+        self.authorizers = authorizers
+        if authorizers is not None:
+            missing = {r.authorizer for r in stack.routes if r.authorizer} - set(authorizers)
+            if missing:
+                raise ValueError(f"no authorizer given for {', '.join(sorted(missing))}")
         self.api_id = next(iter(stack.of_type("AWS::ApiGatewayV2::Api").values()), "local")
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
@@ -117,7 +140,18 @@ class LocalHttpApi:
         if matched is None:
             return 404, {"content-type": "application/json"}, b'{"message":"Not Found"}'
         route, path_parameters = matched
-        event = build_event(route, method, target, headers, body, path_parameters, self.api_id)
+        authorizer = None
+        if route.authorizer is not None and self.authorizers is not None:
+            try:
+                claims = self.authorizers[route.authorizer].verify(headers, route.scopes)
+            except Denied as denied:
+                return denied.response()
+            authorizer = {
+                "jwt": {"claims": event_claims(claims), "scopes": list(route.scopes) or None}
+            }
+        event = build_event(
+            route, method, target, headers, body, path_parameters, self.api_id, authorizer
+        )
         function = self.stack.functions[route.function_logical_id]
         try:
             result = self.runtime.invoke(function.name, event)

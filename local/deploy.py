@@ -20,6 +20,7 @@ from typing import Any
 
 import boto3
 
+from local.auth import JwtConfiguration
 from local.intrinsics import Resolver, references
 from local.template import FunctionSource, TranslatedTemplate
 
@@ -57,6 +58,10 @@ class Route:
     method: str
     path: str
     function_logical_id: str
+    #: the route's authorizer (a key of DeployedStack.authorizers), None when it is open
+    authorizer: str | None = None
+    #: authorization scopes the route asks of the token (one of them), if any
+    scopes: tuple[str, ...] = ()
 
     @property
     def is_default(self) -> bool:
@@ -83,6 +88,8 @@ class DeployedStack:
     types: dict[str, str] = field(default_factory=dict)
     functions: dict[str, DeployedFunction] = field(default_factory=dict)
     routes: list[Route] = field(default_factory=list)
+    #: the HTTP API's JWT authorizers by name (issuer and audiences resolved)
+    authorizers: dict[str, JwtConfiguration] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
 
     def of_type(self, resource_type: str) -> dict[str, str]:
@@ -312,15 +319,53 @@ class Deployer:
         self._created(logical_id, name, arn)
 
     def _http_api(self, logical_id: str, p: dict[str, Any]) -> None:
+        # SAM writes the HttpApi's Auth into the OpenAPI body: the authorizers as security
+        # schemes, each route's as its `security` (`NONE`: open).
+        schemes = p["Body"].get("components", {}).get("securitySchemes", {})
+        for name, scheme in schemes.items():
+            self.stack.authorizers[name] = _jwt_authorizer(name, scheme)
         function_by_arn = {f.arn: f.logical_id for f in self.stack.functions.values()}
         for path, methods in p["Body"].get("paths", {}).items():
             for method, operation in methods.items():
                 uri = operation["x-amazon-apigateway-integration"]["uri"]
                 arn = uri.split("/functions/", 1)[1].removesuffix("/invocations")
                 verb = "ANY" if method == "x-amazon-apigateway-any-method" else method.upper()
-                self.stack.routes.append(Route(verb, path, function_by_arn[arn]))
+                authorizer, scopes = _route_security(operation.get("security") or [], schemes)
+                self.stack.routes.append(
+                    Route(verb, path, function_by_arn[arn], authorizer, tuple(scopes))
+                )
         api_id = hashlib.sha256(f"{self.stack.name}/{logical_id}".encode()).hexdigest()[:10]
         self._created(logical_id, api_id)
+
+
+def _jwt_authorizer(name: str, scheme: dict[str, Any]) -> JwtConfiguration:
+    authorizer = scheme.get("x-amazon-apigateway-authorizer") or {}
+    if authorizer.get("type") != "jwt":
+        raise NotImplementedError(
+            f"the local stack emulates JWT authorizers only, not {name} "
+            f"({authorizer.get('type') or scheme.get('type')})"
+        )
+    configuration = authorizer["jwtConfiguration"]
+    audience = configuration.get("audience") or []
+    return JwtConfiguration(
+        name=name,
+        issuer=str(configuration["issuer"]),
+        audience=tuple(str(item) for item in audience),
+        identity_source=str(authorizer.get("identitySource", "$request.header.Authorization")),
+    )
+
+
+def _route_security(
+    security: list[dict[str, list[str]]], schemes: dict[str, Any]
+) -> tuple[str | None, list[str]]:
+    for requirement in security:
+        for name, scopes in requirement.items():
+            if name == "NONE":
+                return None, []
+            if name not in schemes:
+                raise NotImplementedError(f"a route names the authorizer {name}, not declared")
+            return name, list(scopes or [])
+    return None, []
 
 
 def _placeholder_zip() -> bytes:

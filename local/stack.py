@@ -9,6 +9,13 @@ their first invocation (a cold start), so the settings they read belong to this 
 Its S3 is served on loopback too (`s3_url`, `local/s3_server.py`), and the handlers sign
 their presigned URLs for that address (FILES_PUBLIC_ENDPOINT), so a URL the API hands out
 works from any process on the machine.
+
+Its HTTP API checks tokens as API Gateway's JWT authorizer does (local/auth.py). Unless
+AuthIssuer and AuthAudience are overridden, it trusts the development issuer of
+`dev_key_path` (the machine's `.local/dev-signing-key.json` by default, made on first use),
+whose tokens `make token` mints. `auth="off"` turns every check off, for tests of other
+things: the HTTP API passes requests without a token or claims, the functions get
+AUTH_MODE=off, and both say so in a warning.
 """
 
 import logging
@@ -17,11 +24,13 @@ import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 import boto3
 
 from local.api import LocalHttpApi
+from local.auth import DEV_AUDIENCE, DEV_ISSUER, DevIssuer, authorizers_for
 from local.deploy import DeployedStack, Deployer
 from local.lambdas import InProcessRuntime, activate
 from local.s3_server import LoopbackS3
@@ -34,6 +43,7 @@ _FAKE_CREDENTIALS = {
     "AWS_SECURITY_TOKEN": "testing",
 }
 FINAL_EXECUTION_STATES = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
+_log = logging.getLogger("local.stack")
 
 
 class LocalStack:
@@ -43,8 +53,22 @@ class LocalStack:
         stack_name: str = "pf-local",
         region: str = "us-east-1",
         s3_port: int = 0,
+        auth: Literal["on", "off"] = "on",
+        dev_key_path: Path | str | None = None,
     ) -> None:
-        self.parameter_overrides = parameter_overrides or {}
+        if auth not in ("on", "off"):
+            raise ValueError(f"auth is on or off, not {auth!r}")
+        self.auth = auth
+        self.dev_issuer: DevIssuer | None = None
+        if auth == "on":
+            self.dev_issuer = DevIssuer.load_or_create(dev_key_path)
+            issuer, audience = self.dev_issuer.issuer, self.dev_issuer.audience
+        else:
+            issuer, audience = DEV_ISSUER, DEV_AUDIENCE
+        # The development issuer unless the caller names another (as for sam deploy).
+        self.parameter_overrides = {"AuthIssuer": issuer, "AuthAudience": audience} | (
+            parameter_overrides or {}
+        )
         self.stack_name = stack_name
         self.region = region
         self.s3_port = s3_port
@@ -72,6 +96,15 @@ class LocalStack:
         # is not emulated: the metrics are off unless asked for.
         os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
         os.environ["AWS_DEFAULT_REGION"] = os.environ["AWS_REGION"] = self.region
+        if self.auth == "off":
+            # Read by the API functions' settings (project_factory/auth.py), which warn too.
+            os.environ["AUTH_MODE"] = "off"
+            _log.warning(
+                "authentication is OFF for this local stack: no token is checked and every "
+                "caller may do anything in every tenant (tests of other things only)"
+            )
+        else:
+            os.environ.pop("AUTH_MODE", None)
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
         try:
@@ -130,7 +163,10 @@ class LocalStack:
     def http_api(self, port: int = 0) -> Iterator[str]:
         """Serves the HTTP API on 127.0.0.1 (port 0: any free port); yields its URL."""
         assert self.runtime is not None
-        with LocalHttpApi(self.stack, self.runtime).serve(port=port) as url:
+        authorizers = (
+            authorizers_for(self.stack.authorizers, self.dev_issuer) if self.auth == "on" else None
+        )
+        with LocalHttpApi(self.stack, self.runtime, authorizers).serve(port=port) as url:
             yield url
 
     def wait_for_execution(self, execution_arn: str, timeout: float = 120.0) -> dict[str, Any]:

@@ -76,7 +76,7 @@ def test_a_campaign_is_created_found_by_id_and_updated(integrator, served):
     assert found == updated
     assert found["name"] == "Polio round 1 (extended)"
     assert [b["code"] for b in found["boundaries"]] == [OTHER_DISTRICT[0], NEW_DISTRICT[0]]
-    assert served.client("mz.e2e-stranger").search_campaigns(created["id"]) == []
+    assert served.client("mz.e2estranger").search_campaigns(created["id"]) == []
 
 
 def test_a_campaign_whose_boundaries_grow_gets_a_template_offering_the_new_ones(integrator):

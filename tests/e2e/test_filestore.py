@@ -48,9 +48,9 @@ def test_a_file_is_not_found_through_another_tenant(integrator, served):
     # Given a file of one tenant
     file_store_id = integrator.upload(b"private", filename="mine.xlsx")
     # When another tenant asks for its URL
-    answer = served.client("mz.someone-else").get(
+    answer = served.client("mz.someoneelse").get(
         "/filestore/v1/files/url",
-        params={"tenantId": "mz.someone-else", "fileStoreIds": file_store_id},
+        params={"tenantId": "mz.someoneelse", "fileStoreIds": file_store_id},
     )
     # Then it is not found, and no URL is handed out
     assert answer.status_code == 404, answer.text

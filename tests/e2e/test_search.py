@@ -54,7 +54,7 @@ def test_search_by_id_returns_exactly_the_rows_asked_for(integrator, five_resour
 
 def test_a_row_is_not_found_by_id_from_another_tenant(integrator, served, five_resources):
     # When another tenant searches for one of this tenant's rows by id
-    other = served.client("mz.e2e-other-tenant")
+    other = served.client("mz.e2eothertenant")
     # Then it finds nothing
     assert other.search(id=[five_resources[0]["id"]]) == []
 

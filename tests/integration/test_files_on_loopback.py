@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 import requests
 
 from local.samples import facility_workbook
-from tests.support.api import ProjectFactoryClient
+from tests.support.api import ProjectFactoryClient, bearer
 
 TENANT = "mz.loopback"
 
@@ -15,6 +15,7 @@ def _download_url(api_url: str, file_store_id: str) -> str:
     answer = requests.get(
         f"{api_url}/filestore/v1/files/url",
         params={"tenantId": TENANT, "fileStoreIds": file_store_id},
+        headers=bearer(TENANT),
         timeout=10,
     )
     answer.raise_for_status()
@@ -44,6 +45,7 @@ def test_a_presigned_put_over_loopback_stores_a_file_that_creates(api_url, stack
     ticket = requests.post(
         f"{api_url}/filestore/v1/files/upload-url",
         json={"tenantId": TENANT, "fileName": "facilities.xlsx"},
+        headers=bearer(TENANT),
         timeout=10,
     ).json()
     assert urlsplit(ticket["url"]).hostname == "127.0.0.1"

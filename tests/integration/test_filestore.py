@@ -2,7 +2,7 @@
 
 import requests
 
-from tests.support.api import ProjectFactoryClient
+from tests.support.api import ProjectFactoryClient, bearer
 
 
 def test_uploaded_files_get_opaque_ids_and_come_back_through_presigned_urls(api_url, stack):
@@ -14,6 +14,7 @@ def test_uploaded_files_get_opaque_ids_and_come_back_through_presigned_urls(api_
             ("file", ("a.xlsx", b"first", "application/octet-stream")),
             ("file", ("b.xlsx", b"second", "application/octet-stream")),
         ],
+        headers=bearer("mz"),
         timeout=10,
     )
     # When their URLs are asked for
@@ -22,6 +23,7 @@ def test_uploaded_files_get_opaque_ids_and_come_back_through_presigned_urls(api_
     urls = requests.get(
         f"{api_url}/filestore/v1/files/url",
         params={"tenantId": "mz", "fileStoreIds": ",".join(ids)},
+        headers=bearer("mz"),
         timeout=10,
     ).json()
     # Then each id maps to its own content, under the tenant's prefix, with a short-lived URL
@@ -42,20 +44,41 @@ def test_uploaded_files_get_opaque_ids_and_come_back_through_presigned_urls(api_
 def test_a_file_is_not_found_under_another_tenant(api_url):
     # Given a file of tenant mz
     file_id = ProjectFactoryClient(api_url, "mz").upload(b"data")
-    # When tenant ke asks for it
+    # When an admin of tenant ke asks for it in ke
     answer = requests.get(
         f"{api_url}/filestore/v1/files/url",
         params={"tenantId": "ke", "fileStoreIds": file_id},
+        headers=bearer("ke"),
         timeout=10,
     )
-    # Then it does not exist for them
+    # Then it does not exist for them (the key holds the tenant: nothing says it is mz's)
     assert answer.status_code == 404
+    assert answer.json()["Errors"][0]["code"] == "FILE_NOT_FOUND"
+
+
+def test_a_file_asked_for_in_another_tenant_is_403(api_url):
+    # Given a file of tenant mz
+    file_id = ProjectFactoryClient(api_url, "mz").upload(b"data")
+    # When an admin of tenant ke asks for it in mz
+    answer = requests.get(
+        f"{api_url}/filestore/v1/files/url",
+        params={"tenantId": "mz", "fileStoreIds": file_id},
+        headers=bearer("ke"),
+        timeout=10,
+    )
+    # Then the tenant is refused whole, and no URL is handed out
+    assert answer.status_code == 403
+    assert answer.json()["Errors"][0]["code"] == "TENANT_FORBIDDEN"
+    assert "url" not in answer.text
 
 
 def test_an_upload_without_a_tenant_is_a_400(api_url):
     # When a file is posted without tenantId
     answer = requests.post(
-        f"{api_url}/filestore/v1/files", files={"file": ("a.xlsx", b"x")}, timeout=10
+        f"{api_url}/filestore/v1/files",
+        files={"file": ("a.xlsx", b"x")},
+        headers=bearer("mz"),
+        timeout=10,
     )
     # Then it is refused with a clear code
     assert answer.status_code == 400
@@ -67,6 +90,7 @@ def test_a_large_file_goes_up_through_a_presigned_put_and_is_then_a_filestore_fi
     ticket = requests.post(
         f"{api_url}/filestore/v1/files/upload-url",
         json={"tenantId": "mz", "fileName": "big.xlsx"},
+        headers=bearer("mz"),
         timeout=10,
     ).json()
     # When the file is PUT to the URL with the given headers
@@ -78,6 +102,7 @@ def test_a_large_file_goes_up_through_a_presigned_put_and_is_then_a_filestore_fi
     url = requests.get(
         f"{api_url}/filestore/v1/files/url",
         params={"tenantId": "mz", "fileStoreIds": ticket["fileStoreId"]},
+        headers=bearer("mz"),
         timeout=10,
     )
     assert url.status_code == 200
@@ -92,7 +117,7 @@ def test_a_request_above_the_api_gateway_limit_is_refused_with_413(api_url):
     answer = requests.post(
         f"{api_url}/filestore/v1/files",
         data=b"x" * (10 * 1024 * 1024 + 1),
-        headers={"content-type": "application/octet-stream"},
+        headers={"content-type": "application/octet-stream", **bearer("mz")},
         timeout=30,
     )
     # Then API Gateway's limit applies, as it would on AWS

@@ -2,6 +2,8 @@
 
 import requests
 
+from tests.support.api import bearer
+
 
 def test_a_request_reaches_its_handler_and_the_answer_is_the_http_response(api_url, stack):
     # Given the local HTTP API
@@ -10,6 +12,7 @@ def test_a_request_reaches_its_handler_and_the_answer_is_the_http_response(api_u
     answer = requests.post(
         f"{api_url}/project-factory/v1/data/_search",
         json={"RequestInfo": {"apiId": "t"}, "SearchCriteria": {"tenantId": "nobody"}},
+        headers=bearer("nobody"),
         timeout=10,
     )
     # Then the data API handler ran once and its response is the HTTP response
@@ -22,7 +25,12 @@ def test_a_request_reaches_its_handler_and_the_answer_is_the_http_response(api_u
 
 def test_a_body_that_is_not_json_is_a_400_in_the_digit_envelope(api_url):
     # When a body that is not JSON is posted
-    answer = requests.post(f"{api_url}/project-factory/v1/data/_search", data="{oops", timeout=10)
+    answer = requests.post(
+        f"{api_url}/project-factory/v1/data/_search",
+        data="{oops",
+        headers=bearer("mz"),
+        timeout=10,
+    )
     # Then the answer is 400 with Errors[] and no ResponseInfo
     assert answer.status_code == 400
     assert answer.json()["ResponseInfo"] is None
@@ -34,6 +42,7 @@ def test_unknown_fields_are_refused_with_a_clear_error(api_url):
     answer = requests.post(
         f"{api_url}/project-factory/v1/data/_search",
         json={"RequestInfo": {}, "SearchCriteria": {"tenantId": "mz", "colour": "red"}},
+        headers=bearer("mz"),
         timeout=10,
     )
     # Then the error names the field
@@ -43,7 +52,7 @@ def test_unknown_fields_are_refused_with_a_clear_error(api_url):
 
 def test_a_path_that_is_not_a_route_is_404(api_url):
     # When a path the template does not declare is requested
-    answer = requests.get(f"{api_url}/nowhere", timeout=10)
+    answer = requests.get(f"{api_url}/nowhere", headers=bearer("mz"), timeout=10)
     # Then the $default route's 404 comes back, in the DIGIT envelope
     assert answer.status_code == 404
     assert answer.json()["Errors"][0]["code"] == "NOT_FOUND"
@@ -54,6 +63,7 @@ def test_query_parameters_reach_the_handler(api_url):
     answer = requests.get(
         f"{api_url}/filestore/v1/files/url",
         params={"tenantId": "mz", "fileStoreIds": "missing-id"},
+        headers=bearer("mz"),
         timeout=10,
     )
     # Then the handler read the query and answers 404 naming the file

@@ -87,3 +87,22 @@ def test_the_upload_bucket_notifies_the_upload_trigger(stack):
         stack.stack.functions["UploadTriggerFunction"].arn
     ]
     assert configs[0]["Filter"]["Key"]["FilterRules"] == [{"Name": "prefix", "Value": "uploads/"}]
+
+
+def test_every_route_but_the_health_check_takes_the_templates_jwt_authorizer(stack):
+    # Given the HttpApi of template.yaml: its Auth and its throttling
+    api = _sam_resources()["HttpApi"]["Properties"]
+    assert api["Auth"]["DefaultAuthorizer"] == "JwtAuthorizer"
+    assert set(api["DefaultRouteSettings"]) == {"ThrottlingBurstLimit", "ThrottlingRateLimit"}
+    # When the local stack lists its routes and authorizers
+    open_routes = {route.key for route in stack.stack.routes if route.authorizer is None}
+    guarded = {route.authorizer for route in stack.stack.routes if route.authorizer}
+    [configuration] = stack.stack.authorizers.values()
+    # Then only GET /health is open ($default too takes the authorizer), and the authorizer
+    # is the development issuer's, as the template's parameters resolve locally
+    assert open_routes == {"GET /health"}
+    assert guarded == {"JwtAuthorizer"}
+    assert stack.dev_issuer is not None
+    assert configuration.issuer == stack.dev_issuer.issuer
+    assert configuration.audience == (stack.dev_issuer.audience,)
+    assert configuration.identity_source == "$request.header.Authorization"

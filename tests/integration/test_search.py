@@ -56,9 +56,12 @@ def test_search_without_a_tenant_is_a_400(api_url):
     # When SearchCriteria lacks tenantId
     import requests
 
+    from tests.support.api import bearer
+
     answer = requests.post(
         f"{api_url}/project-factory/v1/data/_search",
         json={"RequestInfo": {}, "SearchCriteria": {"type": "facility"}},
+        headers=bearer("mz"),
         timeout=10,
     )
     # Then it is refused, naming the field

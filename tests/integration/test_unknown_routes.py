@@ -8,6 +8,9 @@ from cfnlint.decode import decode
 
 from local.api import LocalHttpApi
 from local.template import TEMPLATE_PATH
+from tests.support.api import bearer
+
+AUTH = bearer("mz")
 
 
 def _template_http_api_events() -> list[tuple[str, str, str]]:
@@ -53,7 +56,7 @@ def test_an_unknown_path_is_404_not_found_from_the_default_route(api_url, stack)
     # Given the local HTTP API
     calls_before = stack.runtime.invocations.get("FallbackFunction", 0)
     # When a path the API does not have is requested
-    answer = requests.get(f"{api_url}/project-factory/v1/nowhere", timeout=10)
+    answer = requests.get(f"{api_url}/project-factory/v1/nowhere", headers=AUTH, timeout=10)
     # Then the $default route's function answers 404 in the DIGIT envelope, naming the path
     error = _assert_digit_error(answer, 404, "NOT_FOUND")
     assert error["params"] == ["GET", "/project-factory/v1/nowhere"]
@@ -63,8 +66,10 @@ def test_an_unknown_path_is_404_not_found_from_the_default_route(api_url, stack)
 
 def test_a_known_path_with_another_method_is_405_with_allow(api_url):
     # When a POST-only route is asked with GET, and a GET-only one with DELETE
-    get_create = requests.get(f"{api_url}/project-factory/v1/data/_create", timeout=10)
-    delete_url = requests.delete(f"{api_url}/filestore/v1/files/url", timeout=10)
+    get_create = requests.get(
+        f"{api_url}/project-factory/v1/data/_create", headers=AUTH, timeout=10
+    )
+    delete_url = requests.delete(f"{api_url}/filestore/v1/files/url", headers=AUTH, timeout=10)
     # Then each is 405 METHOD_NOT_ALLOWED naming the methods the path takes
     _assert_digit_error(get_create, 405, "METHOD_NOT_ALLOWED")
     assert get_create.headers["allow"] == "POST"
@@ -74,7 +79,9 @@ def test_a_known_path_with_another_method_is_405_with_allow(api_url):
 
 def test_a_trailing_slash_is_another_path(api_url):
     # When a route is asked with a trailing slash (API Gateway matches paths exactly)
-    answer = requests.post(f"{api_url}/project-factory/v1/data/_search/", json={}, timeout=10)
+    answer = requests.post(
+        f"{api_url}/project-factory/v1/data/_search/", json={}, headers=AUTH, timeout=10
+    )
     # Then it is not that route
     _assert_digit_error(answer, 404, "NOT_FOUND")
 
@@ -100,8 +107,37 @@ def test_a_function_given_a_route_it_does_not_serve_answers_the_digit_envelope(s
 def test_without_a_default_route_the_local_api_answers_as_api_gateway_does(stack):
     # Given the stack's HTTP API as if the template had no $default route
     routes = [route for route in stack.stack.routes if not route.is_default]
-    api = LocalHttpApi(replace(stack.stack, routes=routes), stack.runtime)
+    api = LocalHttpApi(replace(stack.stack, routes=routes), stack.runtime, authorizers=None)
     # When a path that is not a route is requested
     status, _, body = api.handle("GET", "/nowhere", {}, b"")
     # Then API Gateway's own answer comes back
     assert (status, body) == (404, b'{"message":"Not Found"}')
+
+
+def test_an_unknown_path_without_a_token_is_the_gateways_401_and_invokes_nothing(api_url, stack):
+    # Given the local HTTP API, whose $default route takes the JWT authorizer like the others
+    calls_before = stack.runtime.invocations.get("FallbackFunction", 0)
+    # When a path the API does not have, and a known path under another method, are asked
+    # without a token
+    answers = [
+        requests.get(f"{api_url}/project-factory/v1/nowhere", timeout=10),
+        requests.get(f"{api_url}/project-factory/v1/data/_create", timeout=10),
+    ]
+    # Then API Gateway's authorizer answers 401 before any function runs: an anonymous
+    # caller learns nothing of the routes, and costs no invocation
+    assert [answer.status_code for answer in answers] == [401, 401]
+    assert all(answer.json() == {"message": "Unauthorized"} for answer in answers)
+    assert all('error="invalid_token"' in a.headers["www-authenticate"] for a in answers)
+    assert stack.runtime.invocations.get("FallbackFunction", 0) == calls_before
+
+
+def test_the_health_check_is_open(api_url):
+    # When GET /health is asked without a token
+    answer = requests.get(f"{api_url}/health", timeout=10)
+    # Then it answers, and only that route is open: its other methods need a token
+    assert answer.status_code == 200
+    assert answer.json() == {"status": "UP"}
+    assert requests.post(f"{api_url}/health", timeout=10).status_code == 401
+    post_with_token = requests.post(f"{api_url}/health", headers=AUTH, timeout=10)
+    _assert_digit_error(post_with_token, 405, "METHOD_NOT_ALLOWED")
+    assert post_with_token.headers["allow"] == "GET"

@@ -1,4 +1,9 @@
-"""A small client of the project-factory HTTP API, as a user's script would use it."""
+"""A small client of the project-factory HTTP API, as a user's script would use it.
+
+It carries a token as a client does (`Authorization: Bearer`): by default one minted by the
+local stack's development issuer (the machine's key file, which the in-process LocalStack
+trusts) for its tenant with the admin role; `token=` gives another, `token=None` none.
+"""
 
 import io
 import time
@@ -9,18 +14,43 @@ from openpyxl import load_workbook
 
 FINAL = {"invalid", "validated", "created", "partially-created", "failed"}
 REQUEST_INFO = {"apiId": "tests", "msgId": "tests|en_IN", "userInfo": {"uuid": "user-1"}}
+ADMIN_ROLE = "CAMPAIGN_ADMIN"
+#: `token=MINT` (the default): a development token for the client's tenant, admin role
+MINT = "mint"
+
+
+def dev_token(
+    tenants: list[str], roles: list[str] | None = None, *, subject: str = "user-1", **options: Any
+) -> str:
+    """A token of the machine's development issuer (local/auth.py), as `make token` mints."""
+    from local.auth import DevIssuer
+
+    return DevIssuer.load_or_create().mint(
+        tenants=tenants, roles=[ADMIN_ROLE] if roles is None else roles, subject=subject, **options
+    )
+
+
+def bearer(*tenants: str, roles: list[str] | None = None) -> dict[str, str]:
+    """The Authorization header of a development token (admin of `tenants` by default)."""
+    return {"Authorization": f"Bearer {dev_token(list(tenants), roles)}"}
 
 
 class ProjectFactoryClient:
-    def __init__(self, base_url: str, tenant_id: str = "mz") -> None:
+    def __init__(self, base_url: str, tenant_id: str = "mz", *, token: str | None = MINT) -> None:
         self.base_url = base_url
         self.tenant_id = tenant_id
+        self.token = dev_token([tenant_id]) if token == MINT else token
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
 
     def upload(self, data: bytes, filename: str = "upload.xlsx") -> str:
         answer = requests.post(
             f"{self.base_url}/filestore/v1/files",
             data={"tenantId": self.tenant_id, "module": "HCM-ADMIN-CONSOLE"},
             files={"file": (filename, data, "application/vnd.ms-excel")},
+            headers=self.headers,
             timeout=30,
         )
         answer.raise_for_status()
@@ -30,6 +60,7 @@ class ProjectFactoryClient:
         urls = requests.get(
             f"{self.base_url}/filestore/v1/files/url",
             params={"tenantId": self.tenant_id, "fileStoreIds": file_store_id},
+            headers=self.headers,
             timeout=30,
         )
         urls.raise_for_status()
@@ -59,6 +90,7 @@ class ProjectFactoryClient:
         return requests.post(
             f"{self.base_url}/project-factory/v1/data/_create",
             json={"RequestInfo": REQUEST_INFO, "ResourceDetails": details},
+            headers=self.headers,
             timeout=30,
         )
 
@@ -69,6 +101,7 @@ class ProjectFactoryClient:
                 "RequestInfo": REQUEST_INFO,
                 "SearchCriteria": {"tenantId": self.tenant_id, **criteria},
             },
+            headers=self.headers,
             timeout=30,
         )
 
@@ -94,6 +127,7 @@ class ProjectFactoryClient:
             f"{self.base_url}/project-factory/v1/data/_generate",
             params=query,
             json=body,
+            headers=self.headers,
             timeout=30,
         )
 
@@ -109,6 +143,7 @@ class ProjectFactoryClient:
             f"{self.base_url}/project-factory/v1/data/_download",
             params=params | query,
             json={"RequestInfo": REQUEST_INFO},
+            headers=self.headers,
             timeout=30,
         )
 
@@ -133,6 +168,7 @@ class ProjectFactoryClient:
                 "RequestInfo": REQUEST_INFO,
                 "CampaignDetails": {"tenantId": self.tenant_id} | details,
             },
+            headers=self.headers,
             timeout=30,
         )
 

@@ -11,12 +11,18 @@ waits until its HTTP API answers. On exit, whatever happened inside, it stops th
 (SIGTERM, then SIGKILL) and waits for it: it never leaves a process behind.
 
 `Integrator` is what a user's script would be: `requests` with timeouts, files fetched
-through the URLs the API returns, bounded polling. Nothing here imports `project_factory`
-or `local`: the test process talks to the stack, it does not host it.
+through the URLs the API returns, bounded polling, and a token in every API call
+(`Authorization: Bearer`). The tokens come from the stack's development issuer as a client
+gets them from its identity provider: each served stack gets a key file of its own
+(`--dev-key`, in a temporary directory), which it creates and trusts, and `DevKey` signs
+with it here (joserfc, as any client library would). Nothing here imports
+`project_factory` or `local`: the test process talks to the stack, it does not host it.
 """
 
 import contextlib
+import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -53,6 +59,11 @@ REQUEST_INFO: dict[str, Any] = {
 }
 #: connect and read timeout of every call
 TIMEOUT = (3.05, 30)
+#: the role the served stack's AuthAdminRoles holds by default (template.yaml)
+ADMIN_ROLE = "CAMPAIGN_ADMIN"
+READ_ROLE = "CAMPAIGN_VIEWER"
+#: `token=MINT`: a token of the stack's issuer for the integrator's tenant, admin role
+MINT = "mint"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -62,6 +73,52 @@ class ServedStackError(RuntimeError):
 
 class ApiError(AssertionError):
     """An answer that was not what the integrator expected; says what was sent and got."""
+
+
+class DevKey:
+    """The served stack's development issuer, read from its key file: mints its tokens."""
+
+    def __init__(self, path: Path) -> None:
+        document = json.loads(path.read_text())
+        self.path = path
+        self.issuer: str = document["issuer"]
+        self.audience: str = document["audience"]
+        self._jwk: dict[str, Any] = document["key"]
+
+    def mint(
+        self,
+        tenants: Sequence[str] = (),
+        roles: Sequence[str] = (ADMIN_ROLE,),
+        *,
+        subject: str = "e2e-integrator",
+        ttl_seconds: int = 3600,
+        issued_at: float | None = None,
+        extra_claims: Mapping[str, Any] | None = None,
+        header: Mapping[str, Any] | None = None,
+        key: Any = None,
+    ) -> str:
+        """A JWT of this issuer (or, with `extra_claims`/`key`/`header`, one that lies)."""
+        from joserfc import jwt
+        from joserfc.jwk import RSAKey
+
+        signing = key or RSAKey.import_key(self._jwk)
+        now = int(time.time() if issued_at is None else issued_at)
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": subject,
+            "iat": now,
+            "nbf": now,
+            "exp": now + ttl_seconds,
+        }
+        if tenants:
+            claims["tenants"] = list(tenants)
+        if roles:
+            claims["roles"] = list(roles)
+        claims.update(extra_claims or {})
+        return jwt.encode(
+            {"alg": "RS256", "kid": self._jwk["kid"], **(header or {})}, claims, signing
+        )
 
 
 def free_port() -> int:
@@ -109,12 +166,16 @@ class ServedStack:
         *,
         log_path: Path | None = None,
         startup_timeout: float = 60.0,
+        auth: str = "on",
     ) -> None:
         self.overrides = _as_pairs(overrides)
         self.startup_timeout = startup_timeout
         self.log_path = log_path
+        self.auth = auth
         self.port: int | None = None
         self.process: subprocess.Popen[bytes] | None = None
+        self._key_dir: Path | None = None
+        self._dev_key: DevKey | None = None
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -124,6 +185,27 @@ class ServedStack:
         return f"http://127.0.0.1:{self.port}"
 
     @property
+    def key_path(self) -> Path:
+        """The development issuer's key file of this stack (its own, made by the stack)."""
+        if self._key_dir is None:
+            self._key_dir = Path(tempfile.mkdtemp(prefix="served-stack-issuer-"))
+        return self._key_dir / "dev-signing-key.json"
+
+    @property
+    def dev_key(self) -> DevKey:
+        if self._dev_key is None:
+            if not self.key_path.exists():
+                raise ServedStackError(f"the stack has not made its key {self.key_path} yet")
+            self._dev_key = DevKey(self.key_path)
+        return self._dev_key
+
+    def mint(
+        self, tenants: Sequence[str] = (), roles: Sequence[str] = (ADMIN_ROLE,), **options: Any
+    ) -> str:
+        """A token of this stack's issuer for `tenants` with `roles` (DevKey.mint)."""
+        return self.dev_key.mint(tenants, roles, **options)
+
+    @property
     def command(self) -> list[str]:
         return [
             sys.executable,
@@ -131,6 +213,10 @@ class ServedStack:
             "local.serve",
             "--port",
             str(self.port),
+            "--auth",
+            self.auth,
+            "--dev-key",
+            str(self.key_path),
             "--parameter-overrides",
             *self.overrides,
         ]
@@ -185,8 +271,17 @@ class ServedStack:
                     f"{self.log_tail()}"
                 )
             try:
+                # The key is made by the stack as it starts; then a token of it must pass.
+                headers = (
+                    {"Authorization": f"Bearer {self.mint(['served.ready'], [READ_ROLE])}"}
+                    if self.auth == "on" and self.key_path.exists()
+                    else {}
+                )
                 answer = requests.post(
-                    f"{self.url}/project-factory/v1/data/_search", json=probe, timeout=(1, 5)
+                    f"{self.url}/project-factory/v1/data/_search",
+                    json=probe,
+                    headers=headers,
+                    timeout=(1, 5),
                 )
                 # A 200 with our envelope: the API, its function and its table all answer
                 # (and it is this stack, not another server that took the port).
@@ -225,6 +320,10 @@ class ServedStack:
         finally:
             # Anything left in its group (it starts none today) goes with it.
             self._signal(signal.SIGKILL)
+            if self._key_dir is not None:
+                shutil.rmtree(self._key_dir, ignore_errors=True)
+                self._key_dir = None
+                self._dev_key = None
 
     def _signal(self, number: int) -> None:
         assert self.process is not None
@@ -249,8 +348,18 @@ class ServedStack:
         return f"served stack pid {self.process and self.process.pid} {state}\n{self.log_tail()}"
 
     # ------------------------------------------------------------------ clients
-    def client(self, tenant_id: str) -> "Integrator":
-        return Integrator(self.url, tenant_id, diagnostics=self.diagnostics)
+    def client(
+        self,
+        tenant_id: str,
+        *,
+        roles: Sequence[str] = (ADMIN_ROLE,),
+        token: str | None = MINT,
+    ) -> "Integrator":
+        """An integrator of `tenant_id`, with a token of this stack's issuer for that tenant
+        and `roles` (an admin by default); `token=` another token, or None for none."""
+        if token == MINT:
+            token = self.mint([tenant_id], roles) if self.auth == "on" else None
+        return Integrator(self.url, tenant_id, token=token, diagnostics=self.diagnostics)
 
 
 @contextlib.contextmanager
@@ -259,6 +368,7 @@ def served_stack(
     *,
     log_dir: Path | None = None,
     startup_timeout: float = 60.0,
+    auth: str = "on",
 ) -> Iterator[ServedStack]:
     """A started stack; stopped when the block ends, however it ends.
 
@@ -271,7 +381,7 @@ def served_stack(
         handle, name = tempfile.mkstemp(prefix="served-stack-", suffix=".log", dir=log_dir)
         os.close(handle)
         log_path = Path(name)
-    stack = ServedStack(overrides, log_path=log_path, startup_timeout=startup_timeout)
+    stack = ServedStack(overrides, log_path=log_path, startup_timeout=startup_timeout, auth=auth)
     failed = True
     try:
         with stack:
@@ -291,22 +401,37 @@ class Integrator:
         base_url: str,
         tenant_id: str,
         *,
+        token: str | None = None,
         diagnostics: Callable[[], str] | None = None,
         poll_seconds: float = 0.25,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.tenant_id = tenant_id
+        self.token = token
         self.poll_seconds = poll_seconds
         self._diagnostics = diagnostics or (lambda: "")
 
     # ------------------------------------------------------------------ plumbing
+    @property
+    def headers(self) -> dict[str, str]:
+        """What every API call carries: the token, as `Authorization: Bearer`."""
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
     def post(
         self, path: str, body: Any, *, params: Mapping[str, str] | None = None
     ) -> requests.Response:
-        return requests.post(f"{self.base_url}{path}", json=body, params=params, timeout=TIMEOUT)
+        return requests.post(
+            f"{self.base_url}{path}",
+            json=body,
+            params=params,
+            headers=self.headers,
+            timeout=TIMEOUT,
+        )
 
     def get(self, path: str, *, params: Mapping[str, str] | None = None) -> requests.Response:
-        return requests.get(f"{self.base_url}{path}", params=params, timeout=TIMEOUT)
+        return requests.get(
+            f"{self.base_url}{path}", params=params, headers=self.headers, timeout=TIMEOUT
+        )
 
     def expect(self, answer: requests.Response, status: int = 200) -> Any:
         """The JSON body of an answer that has `status`; else an error with both sides."""
@@ -340,6 +465,7 @@ class Integrator:
             f"{self.base_url}/filestore/v1/files",
             data={"tenantId": self.tenant_id, "module": module},
             files={"file": (filename, data, "application/vnd.ms-excel")},
+            headers=self.headers,
             timeout=TIMEOUT,
         )
         [stored] = self.expect(answer)["files"]

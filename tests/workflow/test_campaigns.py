@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from local.samples import workbook_from_rows
 from project_factory.sheets.spec import FACILITY, USER
+from tests.support.api import ProjectFactoryClient
 from tests.support.checks import header, processed_rows
 
 PARENT_DISTRICTS = ["SHADI_A11E8E", "NERAGE_866B43"]
@@ -270,10 +271,12 @@ def test_the_same_event_delivered_twice_starts_each_generation_once(client, stac
 
 
 def test_campaigns_are_found_by_id_within_their_tenant(client, parent):
-    # When the parent is searched by its tenant, and by another tenant
+    # When the parent is searched by its tenant, and by another tenant's admin
     mine = client.campaign("search", {"ids": [parent["id"]]}).json()["CampaignDetails"]
-    other = client.campaign("search", {"tenantId": "elsewhere", "ids": [parent["id"]]}).json()[
-        "CampaignDetails"
-    ]
-    # Then only its own tenant finds it
+    elsewhere = ProjectFactoryClient(client.base_url, "elsewhere")
+    other = elsewhere.campaign("search", {"ids": [parent["id"]]}).json()["CampaignDetails"]
+    # Then only its own tenant finds it (and the caller may not search a tenant not its own)
     assert [c["id"] for c in mine] == [parent["id"]] and other == []
+    refused = client.campaign("search", {"tenantId": "elsewhere", "ids": [parent["id"]]})
+    assert refused.status_code == 403
+    assert refused.json()["Errors"][0]["code"] == "TENANT_FORBIDDEN"

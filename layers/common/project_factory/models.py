@@ -1,15 +1,48 @@
 """Typed shapes shared by the flows. Field names follow the original's API (camelCase)."""
 
+import re
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 ResourceType = Literal["facility", "user", "boundary", "boundaryWithTarget"]
 Action = Literal["create", "validate"]
 #: `retry` resumes the create of the same file (same type, tenant and fileStoreId) that
 #: ended failed or partially-created: it is not a row's action of its own.
 RequestedAction = Literal["create", "validate", "retry"]
+
+
+#: A tenant id as DIGIT writes them: a state ("mz", "pb") and up to three levels below it
+#: ("mz.chimoio", "pb.amritsar"), lower-case letters and digits only. Tenant ids become
+#: parts of S3 keys and DynamoDB keys (`files/<tenant>/…`, `<tenant>#<type>`), so a `/`, a
+#: `#` or anything else outside this pattern could alias another tenant's keys: refused.
+TENANT_ID_PATTERN = re.compile(r"[a-z][a-z0-9]{1,31}(\.[a-z0-9]{1,32}){0,3}")
+TENANT_ID_MAX_LENGTH = 64
+
+
+def tenant_id_problem(value: str) -> str | None:
+    """Why `value` is not a tenant id, or None when it is one."""
+    if len(value) > TENANT_ID_MAX_LENGTH or TENANT_ID_PATTERN.fullmatch(value) is None:
+        return (
+            f"tenantId {value[:80]!r} is not a tenant id: lower-case letters and digits, a "
+            f"state (2-32 characters, a letter first) and up to 3 levels below it, each after "
+            f"a dot (mz, mz.chimoio), at most {TENANT_ID_MAX_LENGTH} characters"
+        )
+    return None
+
+
+def _tenant_id(value: str) -> str:
+    problem = tenant_id_problem(value)
+    if problem:
+        # Its type, invalid_tenant, is answered as the code INVALID_TENANT (http_api).
+        raise PydanticCustomError("invalid_tenant", problem)
+    return value
+
+
+#: A tenant id accepted from a caller: 400 INVALID_TENANT when it breaks the pattern.
+TenantId = Annotated[str, AfterValidator(_tenant_id)]
 
 
 class ResourceStatus(StrEnum):
@@ -90,7 +123,7 @@ class RequestEnvelope(BaseModel):
 
 class ResourceDetailsInput(Strict):
     type: ResourceType
-    tenantId: str = Field(min_length=1, max_length=64)
+    tenantId: TenantId
     fileStoreId: str = Field(min_length=1, max_length=128)
     action: RequestedAction
     hierarchyType: str = Field(min_length=1, max_length=128)
@@ -104,7 +137,7 @@ class CreateResourceRequest(Strict):
 
 
 class SearchCriteria(Strict):
-    tenantId: str = Field(min_length=1, max_length=64)
+    tenantId: TenantId
     id: list[str] | None = Field(default=None, max_length=100)
     type: ResourceType | None = None
     status: ResourceStatus | None = None
@@ -178,7 +211,7 @@ class CampaignInput(Strict):
     """CampaignDetails of a create or update request."""
 
     id: str | None = Field(default=None, max_length=64)
-    tenantId: str = Field(min_length=1, max_length=64)
+    tenantId: TenantId
     hierarchyType: str = Field(min_length=1, max_length=128)
     name: str = Field(min_length=1, max_length=250)
     boundaries: list[CampaignBoundary] = Field(min_length=1, max_length=5000)
@@ -195,7 +228,7 @@ class CampaignRequest(Strict):
 
 
 class CampaignSearchCriteria(Strict):
-    tenantId: str = Field(min_length=1, max_length=64)
+    tenantId: TenantId
     ids: list[str] = Field(min_length=1, max_length=100)
 
 

@@ -115,8 +115,36 @@ class Settings(BaseModel):
     generated_expiry_days: int = Field(default=90, ge=1)
 
     # -- limits on uploaded workbooks (hostile files): owned by the sheets' limits work
+    # Checked before anything is parsed and counted again while reading (sheets/limits.py,
+    # which names the code of each); a file past one ends `failed` with that code.
+    upload_max_bytes: int = Field(default=64 << 20, ge=1)  # FILE_TOO_LARGE (compressed)
+    upload_max_uncompressed_bytes: int = Field(default=256 << 20, ge=1)  # WORKBOOK_TOO_LARGE
+    upload_max_compression_ratio: float = Field(default=100.0, ge=2)  # ZIP_BOMB, per part
+    upload_max_parts: int = Field(default=500, ge=8)  # TOO_MANY_PARTS (zip entries)
+    # TOO_MANY_ROWS: the last row that may hold values (Excel's 1,048,576 at most)
+    upload_max_rows: int = Field(default=200_000, ge=10, le=1_048_576)
+    # CELL_TOO_LONG / STRING_TOO_LONG: characters of one cell (Excel's 32,767 at most)
+    upload_max_cell_chars: int = Field(default=32_767, ge=255, le=32_767)
+    upload_max_row_bytes: int = Field(default=4 << 20, ge=1 << 16)  # ROW_TOO_LARGE
+    # WORKBOOK_TOO_LARGE: the shared strings, held in memory as text while a file is read
+    upload_max_shared_strings_bytes: int = Field(default=32 << 20, ge=1 << 16)
 
     # -- authentication and tenant isolation: owned by the auth work
+    # API Gateway's JWT authorizer checks the token (AuthIssuer, AuthAudience); the API
+    # functions read its claims (project_factory/auth.py). `off` exists for tests of other
+    # things only: nothing deployed sets it, the local stack sets it when asked explicitly,
+    # and every function logs a warning at its cold start while it is off.
+    auth_mode: Literal["on", "off"] = "on"
+    # The claim listing the caller's tenants, and the one listing their roles (names, or
+    # DIGIT's {code, tenantId} objects); the claim with DIGIT's userInfo
+    # ({tenantId, roles: [{code, tenantId}]}) is read too where the token has it.
+    auth_tenants_claim: str = Field(default="tenants", min_length=1)
+    auth_roles_claim: str = Field(default="roles", min_length=1)
+    auth_userinfo_claim: str = Field(default="userInfo", min_length=1)
+    # Comma-separated role codes: admins create, generate and change campaigns (and read);
+    # readers search, download and fetch files.
+    auth_admin_roles: str = "CAMPAIGN_ADMIN,SUPERUSER"
+    auth_read_roles: str = "CAMPAIGN_VIEWER"
 
     @property
     def resend_after_seconds(self) -> float:

@@ -7,6 +7,7 @@ from email.policy import HTTP
 
 from project_factory.adapters.file_store import StoredFile
 from project_factory.errors import InvalidRequestError, NotFoundError
+from project_factory.models import tenant_id_problem
 from project_factory.services import Services
 
 _MAX_IDS_PER_CALL = 50
@@ -44,12 +45,21 @@ def parse_multipart(content_type: str, body: bytes) -> MultipartUpload:
             files.append(UploadedPart(filename, part.get_content_type(), payload))
         elif isinstance(name, str):
             fields[name] = payload.decode()
-    tenant_id = fields.get("tenantId", "").strip()
-    if not tenant_id:
-        raise InvalidRequestError("tenantId is required", code="TENANT_ID_REQUIRED")
+    tenant_id = check_tenant_id(fields.get("tenantId", "").strip())
     if not files:
         raise InvalidRequestError("at least one file is required", code="FILE_REQUIRED")
     return MultipartUpload(tenant_id, fields.get("module", "").strip() or "default", files)
+
+
+def check_tenant_id(tenant_id: str) -> str:
+    """A tenant id given outside a model (a form field, a query parameter): 400 when it is
+    missing (TENANT_ID_REQUIRED) or breaks the pattern (INVALID_TENANT)."""
+    if not tenant_id:
+        raise InvalidRequestError("tenantId is required", code="TENANT_ID_REQUIRED")
+    problem = tenant_id_problem(tenant_id)
+    if problem:
+        raise InvalidRequestError(problem, code="INVALID_TENANT")
+    return tenant_id
 
 
 def store_files(upload: MultipartUpload, services: Services) -> list[StoredFile]:
@@ -68,8 +78,7 @@ def store_files(upload: MultipartUpload, services: Services) -> list[StoredFile]
 def file_urls(
     tenant_id: str, file_store_ids: list[str], services: Services
 ) -> list[dict[str, str]]:
-    if not tenant_id:
-        raise InvalidRequestError("tenantId is required", code="TENANT_ID_REQUIRED")
+    check_tenant_id(tenant_id)
     ids = [file_id.strip() for file_id in file_store_ids if file_id.strip()]
     if not ids or len(ids) > _MAX_IDS_PER_CALL:
         raise InvalidRequestError(
@@ -94,6 +103,7 @@ def presigned_upload(
 ) -> dict[str, object]:
     if not tenant_id or not filename:
         raise InvalidRequestError("tenantId and fileName are required", code="INVALID_UPLOAD")
+    check_tenant_id(tenant_id)
     ttl = services.settings.presigned_url_ttl_seconds
     file_store_id, url, headers = services.files.upload_url(
         tenant_id, filename=filename, module=module or "default", ttl_seconds=ttl

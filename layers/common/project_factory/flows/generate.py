@@ -36,6 +36,7 @@ from project_factory.models import (
     RequestInfo,
     RequestInfoModel,
     Strict,
+    TenantId,
 )
 from project_factory.services import Services
 
@@ -56,7 +57,7 @@ class GenerateRequest(Strict):
     """`_generate`: the query's fields and the body's RequestInfo and Filters."""
 
     RequestInfo: RequestInfo
-    tenantId: str = Field(min_length=1, max_length=64)
+    tenantId: TenantId
     type: GeneratedType
     hierarchyType: str = Field(min_length=1, max_length=128)
     campaignId: str | None = Field(default=None, max_length=128)
@@ -72,7 +73,7 @@ class GenerateBody(Strict):
 
 
 class DownloadQuery(Strict):
-    tenantId: str = Field(min_length=1, max_length=64)
+    tenantId: TenantId
     type: str = Field(min_length=1, max_length=64)
     hierarchyType: str = Field(min_length=1, max_length=128)
     id: str | None = Field(default=None, max_length=64)
