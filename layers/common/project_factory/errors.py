@@ -53,3 +53,13 @@ class UpstreamError(DomainError):
 
     code = "UPSTREAM_ERROR"
     http_status = 502
+
+
+class WorkbookError(InvalidRequestError):
+    """An upload refused as a whole: not a readable .xlsx file, or past a limit on uploads.
+
+    Its code says which (UNREADABLE_WORKBOOK, FILE_TOO_LARGE, ZIP_BOMB, TOO_MANY_COLUMNS,
+    XML_NOT_ALLOWED, ...; see sheets/limits.py); the resource ends `failed` with it.
+    """
+
+    code = "UNREADABLE_WORKBOOK"

@@ -19,6 +19,7 @@ from project_factory.flows.scratch import ScratchKeys
 from project_factory.flows.sheet_schemas import bound_schema
 from project_factory.models import ResourceRow, ResourceStatus, RowStatus
 from project_factory.services import Services
+from project_factory.sheets.limits import WorkbookLimits
 from project_factory.sheets.messages import Messages, load_bundled_messages
 from project_factory.sheets.processed import RowResult, write_processed
 from project_factory.sheets.spec import spec_for
@@ -79,7 +80,17 @@ def finalize_resource(resource_id: str, services: Services) -> dict[str, Any]:
     spec, schema = bound_schema(spec_for(row.type), row.tenantId, services)
     original = services.files.read(row.tenantId, row.fileStoreId)
     processed = io.BytesIO()
-    write_processed(original, spec, results, messages, locale, processed, json_schema=schema)
+    write_processed(
+        original,
+        spec,
+        results,
+        messages,
+        locale,
+        processed,
+        json_schema=schema,
+        # The limits Validate read the upload with: a file it took is never refused here.
+        limits=WorkbookLimits.of(services.settings),
+    )
     name = services.files.describe(row.tenantId, row.fileStoreId).filename
     # Named by the resource, so a retried Finalize overwrites instead of adding a file.
     stored = services.files.put(

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from project_factory.adapters.resource_store import new_audit
-from project_factory.errors import InvalidRequestError
+from project_factory.errors import InvalidRequestError, NotFoundError
 from project_factory.flows.sheet_schemas import bound_schema
 from project_factory.models import (
     CreateResourceRequest,
@@ -58,11 +58,16 @@ def accept(submission: Submission, services: Services) -> ResourceRow:
         from project_factory.flows.redrive import redrive
 
         return redrive(resource_id_for(details), submission.user, services)
-    if not services.files.exists(details.tenantId, details.fileStoreId):
+    try:
+        stored_file = services.files.describe(details.tenantId, details.fileStoreId)
+    except NotFoundError as missing:
         raise InvalidRequestError(
             f"file {details.fileStoreId} does not exist for tenant {details.tenantId}",
             code="FILE_NOT_FOUND",
-        )
+        ) from missing
+    # The upload's own size, before anything reads it (the rest of the limits apply when
+    # Validate opens the file: see sheets/limits.py).
+    check_upload_size(stored_file.size, services.settings.upload_max_bytes)
     # A schema that is not valid JSON Schema, or lacks a column the rows need, fails
     # here, before anything is stored.
     _, schema = bound_schema(spec_for(details.type), details.tenantId, services)
@@ -84,6 +89,17 @@ def accept(submission: Submission, services: Services) -> ResourceRow:
         # happens now, and a start that happened is not repeated (same execution name).
         start_create(stored, services)
     return stored
+
+
+def check_upload_size(size: int, limit: int) -> None:
+    """FILE_TOO_LARGE (400) for an upload larger than `limit` bytes."""
+    if size > limit:
+        raise InvalidRequestError(
+            f"The file is {size:,} bytes; uploads are at most {limit:,} bytes",
+            code="FILE_TOO_LARGE",
+            size=size,
+            limit=limit,
+        )
 
 
 def start_create(row: ResourceRow, services: Services, redrive: int = 0) -> None:

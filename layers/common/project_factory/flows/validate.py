@@ -3,30 +3,53 @@
 Writes to scratch: every row's verdict in file order, the rows to create in chunks of
 JSON Lines, and a manifest of the chunks for the Distributed Map. The state machine
 gets keys and counts back, never rows.
+
+The upload is read under the configured limits (Settings' `upload_*`, see
+sheets/limits.py): a hostile or broken file fails the step with a DomainError whose
+code says why (ZIP_BOMB, TOO_MANY_COLUMNS, UNREADABLE_WORKBOOK, ...), which MarkFailed
+records. Nothing else escapes as an exception class name: whatever the reading raises
+is UNREADABLE_WORKBOOK, and any other unexpected error VALIDATION_FAILED.
 """
 
 import sys
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from project_factory.adapters.targets.base import Target
-from project_factory.errors import InvalidRequestError
+from project_factory.errors import DomainError, InvalidRequestError
 from project_factory.flows.campaigns import campaign_boundary_codes
+from project_factory.flows.intake import check_upload_size
 from project_factory.flows.scratch import PartWriter, ScratchKeys
 from project_factory.flows.sheet_schemas import bound_schema
 from project_factory.models import ResourceRow
 from project_factory.passwords import generate_password
 from project_factory.services import Services
+from project_factory.sheets.limits import WorkbookLimits
 from project_factory.sheets.messages import load_bundled_messages
 from project_factory.sheets.metadata import check_upload_metadata
 from project_factory.sheets.reader import iter_sheet_rows
 from project_factory.sheets.spec import SheetSpec, spec_for
 from project_factory.sheets.validation import Registered, RowValidator, RowVerdict
+from project_factory.sheets.xlsx_package import unreadable
 
 # Rows of these types are created in a target; others are validated only for now.
 TYPES_WITH_TARGETS = frozenset({"facility", "user", "boundary"})
 
 
 def validate_resource(resource_id: str, services: Services, redrive: int = 0) -> dict[str, Any]:
+    try:
+        return _validate_resource(resource_id, services, redrive)
+    except DomainError:
+        raise
+    except Exception as error:
+        # Never an exception's class name as the resource's error code.
+        raise DomainError(
+            f"Validation stopped on an unexpected error ({type(error).__name__}: {error})",
+            code="VALIDATION_FAILED",
+        ) from error
+
+
+def _validate_resource(resource_id: str, services: Services, redrive: int) -> dict[str, Any]:
     row = services.resources.get(resource_id)
     keys = ScratchKeys(services.settings.scratch_prefix, resource_id)
     if redrive and (kept := services.files.get_json(keys.summary)) is not None:
@@ -55,10 +78,19 @@ def validate_resource(resource_id: str, services: Services, redrive: int = 0) ->
         messages=messages,
         locale=settings.default_locale,
     )
+    limits = WorkbookLimits.of(settings)
+    # The size first: a file too large is never read into memory.
+    check_upload_size(services.files.describe(row.tenantId, row.fileStoreId).size, limits.max_bytes)
     upload = services.files.read(row.tenantId, row.fileStoreId)
     # A template generated for another type or campaign is refused before any row is read.
-    check_upload_metadata(upload, resource_type=row.type, campaign_id=row.campaignId)
-    sheet_rows = iter_sheet_rows(upload, spec, messages, json_schema=schema)
+    _reading(
+        lambda: check_upload_metadata(
+            upload, resource_type=row.type, campaign_id=row.campaignId, limits=limits
+        )
+    )
+    sheet_rows = _reading_rows(
+        _reading(lambda: iter_sheet_rows(upload, spec, messages, json_schema=schema, limits=limits))
+    )
     verdicts = PartWriter(services.files, keys.verdicts, settings.chunk_size)
     chunks = PartWriter(services.files, keys.chunk, _chunk_size(row, settings.chunk_size))
     credentials = _Credentials(row, services)
@@ -101,6 +133,31 @@ def validate_resource(resource_id: str, services: Services, redrive: int = 0) ->
     }
     services.files.put_json(keys.summary, summary)
     return _answer(row, summary, keys, services)
+
+
+def _reading[T](read: Callable[[], T]) -> T:
+    """What reading the upload returns; UNREADABLE_WORKBOOK for anything but a DomainError."""
+    try:
+        return read()
+    except DomainError:
+        raise
+    except Exception as error:
+        raise unreadable(error) from error
+
+
+def _reading_rows[T](rows: Iterable[T]) -> Iterator[T]:
+    """The rows as they are read, with the same rule for what reading them raises."""
+    iterator = iter(rows)
+    while True:
+        try:
+            item = next(iterator)
+        except StopIteration:
+            return
+        except DomainError:
+            raise
+        except Exception as error:
+            raise unreadable(error) from error
+        yield item
 
 
 def _answer(

@@ -15,6 +15,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from project_factory.sheets.messages import Messages
+from project_factory.sheets.written import safe_row
 
 #: Excel's limit on an inline list, separators included.
 INLINE_LIST_LIMIT = 255
@@ -50,7 +51,7 @@ class Lists:
         # Very hidden: Excel's interface cannot show it, so nobody edits a list by accident.
         sheet.sheet_state = "veryHidden"
         for row in zip_longest(*self._columns):
-            sheet.append(row)
+            sheet.append(safe_row(sheet, row))
 
 
 def list_validation(

@@ -39,6 +39,7 @@ from project_factory.sheets.workbook_edit import (
     load_template,
     save_template,
 )
+from project_factory.sheets.written import set_text
 
 OLD_BOUNDARY_COLUMN = "HCM_ADMIN_CONSOLE_BOUNDARY_CODE_OLD"
 #: The grey of the template's fixed cells: frozen rows read as not to be typed in.
@@ -78,7 +79,8 @@ def freeze_rows(
     fresh = old + 1
     frozen_styles = _FrozenStyles()
     for row in sheet.iter_rows(min_row=HEADER_ROW + 1, max_row=HEADER_ROW + count):
-        row[old - 1].value = row[fresh - 1].value
+        # A text cell copied as a text cell: a code beginning with `=` stays no formula.
+        set_text(row[old - 1], row[fresh - 1].value)
         for cell in row:
             if cell.column == fresh:
                 cell.protection = _UNLOCKED

@@ -9,11 +9,13 @@ unlocked targets to fill, no OLD columns.
 
 The parent's targets are read from every sheet of its boundaryWithTarget file whose
 header names the boundary code and target columns: the tabs of a generated template
-(a child's included: its OLD columns are not target columns) or a single sheet.
+(a child's included: its OLD columns are not target columns) or a single sheet. That
+file is an upload: it is read by the streaming scanner under the upload limits, and
+the values written from it follow `sheets.written`'s rules (no formula, nothing XML
+cannot hold).
 """
 
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import chain, islice
 from typing import Any
 
 from openpyxl.styles import Protection
@@ -22,9 +24,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from project_factory.errors import InvalidRequestError
 from project_factory.sheets.cells import cell_text
-from project_factory.sheets.layout import HEADER_SCAN_ROWS, is_blank, locate_header
+from project_factory.sheets.layout import HEADER_SCAN_ROWS, is_blank, locate_header, top_row_values
+from project_factory.sheets.limits import DEFAULT_LIMITS, WorkbookLimits
 from project_factory.sheets.messages import Messages
-from project_factory.sheets.reader import open_workbook
+from project_factory.sheets.reader import iter_values
 from project_factory.sheets.spec import BOUNDARY_CODE_COLUMN
 from project_factory.sheets.workbook_edit import (
     HEADER_ROW,
@@ -34,6 +37,8 @@ from project_factory.sheets.workbook_edit import (
     load_template,
     save_template,
 )
+from project_factory.sheets.written import set_text
+from project_factory.sheets.xlsx_package import XlsxPackage
 
 OLD_SUFFIX = "(OLD)"
 _UNLOCKED = Protection(locked=False)
@@ -49,38 +54,46 @@ def target_columns(json_schema: Mapping[str, Any]) -> list[str]:
 
 
 def parent_targets(
-    data: bytes, json_schema: Mapping[str, Any], messages: Messages
+    data: bytes,
+    json_schema: Mapping[str, Any],
+    messages: Messages,
+    limits: WorkbookLimits = DEFAULT_LIMITS,
 ) -> dict[str, dict[str, Any]]:
     """The targets set in a boundaryWithTarget file: boundary code -> column -> value,
     for the boundaries with at least one target."""
     columns = target_columns(json_schema)
     spellings = messages.lookup([BOUNDARY_CODE_COLUMN, *columns])
     found: dict[str, dict[str, Any]] = {}
-    book = open_workbook(data, read_only=True)
-    try:
-        for sheet in book.worksheets:
-            rows = sheet.iter_rows(values_only=True)
-            top = list(islice(rows, HEADER_SCAN_ROWS))
+    with XlsxPackage(data, limits) as package:
+        for title in package.sheet_names:
+            rows = iter_values(package, title)
+            top: list[tuple[int, dict[int, Any]]] = []
+            below: list[tuple[int, dict[int, Any]]] = []
+            for number, cells in rows:
+                (top if number <= HEADER_SCAN_ROWS else below).append((number, cells))
+                if number > HEADER_SCAN_ROWS:
+                    break
             try:
-                header = locate_header(sheet.title, top, spellings)
+                header = locate_header(title, top_row_values(top), spellings)
             except InvalidRequestError:
                 # Not a sheet of targets (the readme, the lists): nothing to read there.
+                rows.close()
                 continue
             code_at = header.columns.get(BOUNDARY_CODE_COLUMN)
             at = {column: header.columns[column] for column in columns if column in header.columns}
             if code_at is None or not at:
+                rows.close()
                 continue
-            for values in chain(top[header.row_number :], rows):
-                code = _value(values, code_at)
+            following = [(n, cells) for n, cells in top if n > header.row_number]
+            for _, cells in [*following, *below, *rows]:
+                code = cells.get(code_at)
                 set_here = {
                     column: value
                     for column, index in at.items()
-                    if not is_blank(value := _value(values, index))
+                    if not is_blank(value := cells.get(index))
                 }
                 if not is_blank(code) and set_here:
                     found[cell_text(code)] = set_here
-    finally:
-        book.close()
     return found
 
 
@@ -123,9 +136,11 @@ def _keep_old(
             if column not in old:
                 continue
             # The OLD cell has no style: locked, as every cell is by default.
-            sheet.cell(number, index, old[column])
+            set_text(sheet.cell(number, index), old[column])
             # A cell written is no longer covered by its column's unlocked style.
-            sheet.cell(number, index + 1, old[column]).protection = _UNLOCKED
+            fresh = sheet.cell(number, index + 1)
+            set_text(fresh, old[column])
+            fresh.protection = _UNLOCKED
 
 
 def _codes(sheet: Worksheet, code_at: int) -> Iterable[tuple[int, str]]:
@@ -133,7 +148,3 @@ def _codes(sheet: Worksheet, code_at: int) -> Iterable[tuple[int, str]]:
     for (cell,) in sheet.iter_rows(min_row=HEADER_ROW + 1, min_col=code_at, max_col=code_at):
         if not is_blank(cell.value):
             yield cell.row, cell_text(cell.value)
-
-
-def _value(values: Sequence[Any], index: int) -> Any:
-    return values[index - 1] if index <= len(values) else None

@@ -12,15 +12,21 @@ processed file uploaded again) are reused, and shown if hidden.
 Memory stays bounded whatever the size of the sheet: rows are read and written one by
 one, results are consumed as a sorted stream, and of the shared strings only those of
 the header rows are read (the others are only checked for being blank).
+
+The upload is read under the same limits as by the reader, and the file written is one
+Excel opens: no column past XFD (TOO_MANY_COLUMNS when the written columns would need
+one), and no character XML cannot carry, even where the upload had one (copied XML
+parts are cleaned, see `xlsx_text.clean_xml`). Cells written are inline strings: text,
+never a formula, whatever they begin with.
 """
 
-import shutil
+import re
 import zipfile
-import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from project_factory.errors import DomainError
 from project_factory.models import RowStatus
 from project_factory.sheets.layout import (
     ERRORS_COLUMN,
@@ -31,6 +37,12 @@ from project_factory.sheets.layout import (
     is_blank,
     locate_header,
     top_row_values,
+)
+from project_factory.sheets.limits import (
+    DEFAULT_LIMITS,
+    EXCEL_MAX_COLUMNS,
+    WorkbookLimits,
+    refused,
 )
 from project_factory.sheets.messages import Messages
 from project_factory.sheets.schema import bundled_json_schema
@@ -43,8 +55,15 @@ from project_factory.sheets.xlsx_edit import (
     widen_dimension,
     widen_spans,
 )
-from project_factory.sheets.xlsx_package import XlsxPackage, unreadable
-from project_factory.sheets.xlsx_rows import CHUNK_SIZE, CellValues, RawRow, SheetXml
+from project_factory.sheets.xlsx_package import DAMAGED, XlsxPackage, unreadable
+from project_factory.sheets.xlsx_rows import (
+    CHUNK_SIZE,
+    CellValues,
+    RawRow,
+    SheetXml,
+    column_letters,
+)
+from project_factory.sheets.xlsx_text import clean_xml
 
 ERROR_SEPARATOR = "; "
 _STATUS_COLUMNS = (STATUS_COLUMN, ERRORS_COLUMN)
@@ -54,6 +73,18 @@ _ERRORS_WIDTH = 60
 _UNREAD = "\x00"
 #: Written rows are handed to the compressor in batches of about this size.
 _FLUSH_BYTES = 1 << 20
+#: Parts that are XML, cleaned as they are copied; others (images) are copied as they are.
+_XML_PART = re.compile(r"(?i)\.(?:xml|rels|vml)$")
+#: The longest character reference (`&#x10FFFF;`, `&#1114111;`): kept whole across chunks.
+_REFERENCE_BYTES = 12
+
+
+class ResultsMismatch(DomainError, ValueError):
+    """The results do not fit (out of order, an output the type lacks): the caller's
+    mistake, not the file's; a DomainError, so its code (not its name) is what a failed
+    step reports."""
+
+    code = "RESULTS_MISMATCH"
 
 
 @dataclass(frozen=True)
@@ -74,19 +105,21 @@ def write_processed(
     target: BinaryIO,
     *,
     json_schema: Mapping[str, Any] | None = None,
+    limits: WorkbookLimits = DEFAULT_LIMITS,
 ) -> None:
     """Write the upload with every data row's outcome to `target` (a writable binary file).
 
     `results` are (Excel row number, result) pairs in ascending row order, consumed
     once as the sheet is written. A data row without a result is marked FAILED (it
     must never vanish silently); results of rows that are not data rows are ignored.
+    An upload that cannot be read (or passes `limits`) raises WorkbookError.
     """
     schema = json_schema if json_schema is not None else bundled_json_schema(spec.schema_identifier)
     known = [*(schema.get("x-columns") or schema["properties"]), *spec.written_columns]
     missing = RowResult(
         status=RowStatus.FAILED, errors=[messages.text("PF_ERR_NO_OUTCOME", locale)]
     )
-    with XlsxPackage(original) as package:
+    with XlsxPackage(original, limits) as package:
         title = find_sheet(package.sheet_names, spec.data_sheet, messages)
         part = package.sheet_part(title)
         try:
@@ -101,10 +134,14 @@ def write_processed(
                 for info in package.archive.infolist():
                     with package.open(info.filename) as source, out.open(_like(info), "w") as sink:
                         if info.filename == part:
-                            rows.write(SheetXml(source), sink)
+                            rows.write(SheetXml(source, limits), sink)
+                        elif _XML_PART.search(info.filename):
+                            _copy_clean(source, sink)
                         else:
-                            shutil.copyfileobj(source, sink, CHUNK_SIZE)
-        except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+                            _copy(source, sink)
+        except ResultsMismatch:
+            raise
+        except DAMAGED as error:
             raise unreadable(error) from error
 
 
@@ -129,7 +166,7 @@ class _Plan:
 def _survey(package: XlsxPackage, part: str, title: str, spellings: Mapping[str, str]) -> _Layout:
     """Where the header is, from the top rows and the shared strings they use."""
     with package.open(part) as stream:
-        sheet = SheetXml(stream)
+        sheet = SheetXml(stream, package.limits)
         top: list[tuple[int, RawRow]] = []
         for row in sheet.rows():
             if row.number > HEADER_SCAN_ROWS:
@@ -137,7 +174,7 @@ def _survey(package: XlsxPackage, part: str, title: str, spellings: Mapping[str,
             top.append((row.number, row))
         top_cells = [(number, sheet.cells(row)) for number, row in top]
         prefix = sheet.prefix
-    raw = CellValues([], DateStyles(), prefix)
+    raw = CellValues([], DateStyles(), prefix, package.limits)
     wanted = {
         int(value)
         for _, cells in top_cells
@@ -151,9 +188,10 @@ def _survey(package: XlsxPackage, part: str, title: str, spellings: Mapping[str,
             texts[index] = text
         elif not text.strip():
             blank.add(index)
-    values = CellValues(_SharedTexts(texts, blank), DateStyles(), prefix)
+    values = CellValues(_SharedTexts(texts, blank), DateStyles(), prefix, package.limits)
     decoded = [
-        (number, {cell.column: values.value(cell) for cell in cells}) for number, cells in top_cells
+        (number, {cell.column: values.value(cell, number) for cell in cells})
+        for number, cells in top_cells
     ]
     header = locate_header(title, top_row_values(decoded), spellings)
     header_cells = next((cells for number, cells in top_cells if number == header.row_number), [])
@@ -180,7 +218,7 @@ def _last_used(package: XlsxPackage, part: str, layout: _Layout) -> int:
     header = layout.header
     last_used = header.last_column
     with package.open(part) as stream:
-        sheet = SheetXml(stream)
+        sheet = SheetXml(stream, package.limits)
         for row in sheet.rows():
             if row.number <= header.row_number:
                 continue
@@ -191,7 +229,7 @@ def _last_used(package: XlsxPackage, part: str, layout: _Layout) -> int:
             for cell in reversed(sheet.cells(row)):
                 if cell.column <= last_used:
                     break
-                if not is_blank(layout.values.value(cell)):
+                if not is_blank(layout.values.value(cell, row.number)):
                     last_used = cell.column
                     break
     return last_used
@@ -210,7 +248,14 @@ def _plan(
         new_headers[index] = text
         widths[index] = _ERRORS_WIDTH if code == ERRORS_COLUMN else max(_MIN_WIDTH, len(text) + 2)
         columns[code] = index
-    return _Plan(columns, new_headers, widths, max(columns.values()))
+    last_column = max(columns.values())
+    if last_column > EXCEL_MAX_COLUMNS:
+        raise refused(
+            "TOO_MANY_COLUMNS",
+            f"The processed file needs column {column_letters(last_column)}, past XFD "
+            f"(Excel's last column): the sheet uses columns up to {column_letters(last_used)}",
+        )
+    return _Plan(columns, new_headers, widths, last_column)
 
 
 class _Outcomes:
@@ -235,7 +280,7 @@ class _Outcomes:
         number = self._next[0]
         self._next = next(self._results, None)
         if self._next is not None and self._next[0] <= number:
-            raise ValueError(
+            raise ResultsMismatch(
                 f"results must come in ascending row order; row {self._next[0]} came after {number}"
             )
 
@@ -266,11 +311,10 @@ class _RowWriter:
             pending.append(xml)
             size += len(xml)
             if size >= _FLUSH_BYTES:
-                sink.write(b"".join(pending))
+                sink.write(clean_xml(b"".join(pending)))
                 pending, size = [], 0
-        sink.write(b"".join(pending))
-        for chunk in sheet.tail():
-            sink.write(chunk)
+        sink.write(clean_xml(b"".join(pending)))
+        _copy_clean(_Chunks(sheet.tail()), sink)
 
     def _row(self, sheet: SheetXml, row: RawRow) -> bytes:
         header_row = self._layout.header.row_number
@@ -306,9 +350,43 @@ class _RowWriter:
         for key, value in result.output.items():
             column = spec.output_columns.get(key)
             if column is None:
-                raise ValueError(f"{spec.resource_type} rows have no output column for {key!r}")
+                raise ResultsMismatch(
+                    f"{spec.resource_type} rows have no output column for {key!r}"
+                )
             texts[columns[column]] = value
         return texts
+
+
+def _copy(source: BinaryIO, sink: BinaryIO) -> None:
+    while data := source.read(CHUNK_SIZE):
+        sink.write(data)
+
+
+def _copy_clean(source: "BinaryIO | _Chunks", sink: BinaryIO) -> None:
+    """Copies XML, replacing what XML cannot carry (a reference is never cut in two)."""
+    carry = b""
+    while data := source.read(CHUNK_SIZE):
+        data = carry + data
+        amp = data.rfind(b"&", len(data) - _REFERENCE_BYTES)
+        if amp >= 0 and b";" not in data[amp:]:
+            data, carry = data[:amp], data[amp:]
+        else:
+            carry = b""
+        sink.write(clean_xml(data))
+    sink.write(clean_xml(carry))
+
+
+class _Chunks:
+    """Chunks of bytes read as a stream."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = iter(chunks)
+
+    def read(self, _: int) -> bytes:
+        for chunk in self._chunks:
+            if chunk:
+                return chunk
+        return b""
 
 
 def _like(info: zipfile.ZipInfo) -> zipfile.ZipInfo:

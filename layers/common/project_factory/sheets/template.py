@@ -17,6 +17,10 @@ Every sheet is protected and the workbook's structure is locked. Excel locks eve
 by default, so only cells to fill get a style (unlocked): locked cells are written as
 plain values. With openpyxl's write-only mode rows stream to the file as they are
 appended; a template of 10k boundaries costs little more than writing its values.
+
+Values that come from elsewhere (facilities, boundary names and codes, enum values,
+metadata) are written by `sheets.written`'s rules: a text is never a formula (a name
+beginning with `=` is a text cell) and never carries a character XML cannot hold.
 """
 
 import hashlib
@@ -29,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
@@ -58,6 +62,7 @@ from project_factory.sheets.spec import (
     SheetSpec,
     bind,
 )
+from project_factory.sheets.written import safe_row, text_cell
 
 #: The spec (and so the schema type and data sheet) behind each template type.
 TEMPLATE_SPECS: Mapping[str, SheetSpec] = {
@@ -264,7 +269,7 @@ def _readme(
             lines.append(book.text("HCM_README_PREFILLED"))
     lines += [book.text("HCM_README_LOCKED"), book.text("HCM_README_RESULT")]
     for line in lines:
-        sheet.append([line])
+        sheet.append(safe_row(sheet, [line]))
 
 
 def _data_sheet(
@@ -359,7 +364,7 @@ def _boundary_sheet(
             if column < width:
                 cells[column] = node.name
         cells[width] = boundary.code
-        sheet.append(cells)
+        sheet.append(safe_row(sheet, cells))
 
 
 def _target_tabs(
@@ -388,7 +393,7 @@ def _target_tabs(
             for column, node in paths.path(boundary):
                 if split <= column < len(boundaries.levels):
                     cells[column - split] = node.name
-            sheet.append([*cells, boundary.code])
+            sheet.append(safe_row(sheet, [*cells, boundary.code]))
         for index, column in enumerate(to_fill, start=len(levels) + 1):
             validation = number_validation(
                 properties[column],
@@ -431,11 +436,8 @@ def _level_text(book: _Book, hierarchy_type: str, level: str) -> str:
     return level if text == code else text
 
 
-def _styled(sheet: WriteOnlyWorksheet, value: Any, **style: Any) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value)
-    for name, setting in style.items():
-        setattr(cell, name, setting)
-    return cell
+def _styled(sheet: WriteOnlyWorksheet, value: Any, **style: Any) -> Cell:
+    return text_cell(sheet, value, **style)
 
 
 def _width(header: str) -> float:

@@ -13,8 +13,9 @@ Per row, in order:
    its errors are worded exactly as jsonschema's were: by keyword and schema value,
    in jsonschema's order, and with jsonschema's own text for the rare keywords that
    have no message of ours;
-3. row rules: phone digits and length, usage Active/Inactive, boundary codes within the
-   campaign's boundaries, boundary levels without gaps;
+3. row rules: no character a workbook cannot carry (ILLEGAL_CHARACTER, naming the cell),
+   phone digits and length, usage Active/Inactive, boundary codes within the campaign's
+   boundaries, boundary levels without gaps;
 4. file rules: unique columns unique in the file (later occurrences name the first
    row), a boundary's parent defined on an earlier row, values already registered in
    the target (only for rows that would be created).
@@ -154,6 +155,15 @@ class RowValidator:
 
     def _prepare(self, row: SheetRow) -> _Row:
         item = _Row(row.row_number, self._coerce(row.values))
+        for cell in row.illegal:
+            # A character no workbook may carry: the row is refused, naming the cell.
+            self._fail(
+                item,
+                cell.column,
+                "PF_ERR_ILLEGAL_CHARACTER",
+                cell=cell.cell,
+                character=cell.character,
+            )
         self._check_schema(item)
         spec = self._spec
         if spec.id_column and spec.id_column in item.values:

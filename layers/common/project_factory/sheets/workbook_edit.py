@@ -19,12 +19,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 from project_factory.sheets.layout import find_sheet
 from project_factory.sheets.messages import Messages, normalise_text
 from project_factory.sheets.spec import README_SHEET
+from project_factory.sheets.written import set_text
 
 #: Generated templates put their header on the first row.
 HEADER_ROW = 1
 
 
 def load_template(data: bytes) -> Workbook:
+    """A template we generated, loaded whole (never an upload: see sheets.reader)."""
     return load_workbook(io.BytesIO(data))
 
 
@@ -57,14 +59,15 @@ def insert_column(sheet: Worksheet, index: int, header: str) -> None:
     sheet.insert_cols(index)
     _shift_dimensions(sheet, index)
     _shift_validations(sheet, index)
-    cell = sheet.cell(HEADER_ROW, index, header)
+    cell = sheet.cell(HEADER_ROW, index)
     cell._style = copy(sheet.cell(HEADER_ROW, index + 1)._style)
+    set_text(cell, header)
 
 
 def add_readme_line(book: Workbook, messages: Messages, text: str) -> None:
     """A line at the end of the readme sheet."""
     sheet = book[find_sheet(book.sheetnames, README_SHEET, messages)]
-    sheet.cell(sheet.max_row + 1, 1, text)
+    set_text(sheet.cell(sheet.max_row + 1, 1), text)
 
 
 def _shift_dimensions(sheet: Worksheet, index: int) -> None:

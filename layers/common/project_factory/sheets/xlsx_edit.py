@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from project_factory.sheets.limits import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS
 from project_factory.sheets.xlsx_rows import RawCell, column_index, column_letters
 from project_factory.sheets.xlsx_text import escape
 
@@ -94,7 +95,7 @@ def widen_spans(attrs: bytes, last_column: int) -> bytes:
     found = _SPANS.search(attrs)
     if found is None:
         return attrs
-    bounds = [int(bound) for bound in re.findall(rb"[0-9]+", found.group(2))] or [1]
+    bounds = [int(bound[:8]) for bound in re.findall(rb"[0-9]+", found.group(2))] or [1]
     spans = b"%d:%d" % (min(bounds), max(*bounds, last_column))
     return attrs[: found.start(2)] + spans + attrs[found.end(2) :]
 
@@ -108,8 +109,18 @@ def widen_dimension(head: bytes, last_column: int) -> bytes:
     if not corners:
         return head
     (first_letters, first_row), (end_letters, end_row) = corners[0], corners[-1]
-    end = max(column_index(end_letters), last_column)
-    reference = b"%s%s:%s%s" % (first_letters, first_row, column_letters(end).encode(), end_row)
+    # An upload's dimension past Excel's last cell is brought back within it.
+    first = min(column_index(first_letters), EXCEL_MAX_COLUMNS)
+    end = max(min(column_index(end_letters), EXCEL_MAX_COLUMNS), last_column)
+    first_row, end_row = (
+        b"%d" % min(int(number[:8]), EXCEL_MAX_ROWS) for number in (first_row, end_row)
+    )
+    reference = b"%s%s:%s%s" % (
+        column_letters(first).encode(),
+        first_row,
+        column_letters(end).encode(),
+        end_row,
+    )
     return head[: found.start(2)] + reference + head[found.end(2) :]
 
 
@@ -139,7 +150,9 @@ def set_columns(
     `<col>` ranges are split where only some of their columns change. A sheet without
     `<cols>` gets one when a width is set.
     """
-    blocks = list(re.finditer(rb"<%scols\b[^>]*>(.*?)</%scols>" % (prefix, prefix), head, re.S))
+    # `<cols>` contents never cross another `<cols>`: an unclosed one fails at once.
+    content = rb"[^<]*+(?:<(?!/?%scols\b)[^<]*+)*+" % prefix
+    blocks = list(re.finditer(rb"<%scols\b[^>]*>(%s)</%scols>" % (prefix, content, prefix), head))
     columns = [
         _parse_column(element)
         for block in blocks
@@ -175,9 +188,14 @@ def set_columns(
 
 def _parse_column(element: bytes) -> _Column:
     attributes = dict(_QUOTED_ATTRIBUTE.findall(element))
-    first = int(attributes.pop(b"min", b'"1"')[1:-1])
-    last = int(attributes.pop(b"max", b'"%d"' % first)[1:-1])
+    first = _column_number(attributes.pop(b"min", b'"1"'))
+    last = _column_number(attributes.pop(b"max", b'"%d"' % first))
     return _Column(first, last, attributes)
+
+
+def _column_number(quoted: bytes) -> int:
+    """A `<col>`'s min or max, within Excel's columns."""
+    return min(int(quoted[1:-1][:8]), EXCEL_MAX_COLUMNS)
 
 
 def _isolate(columns: list[_Column], column: int) -> _Column:
