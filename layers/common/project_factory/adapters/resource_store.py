@@ -30,33 +30,13 @@ class ResourceStore(Protocol):
         details: dict[str, Any],
         processed_file_store_id: str | None = None,
     ) -> ResourceRow:
-        row = self.get(resource_id)
-        if row.status in FINAL_RESOURCE_STATUSES:
-            return row
-        updated = _moved(row, status, details, processed_file_store_id)
-        # Only from the status we read: two finishers never overwrite each other.
-        return updated if self._put_from(row.status, updated) else self.get(resource_id)
+        """Sets a final status (unless one is already set) and merges additionalDetails."""
+        ...
 
     def reopen(self, row: ResourceRow, details: dict[str, Any]) -> ResourceRow | None:
-        reopened = _moved(row, ResourceStatus.DATA_ACCEPTED, details, None)
-        return reopened if self._put_from(row.status, reopened) else None
-
-    def _put_from(self, previous: ResourceStatus, updated: ResourceRow) -> bool:
-        """Writes `updated` if the stored row still has status `previous`."""
-        from botocore.exceptions import ClientError
-
-        try:
-            self._table.put_item(
-                Item=_to_item(updated),
-                ConditionExpression="#s = :previous",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":previous": previous.value},
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            return False
-        return True
+        """Back to data-accepted from the final status `row` has, with `details` merged;
+        None when the row is no longer in that status (someone reopened it first)."""
+        ...
 
     def search(self, criteria: SearchCriteria) -> list[ResourceRow]: ...
 
@@ -101,59 +81,33 @@ class DynamoResourceStore:
         details: dict[str, Any],
         processed_file_store_id: str | None = None,
     ) -> ResourceRow:
-        from botocore.exceptions import ClientError
-
         row = self.get(resource_id)
         if row.status in FINAL_RESOURCE_STATUSES:
             return row
-        updated = row.model_copy(
-            update={
-                "status": status,
-                "processedFileStoreId": processed_file_store_id or row.processedFileStoreId,
-                "additionalDetails": {**row.additionalDetails, **details},
-                "auditDetails": row.auditDetails.model_copy(
-                    update={"lastModifiedBy": "project-factory", "lastModifiedTime": now_ms()}
-                ),
-            }
-        )
+        updated = _moved(row, status, details, processed_file_store_id)
+        # Only from the status we read: two finishers never overwrite each other.
+        return updated if self._put_from(row.status, updated) else self.get(resource_id)
+
+    def reopen(self, row: ResourceRow, details: dict[str, Any]) -> ResourceRow | None:
+        reopened = _moved(row, ResourceStatus.DATA_ACCEPTED, details, None)
+        return reopened if self._put_from(row.status, reopened) else None
+
+    def _put_from(self, previous: ResourceStatus, updated: ResourceRow) -> bool:
+        """Writes `updated` if the stored row still has status `previous`."""
+        from botocore.exceptions import ClientError
+
         try:
-            # Only from the status we read: two finishers never overwrite each other.
             self._table.put_item(
                 Item=_to_item(updated),
                 ConditionExpression="#s = :previous",
                 ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":previous": row.status.value},
+                ExpressionAttributeValues={":previous": previous.value},
             )
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
-            return self.get(resource_id)
-        return updated
-
-    def reopen(self, row: ResourceRow, details: dict[str, Any]) -> ResourceRow | None:
-        from botocore.exceptions import ClientError
-
-        reopened = row.model_copy(
-            update={
-                "status": ResourceStatus.DATA_ACCEPTED,
-                "additionalDetails": {**row.additionalDetails, **details},
-                "auditDetails": row.auditDetails.model_copy(
-                    update={"lastModifiedBy": "project-factory", "lastModifiedTime": now_ms()}
-                ),
-            }
-        )
-        try:
-            self._table.put_item(
-                Item=_to_item(reopened),
-                ConditionExpression="#s = :previous",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":previous": row.status.value},
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            return None
-        return reopened
+            return False
+        return True
 
     def search(self, criteria: SearchCriteria) -> list[ResourceRow]:
         matches = (row for row in self._candidates(criteria) if _matches(row, criteria))
