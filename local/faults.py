@@ -189,7 +189,6 @@ class FaultLab:
         self._api: Any = None
 
     def __enter__(self) -> "FaultLab":
-        os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
         parameters = dict(self.parameters)
         try:
             if self.target == DIGIT:

@@ -7,7 +7,6 @@ fails a share of first attempts on purpose, so the retry loop shows in the attem
 Processed workbooks are written to ./out/.
 """
 
-import os
 import sys
 from pathlib import Path
 
@@ -31,7 +30,6 @@ SAMPLES = (
 
 
 def main() -> int:
-    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     OUT.mkdir(exist_ok=True)
     print("Bringing up template.yaml on the local stack ...", flush=True)
     with LocalStack(parameter_overrides=DEMO_PARAMETERS) as stack, stack.http_api() as url:

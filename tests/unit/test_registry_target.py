@@ -175,19 +175,24 @@ def test_a_row_written_again_is_the_same_record_with_the_same_username(table, mo
     assert len(entities(table, "user")) == 1
 
 
-def test_a_write_interrupted_before_its_ref_claims_is_finished_by_the_retry(table, monkeypatch):
-    # Given a create that fails after writing the records but before the REF claims
-    registry = target("facility", table)
+def _fail_the_ref_claims_write(registry, monkeypatch, reason: str) -> None:
+    """The registry's second batch write (its REF claims) fails; the first goes through."""
     write = registry._batch_write
     calls = []
 
     def fail_second_write(items):
         calls.append(len(items))
         if len(calls) == 2:
-            raise TransientError("connection reset")
+            raise TransientError(reason)
         write(items)
 
     monkeypatch.setattr(registry, "_batch_write", fail_second_write)
+
+
+def test_a_write_interrupted_before_its_ref_claims_is_finished_by_the_retry(table, monkeypatch):
+    # Given a create that fails after writing the records but before the REF claims
+    registry = target("facility", table)
+    _fail_the_ref_claims_write(registry, monkeypatch, "connection reset")
     with pytest.raises(TransientError):
         registry.create(TENANT, [facility("res-1#1")])
     # When the retry comes (its confirmation already sees the record the write left)
@@ -268,16 +273,9 @@ def test_the_same_user_in_another_upload_is_existing_whatever_its_password_and_u
 def test_a_user_written_without_its_ref_claim_is_found_with_its_username(table, monkeypatch):
     # Given a user whose record was written and whose REF claim was not (throttled)
     registry = target("user", table)
-    write = registry._batch_write
-    calls = []
-
-    def fail_second_write(items):
-        calls.append(len(items))
-        if len(calls) == 2:
-            raise TransientError("registry unavailable: ProvisionedThroughputExceededException")
-        write(items)
-
-    monkeypatch.setattr(registry, "_batch_write", fail_second_write)
+    _fail_the_ref_claims_write(
+        registry, monkeypatch, "registry unavailable: ProvisionedThroughputExceededException"
+    )
     with pytest.raises(TransientError):
         registry.create(TENANT, [user("res-2#1")])
 

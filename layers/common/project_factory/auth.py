@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from project_factory.errors import DomainError
+from project_factory.errors import ForbiddenError, UnauthenticatedError
 from project_factory.models import RequestInfo, UserInfo, tenant_id_problem
 from project_factory.settings import Settings
 
@@ -43,16 +43,6 @@ class Action(StrEnum):
     ADMIN = "admin"
     #: search resources and campaigns, download templates, fetch files
     READ = "read"
-
-
-class UnauthenticatedError(DomainError):
-    code = "UNAUTHENTICATED"
-    http_status = 401
-
-
-class ForbiddenError(DomainError):
-    code = "FORBIDDEN"
-    http_status = 403
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,16 @@ class InvalidRequestError(DomainError):
     http_status = 400
 
 
+class UnauthenticatedError(DomainError):
+    code = "UNAUTHENTICATED"
+    http_status = 401
+
+
+class ForbiddenError(DomainError):
+    code = "FORBIDDEN"
+    http_status = 403
+
+
 class NotFoundError(DomainError):
     code = "NOT_FOUND"
     http_status = 404
