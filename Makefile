@@ -4,7 +4,10 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-REQUIREMENTS := requirements/dev.txt layers/common/requirements.txt
+# checkov (make lint) lives in a virtualenv of its own: its pins clash with ours.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+REQUIREMENTS := requirements/dev.txt layers/common/requirements.txt pyproject.toml
 # The venv's bin first: sam build looks for python3.13 on PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export SAM_CLI_TELEMETRY := 0
@@ -16,8 +19,8 @@ export PYTHONDONTWRITEBYTECODE := 1
 help:
 	@echo "make run     run the main job (create flow) on the local stack"
 	@echo "make serve   serve template.yaml locally on 127.0.0.1:$${PORT:-3000}"
-	@echo "make test    ruff, sam validate --lint, sam build, pytest"
-	@echo "make lint    ruff and sam validate --lint"
+	@echo "make test    ruff, sam validate --lint, checkov, sam build, pytest"
+	@echo "make lint    ruff, sam validate --lint and checkov (the template)"
 	@echo "make build   sam build"
 	@echo "make deploy  sam deploy (needs AWS credentials)"
 	@echo "make bench   performance benchmark (writes out/bench.json)"
@@ -27,6 +30,8 @@ help:
 $(STAMP): $(REQUIREMENTS)
 	@test -x $(BIN)/python || { py="$$(scripts/find-python.sh)" && $$py -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt -r layers/common/requirements.txt
+	@# pf, the command line client (pyproject.toml); its dependencies are pinned above.
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 
 run: $(STAMP)
@@ -35,10 +40,21 @@ run: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/python -m local.serve
 
-lint: $(STAMP)
+# Every transitive dependency pinned (requirements/checkov.txt, a pip freeze): --no-deps
+# installs exactly those, and a missing one fails here rather than resolving anew.
+$(CHECKOV_STAMP): requirements/checkov.txt
+	@test -x $(CHECKOV_VENV)/bin/python || { py="$$(scripts/find-python.sh)" && $$py -m venv $(CHECKOV_VENV); }
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements/checkov.txt
+	@touch $@
+
+lint: $(STAMP) $(CHECKOV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sam validate --lint
+	@# checkov reads the SAM template and the CloudFormation SAM makes of it (.checkov.yaml),
+	@# offline: no API key, no downloads, no update check.
+	$(BIN)/python -m local.template --out out/checkov/template.json
+	BC_SKIP_MAPPING=TRUE CKV_SKIP_PACKAGE_UPDATE_CHECK=TRUE $(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
 
 build: $(STAMP)
 	$(BIN)/sam build --cached
@@ -54,6 +70,14 @@ test-tools:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc >/dev/null; \
 	  else \
 	    echo "LibreOffice is missing: install libreoffice-calc (the round-trip tests are skipped without it)"; \
+	  fi; }
+	@# The console's browser tests drive Debian's Chromium (Playwright cannot download one here).
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium for the console's browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null; \
+	  else \
+	    echo "Chromium is missing: install chromium (the browser tests are skipped without it, and fail under CI)"; \
 	  fi; }
 
 deploy: build

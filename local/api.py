@@ -49,7 +49,9 @@ def build_event(
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
         query.setdefault(key, []).append(value)
     content_type = headers.get("content-type", "")
-    is_text = not body or content_type.startswith(_TEXT_TYPES)
+    # As API Gateway: a body is passed as text only when it is text; bytes that are not
+    # UTF-8 (whatever the content type says) arrive base64-encoded.
+    is_text = not body or (content_type.startswith(_TEXT_TYPES) and _is_utf8(body))
     now = time.time()
     return {
         "version": "2.0",
@@ -81,6 +83,14 @@ def build_event(
         "body": body.decode() if is_text else base64.b64encode(body).decode(),
         "isBase64Encoded": not is_text,
     }
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _response_parts(result: Any) -> tuple[int, dict[str, str], bytes]:

@@ -36,6 +36,9 @@ NOT_EMULATED = frozenset(
         "AWS::ApiGatewayV2::Stage",
         "AWS::CloudWatch::Alarm",
         "AWS::Logs::LogGroup",
+        # IAM is not enforced locally (see _role); tests/unit/test_iam_policies.py reads
+        # the policies from the translated template instead.
+        "AWS::IAM::ManagedPolicy",
     }
 )
 
@@ -51,6 +54,8 @@ class DeployedFunction:
 
 #: The route API Gateway sends what no other route matches (SAM: `Path: $default`).
 DEFAULT_ROUTE = "$default"
+#: The HTTP API's ApiEndpoint here: loopback, at whatever port it is served on.
+LOOPBACK_API_ENDPOINT = "http://127.0.0.1:*"
 
 
 @dataclass(frozen=True)
@@ -129,6 +134,7 @@ class Deployer:
             "AWS::Events::Rule": self._rule,
             "AWS::Events::EventBus": self._event_bus,
             "AWS::ApiGatewayV2::Api": self._http_api,
+            "AWS::KMS::Key": self._kms_key,
         }
 
     def deploy(self) -> DeployedStack:
@@ -173,6 +179,10 @@ class Deployer:
         if attribute == "Name":
             return self.stack.physical_ids[logical_id].rsplit(":", 1)[-1]
         kind = self.template.resources[logical_id]["Type"]
+        if kind == "AWS::ApiGatewayV2::Api" and attribute == "ApiEndpoint":
+            # The HTTP API is served on loopback at a port picked when it is served
+            # (local/api.py), after this: as an origin (the bucket's CORS), any port.
+            return LOOPBACK_API_ENDPOINT
         if kind in NOT_EMULATED and attribute == "Arn":
             name = self._ref(logical_id)
             return f"arn:aws:{kind.split('::')[1].lower()}:{self.stack.region}:{ACCOUNT_ID}:{name}"
@@ -218,6 +228,11 @@ class Deployer:
         s3.create_bucket(Bucket=name)
         if block := p.get("PublicAccessBlockConfiguration"):
             s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=block)
+        if versioning := p.get("VersioningConfiguration"):
+            # Enabled keeps every version: the create flow reads the version it pinned.
+            s3.put_bucket_versioning(
+                Bucket=name, VersioningConfiguration={"Status": versioning["Status"]}
+            )
         if encryption := p.get("BucketEncryption"):
             s3.put_bucket_encryption(
                 Bucket=name,
@@ -231,6 +246,11 @@ class Deployer:
                         for rule in encryption["ServerSideEncryptionConfiguration"]
                     ]
                 },
+            )
+        if cors := p.get("CorsConfiguration"):
+            s3.put_bucket_cors(
+                Bucket=name,
+                CORSConfiguration={"CORSRules": [_cors_rule(r) for r in cors["CorsRules"]]},
             )
         if lifecycle := p.get("LifecycleConfiguration"):
             s3.put_bucket_lifecycle_configuration(
@@ -248,6 +268,23 @@ class Deployer:
                 },
             )
         self._created(logical_id, name, f"arn:aws:s3:::{name}")
+
+    def _kms_key(self, logical_id: str, p: dict[str, Any]) -> None:
+        # moto's KMS makes and decrypts data keys and encrypts S3 objects with the key
+        # (SSE-KMS); its key policy is kept but, like IAM, not enforced locally.
+        args: dict[str, Any] = {
+            "KeyUsage": p.get("KeyUsage", "ENCRYPT_DECRYPT"),
+            "KeySpec": p.get("KeySpec", "SYMMETRIC_DEFAULT"),
+            "Description": p.get("Description", logical_id),
+        }
+        if policy := p.get("KeyPolicy"):
+            args["Policy"] = policy if isinstance(policy, str) else json.dumps(policy)
+        kms = self._client("kms")
+        key = kms.create_key(**args)["KeyMetadata"]
+        if p.get("EnableKeyRotation"):
+            kms.enable_key_rotation(KeyId=key["KeyId"])
+        # Ref is the key id, GetAtt Arn its ARN, as in CloudFormation.
+        self._created(logical_id, key["KeyId"], key["Arn"])
 
     def _role(self, logical_id: str, p: dict[str, Any]) -> None:
         # Roles exist so that functions and state machines can name them; IAM policies
@@ -376,7 +413,31 @@ def _placeholder_zip() -> bytes:
     return buffer.getvalue()
 
 
+#: The keys of a CloudFormation lifecycle Rule that _lifecycle_rule translates.
+_LIFECYCLE_KEYS = frozenset(
+    {
+        "Id",
+        "Status",
+        "Prefix",
+        "ExpirationInDays",
+        "ExpiredObjectDeleteMarker",
+        "NoncurrentVersionExpiration",
+        "NoncurrentVersionExpirationInDays",
+        "AbortIncompleteMultipartUpload",
+    }
+)
+
+
 def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """A CloudFormation lifecycle Rule as S3's PutBucketLifecycleConfiguration spells it.
+    A key not translated here is refused: a rule the local bucket silently lacked would
+    make its tests pass for a bucket AWS configures otherwise."""
+    unknown = set(rule) - _LIFECYCLE_KEYS
+    if unknown:
+        raise NotImplementedError(
+            f"the local stack cannot translate lifecycle rule {rule.get('Id')!r}: "
+            f"{', '.join(sorted(unknown))}"
+        )
     converted: dict[str, Any] = {
         "ID": rule.get("Id", "rule"),
         "Status": rule["Status"],
@@ -384,9 +445,39 @@ def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
     }
     if "ExpirationInDays" in rule:
         converted["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
+    elif str(rule.get("ExpiredObjectDeleteMarker", "")).lower() == "true":
+        # (CloudFormation takes it only without ExpirationInDays, as S3 does.)
+        converted["Expiration"] = {"ExpiredObjectDeleteMarker": True}
+    noncurrent = dict(rule.get("NoncurrentVersionExpiration") or {})
+    if "NoncurrentVersionExpirationInDays" in rule:  # the older spelling
+        noncurrent.setdefault("NoncurrentDays", rule["NoncurrentVersionExpirationInDays"])
+    if noncurrent:
+        converted["NoncurrentVersionExpiration"] = {
+            "NoncurrentDays": int(noncurrent["NoncurrentDays"])
+        } | (
+            {"NewerNoncurrentVersions": int(noncurrent["NewerNoncurrentVersions"])}
+            if "NewerNoncurrentVersions" in noncurrent
+            else {}
+        )
     if "AbortIncompleteMultipartUpload" in rule:
         days = int(rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"])
         converted["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": days}
+    return converted
+
+
+def _cors_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """A CloudFormation CorsRule as S3's API spells it."""
+    names = {
+        "Id": "ID",
+        "AllowedHeaders": "AllowedHeaders",
+        "AllowedMethods": "AllowedMethods",
+        "AllowedOrigins": "AllowedOrigins",
+        "ExposedHeaders": "ExposeHeaders",
+        "MaxAge": "MaxAgeSeconds",
+    }
+    converted = {names[key]: value for key, value in rule.items()}
+    if "MaxAgeSeconds" in converted:
+        converted["MaxAgeSeconds"] = int(converted["MaxAgeSeconds"])
     return converted
 
 

@@ -5,7 +5,8 @@ moto answers `lambda.Invoke` (from the Step Functions interpreter or any client)
 before the object's metadata is stored; and its EventBridge does not deliver to Lambda
 targets at all. All three are replaced here by calls into the handler from functions/:
 synchronous for Invoke, so Retry/Catch see errors named as on AWS, and asynchronous for
-S3 and EventBridge, as AWS delivers them (`settle()` waits for those).
+S3 and EventBridge, as AWS delivers them (`settle()` waits for those). S3 events also get
+the object's `versionId` in a versioned bucket, as S3 sends it.
 """
 
 import importlib.util
@@ -346,7 +347,18 @@ def _install_moto_hooks() -> None:
     def invoke_from_s3(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
         _require_runtime().invoke_async(fn_arn, event_body)
 
+    original_s3_event = notifications._get_s3_event
+
+    def s3_event(event_name: str, bucket: Any, key: Any, notification_id: str) -> Any:
+        # S3 names the version in the event of a bucket that keeps versions; moto does not.
+        event = original_s3_event(event_name, bucket, key, notification_id)
+        if bucket.is_versioned:
+            for record in event["Records"]:
+                record["s3"]["object"]["versionId"] = key.version_id
+        return event
+
     LambdaFunction.invoke = invoke  # type: ignore[method-assign]
     Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
     notifications._invoke_awslambda = invoke_from_s3
+    notifications._get_s3_event = s3_event
     _installed = True

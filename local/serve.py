@@ -13,6 +13,7 @@ import argparse
 import os
 import signal
 import threading
+from collections.abc import Sequence
 from types import FrameType
 
 from local.auth import key_path
@@ -56,8 +57,8 @@ def _print_auth(stack: LocalStack) -> None:
         )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="serve", description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
     parser.add_argument(
         "--s3-port",
@@ -85,7 +86,7 @@ def main() -> None:
         metavar="KEY=VALUE",
         help="template parameters, as for sam deploy",
     )
-    arguments = parser.parse_args()
+    arguments = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     with (
         LocalStack(
@@ -102,6 +103,8 @@ def main() -> None:
             print(f"  {route.method:5} {where} -> {route.function_logical_id}")
         print(f"S3 (presigned URLs point here): {stack.s3_url}", flush=True)
         _print_auth(stack)
+        if any(route.function_logical_id == "ConsoleFunction" for route in stack.stack.routes):
+            print(f"Web console: {url}/ (paste a token into its Sign in screen)", flush=True)
         print("Ctrl-C stops it.", flush=True)
         try:
             threading.Event().wait()

@@ -125,3 +125,31 @@ def check_overrides(declared: dict[str, Any], overrides: dict[str, str]) -> None
                 problems.append(f"{name}={value} is outside [{low}, {high}]")
     if problems:
         raise ValueError("parameter overrides refused: " + "; ".join(problems))
+
+
+#: The parameters without a default, given placeholders where only the shape matters.
+PLACEHOLDER_PARAMETERS = {"AuthIssuer": "https://issuer.invalid", "AuthAudience": "placeholder"}
+
+
+def write_translated(out: Path, path: Path = TEMPLATE_PATH) -> Path:
+    """The translated template as CloudFormation JSON, for tools that read plain
+    CloudFormation (checkov: the IAM roles, permissions and stages SAM makes). Code and
+    state machine definitions are the local stack's placeholders."""
+    template = translate(path, PLACEHOLDER_PARAMETERS)
+    document = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Parameters": template.parameters,
+        "Resources": template.resources,
+        "Outputs": template.outputs,
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(document, indent=1, sort_keys=True) + "\n")
+    return out
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description=write_translated.__doc__)
+    parser.add_argument("--out", type=Path, default=ROOT / "out" / "checkov" / "template.json")
+    write_translated(parser.parse_args().out)

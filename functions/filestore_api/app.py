@@ -54,7 +54,8 @@ def file_urls() -> dict[str, Any]:
     # under the caller's own tenant is not found there (the key holds the tenant).
     caller.require(tenant_id, Action.READ, services.settings)
     ids = (app.current_event.get_query_string_value("fileStoreIds", "") or "").split(",")
-    return {"fileStoreIds": filestore.file_urls(tenant_id, ids, services)}
+    # (a credentials file needs an admin role too: the flow asks when it meets one)
+    return {"fileStoreIds": filestore.file_urls(tenant_id, ids, services, caller)}
 
 
 @app.post("/filestore/v1/files/upload-url")

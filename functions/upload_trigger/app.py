@@ -20,9 +20,13 @@ services = load_services()
 def handler(event: S3Event, context: Any) -> dict[str, Any]:
     accepted, rejected = [], []
     for record in event.records:
-        key = unquote_plus(record.s3.get_object.key)  # S3 events carry keys URL-encoded
+        announced = record.s3.get_object
+        key = unquote_plus(announced.key)  # S3 events carry keys URL-encoded
         try:
-            row = accept_upload(key, services)
+            # The object the event names, not whatever the key holds by now.
+            row = accept_upload(
+                key, services, etag=announced.etag or None, version_id=announced.version_id
+            )
         except InvalidRequestError as refused:
             # A retry cannot fix a bad key or missing metadata: say so and move on.
             logger.error(

@@ -71,7 +71,7 @@ def test_a_filled_template_is_created_and_its_processed_file_has_an_id_per_row(i
     rows = _facilities(wb.localities(book, DISTRICT_NAME, 4))
     wb.fill_rows(book, wb.FACILITY_NAME, rows)
     filled = wb.save(book)
-    # When it is uploaded (multipart, or PUT to a presigned URL) and created
+    # When it is uploaded (multipart, or a form POSTed to a presigned upload) and created
     if upload == "multipart":
         file_store_id = integrator.upload(filled, filename="facilities.xlsx")
     else:

@@ -39,7 +39,7 @@ def test_a_download_url_is_on_loopback_and_gives_the_bytes_and_the_filename(api_
     )
 
 
-def test_a_presigned_put_over_loopback_stores_a_file_that_creates(api_url, stack):
+def test_a_presigned_post_over_loopback_stores_a_file_that_creates(api_url, stack):
     # Given a presigned upload for a facility workbook
     workbook = facility_workbook(rows=4, invalid=0)
     ticket = requests.post(
@@ -48,11 +48,16 @@ def test_a_presigned_put_over_loopback_stores_a_file_that_creates(api_url, stack
         headers=bearer(TENANT),
         timeout=10,
     ).json()
-    assert urlsplit(ticket["url"]).hostname == "127.0.0.1"
-    # When the workbook is PUT there with plain requests and the headers it names
-    put = requests.put(ticket["url"], data=workbook, headers=ticket["headers"], timeout=30)
+    assert urlsplit(ticket["url"]).hostname == "127.0.0.1" and ticket["method"] == "POST"
+    # When the workbook is POSTed there with plain requests: the fields, then the file
+    posted = requests.post(
+        ticket["url"],
+        data=ticket["fields"],
+        files={"file": ("facilities.xlsx", workbook)},
+        timeout=30,
+    )
     # Then it is a FileStore file: it reads back with its name, and _create creates its rows
-    assert put.status_code == 200
+    assert posted.status_code == 204, posted.text
     back = requests.get(_download_url(api_url, ticket["fileStoreId"]), timeout=10)
     assert back.content == workbook
     assert back.headers["Content-Disposition"].endswith("''facilities.xlsx")

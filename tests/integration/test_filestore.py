@@ -85,7 +85,7 @@ def test_an_upload_without_a_tenant_is_a_400(api_url):
     assert answer.json()["Errors"][0]["code"] == "TENANT_ID_REQUIRED"
 
 
-def test_a_large_file_goes_up_through_a_presigned_put_and_is_then_a_filestore_file(api_url):
+def test_a_large_file_goes_up_through_a_presigned_post_and_is_then_a_filestore_file(api_url):
     # Given a presigned upload asked for a file too large for API Gateway
     ticket = requests.post(
         f"{api_url}/filestore/v1/files/upload-url",
@@ -93,12 +93,15 @@ def test_a_large_file_goes_up_through_a_presigned_put_and_is_then_a_filestore_fi
         headers=bearer("mz"),
         timeout=10,
     ).json()
-    # When the file is PUT to the URL with the given headers
-    put = requests.put(
-        ticket["url"], data=b"x" * (11 * 1024 * 1024), headers=ticket["headers"], timeout=30
+    # When the file is POSTed to the URL as a form: the given fields, then the file
+    posted = requests.post(
+        ticket["url"],
+        data=ticket["fields"],
+        files={"file": ("big.xlsx", b"x" * (11 * 1024 * 1024))},
+        timeout=30,
     )
     # Then it is a FileStore file like any other
-    assert put.status_code == 200
+    assert posted.status_code == 204, posted.text
     url = requests.get(
         f"{api_url}/filestore/v1/files/url",
         params={"tenantId": "mz", "fileStoreIds": ticket["fileStoreId"]},
@@ -122,3 +125,50 @@ def test_a_request_above_the_api_gateway_limit_is_refused_with_413(api_url):
     )
     # Then API Gateway's limit applies, as it would on AWS
     assert answer.status_code == 413
+
+
+def test_the_presigned_upload_is_a_post_form_limited_to_the_upload_size(api_url, stack):
+    # When a presigned upload is asked for
+    answer = requests.post(
+        f"{api_url}/filestore/v1/files/upload-url",
+        json={"tenantId": "mz", "fileName": "big.xlsx", "module": "HCM"},
+        headers=bearer("mz"),
+        timeout=10,
+    )
+    # Then it is a POST of a form: the url, the fields to send as given, the size limit
+    assert answer.status_code == 200, answer.text
+    grant = answer.json()
+    assert set(grant) == {
+        "fileStoreId",
+        "tenantId",
+        "url",
+        "method",
+        "fields",
+        "maxBytes",
+        "expiresInSeconds",
+    }
+    assert grant["method"] == "POST" and grant["tenantId"] == "mz"
+    assert grant["maxBytes"] == 64 << 20 and grant["expiresInSeconds"] == 900
+    assert grant["url"].endswith("/" + stack.physical_id("FilesBucket"))
+    fields = grant["fields"]
+    assert fields["key"] == f"files/mz/{grant['fileStoreId']}"
+    assert {fields["x-amz-meta-filename"], fields["x-amz-meta-module"]} == {"big.xlsx", "HCM"}
+    assert fields["x-amz-meta-tenantid"] == "mz" and fields["policy"] and fields["x-amz-signature"]
+
+
+def test_the_files_bucket_keeps_versions_and_expires_the_old_ones(stack):
+    # Given the local stack deployed from the template
+    s3 = stack.client("s3")
+    bucket = stack.physical_id("FilesBucket")
+    # When its bucket's versioning and lifecycle are read
+    versioning = s3.get_bucket_versioning(Bucket=bucket)
+    rules = {
+        rule["ID"]: rule for rule in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    }
+    # Then versions are kept (an accepted file survives a later upload under its id), old
+    # versions expire after NoncurrentVersionRetentionDays, and scratch's after a day
+    assert versioning["Status"] == "Enabled"
+    assert rules["expire-noncurrent-versions"]["NoncurrentVersionExpiration"] == {
+        "NoncurrentDays": 30
+    }
+    assert rules["expire-scratch"]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}

@@ -89,7 +89,9 @@ def test_the_upload_bucket_notifies_the_upload_trigger(stack):
     assert configs[0]["Filter"]["Key"]["FilterRules"] == [{"Name": "prefix", "Value": "uploads/"}]
 
 
-def test_every_route_but_the_health_check_takes_the_templates_jwt_authorizer(stack):
+def test_every_route_but_the_health_check_and_the_console_takes_the_templates_jwt_authorizer(
+    stack,
+):
     # Given the HttpApi of template.yaml: its Auth and its throttling
     api = _sam_resources()["HttpApi"]["Properties"]
     assert api["Auth"]["DefaultAuthorizer"] == "JwtAuthorizer"
@@ -98,9 +100,12 @@ def test_every_route_but_the_health_check_takes_the_templates_jwt_authorizer(sta
     open_routes = {route.key for route in stack.stack.routes if route.authorizer is None}
     guarded = {route.authorizer for route in stack.stack.routes if route.authorizer}
     [configuration] = stack.stack.authorizers.values()
-    # Then only GET /health is open ($default too takes the authorizer), and the authorizer
-    # is the development issuer's, as the template's parameters resolve locally
-    assert open_routes == {"GET /health"}
+    # Then only GET /health and the console's static files (GET / and its assets) are open
+    # ($default too takes the authorizer), and the authorizer is the development issuer's,
+    # as the template's parameters resolve locally
+    assert open_routes == {"GET /health", "GET /", "GET /console/{proxy+}"}
+    console = {r.key for r in stack.stack.routes if r.function_logical_id == "ConsoleFunction"}
+    assert console == {"GET /", "GET /console/{proxy+}"}
     assert guarded == {"JwtAuthorizer"}
     assert stack.dev_issuer is not None
     assert configuration.issuer == stack.dev_issuer.issuer

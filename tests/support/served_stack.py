@@ -473,7 +473,8 @@ class Integrator:
         return stored["fileStoreId"]
 
     def upload_url(self, filename: str, module: str = "HCM-ADMIN-CONSOLE") -> dict[str, Any]:
-        """POST /filestore/v1/files/upload-url: {fileStoreId, url, method, headers, ...}."""
+        """POST /filestore/v1/files/upload-url: a presigned POST, {fileStoreId, tenantId,
+        url, method: "POST", fields, maxBytes, expiresInSeconds}."""
         return self.expect(
             self.post(
                 "/filestore/v1/files/upload-url",
@@ -481,19 +482,27 @@ class Integrator:
             )
         )
 
-    def upload_presigned(self, data: bytes, filename: str = "upload.xlsx") -> str:
-        """A presigned upload: ask for the URL, PUT the bytes with the headers it names."""
-        grant = self.upload_url(filename)
-        answer = requests.request(
-            grant.get("method", "PUT"),
+    @staticmethod
+    def post_form(
+        grant: Mapping[str, Any], data: bytes, filename: str = "upload.xlsx"
+    ) -> requests.Response:
+        """What a client does with a grant: a multipart form POSTed to its `url`, every
+        one of its `fields` as given, then the file as the last part, named `file`. No
+        token: the signed policy in the fields is the permission."""
+        return requests.post(
             grant["url"],
-            data=data,
-            headers=grant.get("headers") or {},
+            data=dict(grant["fields"]),
+            files={"file": (filename, data, "application/vnd.ms-excel")},
             timeout=TIMEOUT,
         )
+
+    def upload_presigned(self, data: bytes, filename: str = "upload.xlsx") -> str:
+        """A presigned upload: ask for the grant, POST the form it names; the fileStoreId."""
+        grant = self.upload_url(filename)
+        answer = self.post_form(grant, data, filename)
         if not answer.ok:
             raise ApiError(
-                f"{answer.request.method} {grant['url']} -> HTTP {answer.status_code}: "
+                f"POST {grant['url']} (presigned) -> HTTP {answer.status_code}: "
                 f"{answer.text[:1000]}"
             )
         return grant["fileStoreId"]

@@ -107,15 +107,16 @@ def test_creates_a_facility_with_its_canonical_fields(table):
     assert isinstance(item["createdTime"], Decimal)
 
 
-def test_creates_a_user_with_a_generated_username_and_returns_the_password(table):
+def test_creates_a_user_with_a_generated_username_and_never_echoes_the_password(table):
     # Given a user row carrying the password the flow generated
     # When it is created
     [result] = target("user", table).create(TENANT, [user("res-2#1")])
 
-    # Then it gets a uuid, a sequenced username and the row's password as output
+    # Then it gets a uuid and a sequenced username as output, and no password (the flow
+    # has it, sealed)
     assert result.outcome == "created"
     assert re.fullmatch(r"[0-9a-f-]{36}", result.id)
-    assert result.output == {"username": "USR-MZ-000001", "password": "Pa55@word12"}
+    assert result.output == {"username": "USR-MZ-000001"}
 
 
 def test_usernames_follow_a_sequence_per_tenant(table):

@@ -41,3 +41,12 @@ def test_the_task_samples_parse_as_their_handlers_read_them():
         MarkFailedTask.model_validate(load("task_mark_failed.json")).error.Error
         == "InvalidRequestError"
     )
+
+
+def test_the_s3_upload_sample_names_the_object_by_etag_and_version():
+    # Given / When the sample S3 event is read as the upload trigger reads it
+    from aws_lambda_powertools.utilities.data_classes import S3Event
+
+    announced = S3Event(load("s3_upload.json")).record.s3.get_object
+    # Then it names the object the trigger pins: its ETag and, in a versioned bucket, version
+    assert announced.etag and announced.version_id

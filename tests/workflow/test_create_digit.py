@@ -12,6 +12,12 @@ from tests.support.checks import (
     header,
     processed_rows,
 )
+from tests.support.credentials import (
+    credentials_rows,
+    holding,
+    passwords_by_username,
+    scratch_objects,
+)
 
 NAME = "HCM_ADMIN_CONSOLE_FACILITY_NAME"
 PHONE = "HCM_ADMIN_CONSOLE_USER_PHONE_NUMBER"
@@ -118,9 +124,36 @@ def test_a_lost_response_is_confirmed_on_retry_and_never_created_twice(client, d
     processed = processed_rows(client, resource, USER)
     assert_each_input_row_once_with_a_final_status(processed, rows, PHONE)
     assert {row["#status#"] for row in processed} == {"CREATED"}
-    assert all(row[header("HCM_ADMIN_CONSOLE_USER_PASSWORD")] for row in processed)
     assert len(_tenant_records(digit, "employee", client.tenant_id)) == 4
     assert digit.duplicates("employee") == 0
+
+
+def test_a_user_whose_answer_was_lost_is_handed_out_with_the_password_hrms_got(
+    client, digit, stack
+):
+    # Given an HRMS that creates the employees but answers after our read timeout
+    digit.timeout_next(HRMS_CREATE, 1, seconds=2)
+    # When 4 users are created (the retry finds them by reference, sends nothing again)
+    resource = _create_and_wait(client, user_rows(4, invalid=0), USER)
+    assert resource["status"] == "created"
+    # Then the credentials file hands out each user once, with the password HRMS got in the
+    # one request that created it
+    sent = [
+        employee
+        for body in digit.bodies(HRMS_CREATE)
+        for employee in body["Employees"]
+        if employee["tenantId"] == client.tenant_id
+    ]
+    assert len(sent) == 4
+    got = {employee["user"]["userName"]: employee["user"]["password"] for employee in sent}
+    assert passwords_by_username(credentials_rows(client, resource)) == got
+    # and no scratch object of the resource holds any of them in plaintext
+    assert holding(scratch_objects(stack, resource["id"]), list(got.values())) == {}
+    # nor the processed file
+    assert {
+        row[header("HCM_ADMIN_CONSOLE_USER_PASSWORD")]
+        for row in processed_rows(client, resource, USER)
+    } == {None}
 
 
 def test_a_phone_already_registered_is_an_invalid_row(client, digit):

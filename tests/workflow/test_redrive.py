@@ -5,13 +5,20 @@ import threading
 
 import pytest
 
-from local.samples import facility_rows, workbook_from_rows
-from project_factory.sheets.spec import FACILITY
+from local.samples import facility_rows, user_rows, workbook_from_rows
+from project_factory.passwords import verify_password
+from project_factory.sheets.spec import FACILITY, USER
 from tests.support.checks import (
     assert_each_input_row_once_with_a_final_status,
     assert_nothing_created_twice,
     processed_rows,
     registry_entities,
+)
+from tests.support.credentials import (
+    credentials_rows,
+    holding,
+    passwords_by_username,
+    scratch_objects,
 )
 
 NAME = "HCM_ADMIN_CONSOLE_FACILITY_NAME"
@@ -60,6 +67,33 @@ def test_a_partially_created_file_finishes_by_retry_creating_nothing_twice(clien
     entities = registry_entities(stack, client.tenant_id, "facility")
     assert len(entities) == 12
     assert_nothing_created_twice(entities)
+
+
+def test_a_retried_user_file_hands_out_every_user_with_the_password_it_was_created_with(
+    client, stack
+):
+    # Given a file of 8 users left partially created (some users created by the first run)
+    rows = user_rows(8, invalid=0)
+    file_store_id = client.upload(workbook_from_rows(USER, rows))
+    accepted = client.create(file_store_id, "user").json()["ResourceDetails"]
+    first = client.wait_until_final(accepted["id"], timeout=120)
+    assert first["status"] == "partially-created", first["additionalDetails"]
+    first_lines = passwords_by_username(credentials_rows(client, first))
+
+    # When it is retried
+    assert client.create(file_store_id, "user", action="retry").status_code == 200
+    resource = client.wait_until_final(first["id"], timeout=120)
+
+    # Then the same credentials file now lists all 8, the first run's users with the same
+    # passwords, and each password verifies against the hash the registry keeps
+    assert resource["status"] == "created"
+    credentials_id = resource["additionalDetails"]["credentialsFileStoreId"]
+    assert credentials_id == first["additionalDetails"]["credentialsFileStoreId"]
+    lines = passwords_by_username(credentials_rows(client, resource))
+    assert len(lines) == 8 and first_lines.items() <= lines.items()
+    entities = {e["username"]: e for e in registry_entities(stack, client.tenant_id, "user")}
+    assert all(verify_password(lines[name], entities[name]["passwordHash"]) for name in lines)
+    assert holding(scratch_objects(stack, first["id"]), list(lines.values())) == {}
 
 
 def test_concurrent_retries_start_one_run(client, stack):
@@ -117,3 +151,32 @@ def test_a_retry_of_a_file_never_created_is_not_found(client):
     # Then there is nothing to resume
     assert answer.status_code == 404
     assert answer.json()["Errors"][0]["code"] == "RESOURCE_NOT_FOUND"
+
+
+def test_a_retry_after_the_file_was_swapped_finishes_the_accepted_file(client, stack):
+    # Given a file left partially created, then another workbook written under its fileStoreId
+    rows = facility_rows(8, invalid=0)
+    file_store_id, first = _partially_created(client, rows)
+    others = [{**row, NAME: f"Swapped {row[NAME]}"} for row in facility_rows(10, invalid=0)]
+    stack.client("s3").put_object(
+        Bucket=stack.physical_id("FilesBucket"),
+        Key=f"files/{client.tenant_id}/{file_store_id}",
+        Body=workbook_from_rows(FACILITY, others),
+    )
+
+    # When it is retried
+    assert _retry(client, file_store_id).status_code == 200
+    resource = client.wait_until_final(first["id"], timeout=120)
+
+    # Then the retry read the object the create pinned: the accepted rows, all created
+    assert resource["status"] == "created"
+    assert (resource["fileVersionId"], resource["fileEtag"]) == (
+        first["fileVersionId"],
+        first["fileEtag"],
+    )
+    processed = processed_rows(client, resource, FACILITY)
+    assert_each_input_row_once_with_a_final_status(processed, rows, NAME)
+    assert {row["#status#"] for row in processed} == {"CREATED"}
+    entities = registry_entities(stack, client.tenant_id, "facility")
+    assert sorted(entity["name"] for entity in entities) == sorted(row[NAME] for row in rows)
+    assert_nothing_created_twice(entities)

@@ -1,8 +1,13 @@
 """A workbook put under uploads/<tenantId>/<type>/ starts the same create as _create."""
 
+from local import lambdas
 from local.samples import facility_rows, workbook_from_rows
 from project_factory.sheets.spec import FACILITY
-from tests.support.checks import assert_each_input_row_once_with_a_final_status, processed_rows
+from tests.support.checks import (
+    assert_each_input_row_once_with_a_final_status,
+    header,
+    processed_rows,
+)
 
 NAME = "HCM_ADMIN_CONSOLE_FACILITY_NAME"
 
@@ -53,3 +58,55 @@ def test_an_upload_without_its_hierarchy_is_refused_and_nothing_is_stored(client
     stack.settle()
     # Then no resource is created for it
     assert client.search().json()["ResourceDetails"] == []
+
+
+def test_an_upload_replaced_before_the_trigger_runs_is_created_from_the_notified_object(
+    client, stack
+):
+    # Given a workbook put under uploads/, and another put under the same key as the
+    # trigger for the first starts (each put is notified, with its own version)
+    first_rows = facility_rows(3, invalid=0)
+    second_rows = [{**row, NAME: f"Replaced {row[NAME]}"} for row in facility_rows(4, invalid=0)]
+    key = f"uploads/{client.tenant_id}/facility/replaced.xlsx"
+
+    class ReplaceOnce:
+        done = False
+
+        def started(self, invocation):
+            if invocation.function == "UploadTriggerFunction" and not self.done:
+                self.done = True
+                _put(
+                    stack,
+                    key,
+                    workbook_from_rows(FACILITY, second_rows),
+                    {"hierarchyType": "ADMIN"},
+                )
+
+        def before_call(self, event_name, request):
+            pass
+
+        def after_call(self, event_name, request, response):
+            pass
+
+        def returning(self, invocation):
+            pass
+
+    lambdas.set_fault_hook(ReplaceOnce())
+    try:
+        _put(stack, key, workbook_from_rows(FACILITY, first_rows), {"hierarchyType": "ADMIN"})
+        stack.settle()
+    finally:
+        lambdas.set_fault_hook(None)
+    # When both creates end
+    resources = [
+        client.wait_until_final(row["id"])
+        for row in client.search(type="facility").json()["ResourceDetails"]
+    ]
+    # Then each object became its own resource, built from that object alone: the first
+    # notification did not take the replacement in the first's place
+    assert len(resources) == 2
+    built = sorted(
+        [row[header(NAME)] for row in processed_rows(client, resource, FACILITY)]
+        for resource in resources
+    )
+    assert built == sorted([[row[NAME] for row in first_rows], [row[NAME] for row in second_rows]])

@@ -3,6 +3,8 @@
 Used by the API handlers only; the flows below them know nothing of HTTP.
 """
 
+import base64
+import binascii
 import json
 import re
 import threading
@@ -11,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, ValidationError
 
 from project_factory.auth import verified_claims
@@ -99,6 +102,9 @@ API_ROUTES = frozenset(
         "GET /filestore/v1/files/url",
         "POST /filestore/v1/files/upload-url",
         "GET /health",
+        # the web console's static files (console/handler.py)
+        "GET /",
+        "GET /console/{proxy+}",
     }
 )
 
@@ -161,13 +167,93 @@ def unmatched_route(method: str, path: str) -> tuple[int, dict[str, Any], dict[s
     )
 
 
+#: The largest JSON body a route takes (API Gateway's own limit is 10 MB): the biggest
+#: honest body, a campaign with every boundary of a country listed, is well under it.
+MAX_JSON_BYTES = 4 * 1024 * 1024
+#: The deepest nesting a JSON body may have. DIGIT's own bodies nest about six levels
+#: (RequestInfo.userInfo.roles[].code); deeper is an attack on the parser, not a request.
+MAX_JSON_DEPTH = 32
+
+
 def parse_json_body[Model: BaseModel](body: str | None, model: type[Model]) -> Model:
-    """The request body as a model; a body that is not JSON is a clear 400, not a 500."""
+    """The request body as a model. A body that is not JSON, is larger than MAX_JSON_BYTES
+    or nests deeper than MAX_JSON_DEPTH is a clear 400, never a 500."""
+    text = body or "{}"
+    if len(text) > MAX_JSON_BYTES:
+        # Characters, not bytes: a cheap bound that never undercounts by more than 4x, and
+        # the exact byte count is checked next only when it could matter.
+        size = len(text.encode())
+        if size > MAX_JSON_BYTES:
+            raise InvalidRequestError(
+                f"the body is {size:,} bytes; JSON bodies are at most {MAX_JSON_BYTES:,} bytes",
+                code="JSON_TOO_LARGE",
+                size=size,
+                limit=MAX_JSON_BYTES,
+            )
     try:
-        return model.model_validate(json.loads(body or "{}"))
-    except json.JSONDecodeError as error:
+        # orjson: linear, and it stops at 1024 levels ("depth limit exceeded") where
+        # json.loads would overflow the stack (RecursionError, a 500) on "[[[[...".
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError as error:
+        if error.msg.startswith("depth limit"):
+            raise _too_deep() from error
         raise InvalidRequestError(
             f"the body is not valid JSON: {error.msg}", code="INVALID_JSON"
+        ) from error
+    if _depth(value) > MAX_JSON_DEPTH:
+        raise _too_deep()
+    return model.model_validate(value)
+
+
+def _too_deep() -> InvalidRequestError:
+    return InvalidRequestError(
+        f"the body nests deeper than {MAX_JSON_DEPTH} levels", code="JSON_TOO_DEEP"
+    )
+
+
+def _depth(value: Any) -> int:
+    """How deep `value` nests (a scalar is 0), without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        depth += 1
+        deepest = max(deepest, depth)
+        if deepest > MAX_JSON_DEPTH:
+            return deepest
+        stack.extend((child, depth) for child in children)
+    return deepest
+
+
+def text_body(
+    body: str | None, is_base64_encoded: bool, content_type: str
+) -> tuple[str | None, bool]:
+    """The event's body as text where it is meant to be text.
+
+    API Gateway base64-encodes a body that is not UTF-8 text. Every route but the
+    multipart upload takes text, so such a body there is decoded once, strictly: bytes
+    that are not UTF-8 are a 400 INVALID_ENCODING, not a parse error further down.
+    """
+    if not is_base64_encoded or content_type.lower().startswith("multipart/"):
+        return body, is_base64_encoded
+    try:
+        raw = base64.b64decode(body or "", validate=True)
+    except binascii.Error as error:
+        raise InvalidRequestError(
+            "the body is neither text nor valid base64", code="INVALID_ENCODING"
+        ) from error
+    try:
+        return raw.decode("utf-8"), False
+    except UnicodeDecodeError as error:
+        raise InvalidRequestError(
+            f"the body is not valid UTF-8 (byte {error.start:,} is {raw[error.start]:#04x})",
+            code="INVALID_ENCODING",
         ) from error
 
 
@@ -228,10 +314,19 @@ class HttpRouter:
                 # The API sends this function a route it does not serve: a wiring bug.
                 logger.warning("no handler for route", extra={"route_key": route_key})
             return _answer(*unmatched_route(method, path))
+        headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+        try:
+            body, is_base64_encoded = text_body(
+                event.get("body"),
+                bool(event.get("isBase64Encoded")),
+                headers.get("content-type", ""),
+            )
+        except DomainError as error:
+            return _answer(*domain_error(error))
         self._local.request = HttpRequest(
-            body=event.get("body"),
-            is_base64_encoded=bool(event.get("isBase64Encoded")),
-            headers={k.lower(): v for k, v in (event.get("headers") or {}).items()},
+            body=body,
+            is_base64_encoded=is_base64_encoded,
+            headers=headers,
             query_string_parameters=event.get("queryStringParameters"),
             claims=verified_claims(event),
         )

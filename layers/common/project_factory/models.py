@@ -168,6 +168,12 @@ class ResourceRow(BaseModel):
     action: Action
     type: ResourceType
     fileStoreId: str
+    #: The exact object `_create` accepted under fileStoreId: S3's VersionId (None where
+    #: the bucket keeps no versions) and ETag. Validate, Finalize and a retry read that
+    #: object, never a later upload under the same id; both None on rows stored before
+    #: uploads were pinned, which read the file as it is.
+    fileVersionId: str | None = None
+    fileEtag: str | None = None
     processedFileStoreId: str | None = None
     campaignId: str | None = None
     hierarchyType: str

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     # Imported when used: the DIGIT source pulls in `requests`, slow on a cold start.
     from project_factory.adapters.boundary_source import BoundarySource
     from project_factory.adapters.campaign_store import CampaignStore
+    from project_factory.adapters.credentials_store import CredentialsStore
+    from project_factory.adapters.data_keys import DataKeys
     from project_factory.adapters.events import EventPublisher
     from project_factory.adapters.generated_store import GeneratedStore
     from project_factory.adapters.usernames import UsernameAllocator
@@ -102,6 +104,35 @@ class Services:
         from project_factory.adapters.events import EventBridgePublisher
 
         return EventBridgePublisher(self._client("events"), self.settings.campaign_bus_name)
+
+    @cached_property
+    def data_keys(self) -> "DataKeys":
+        """Each resource run's data key, from the secrets key (KMS)."""
+        from project_factory.adapters.data_keys import KmsDataKeys
+
+        return KmsDataKeys(self._client("kms"), self._secrets_key_id())
+
+    @cached_property
+    def credentials(self) -> "CredentialsStore":
+        """The users' credentials files (S3, SSE-KMS with the secrets key)."""
+        from project_factory.adapters.credentials_store import S3CredentialsStore
+
+        client = self._client("s3", signature_version="s3v4")
+        public = self.settings.files_public_endpoint
+        signer = self._client("s3", public, signature_version="s3v4") if public else client
+        # Reading and signing links need no key id (the FileStore API has none).
+        key_id = self.settings.secrets_key_id
+        return S3CredentialsStore(client, self.settings.files_bucket, key_id, signer=signer)
+
+    def _secrets_key_id(self) -> str:
+        if not self.settings.secrets_key_id:
+            from project_factory.errors import DomainError
+
+            raise DomainError(
+                "SECRETS_KEY_ID is not set: users' passwords are sealed with that KMS key",
+                code="SECRETS_KEY_NOT_CONFIGURED",
+            )
+        return self.settings.secrets_key_id
 
     def target(self, resource_type: str, hierarchy_type: str) -> Target:
         key = (resource_type, hierarchy_type)

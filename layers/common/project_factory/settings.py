@@ -56,9 +56,11 @@ class Settings(BaseModel):
     hrms_service_url: str = ""
     boundary_service_url: str = ""
     # The DIGIT token: never a plain variable in a deployment. DIGIT_AUTH_TOKEN_SOURCE names
-    # where it is read: an SSM SecureString (`ssm:/pf/digit-token`), a Secrets Manager
-    # secret (`secretsmanager:<name or arn>`), or a file (`file:/path`, for the local
-    # stack). DIGIT_AUTH_TOKEN itself is taken only when no source is set (tests, local).
+    # where it is read: an SSM SecureString (`ssm:/project-factory/<stack>/digit-token`), a
+    # Secrets Manager secret (`secretsmanager:<name or arn>`), or a file (`file:/path`, for
+    # the local stack). A deployed stack's functions may read only names under
+    # project-factory/<stack name>/ (template.yaml's DigitTokenReadPolicy). DIGIT_AUTH_TOKEN
+    # itself is taken only when no source is set (tests, local).
     digit_auth_token: str = Field(default="", repr=False)
     digit_auth_token_source: str = Field(default="", pattern=r"^$|^(ssm|secretsmanager|file):.+")
     digit_auth_token_cache_seconds: int = Field(default=300, ge=0)
@@ -145,6 +147,15 @@ class Settings(BaseModel):
     # readers search, download and fetch files.
     auth_admin_roles: str = "CAMPAIGN_ADMIN,SUPERUSER"
     auth_read_roles: str = "CAMPAIGN_VIEWER"
+
+    # -- users' credentials: owned by the credentials work
+    # The KMS key (template's SecretsKey) that makes each run's data key, which seals the
+    # users' passwords in scratch, and that encrypts the credentials files (SSE-KMS).
+    # Required by the functions that seal, open or store them (Validate, Create, Finalize):
+    # they stop with SECRETS_KEY_NOT_CONFIGURED when it is empty.
+    secrets_key_id: str = ""
+    # How long a link to a credentials file lives (the FileStore API; admins only).
+    credentials_url_ttl_seconds: int = Field(default=300, ge=1, le=900)
 
     @property
     def resend_after_seconds(self) -> float:

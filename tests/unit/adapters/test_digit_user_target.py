@@ -29,19 +29,20 @@ def target(client) -> UserTarget:
     return UserTarget(client, hierarchy_type="ADMIN", batch_size=10)
 
 
-def test_create_returns_created_users_with_id_username_and_password(digit, target):
+def test_create_returns_created_users_with_id_and_username_never_the_password(digit, target):
     # Given two user rows with their generated passwords
     rows = [user("res2-1", "8100000001", "Pw-one-111"), user("res2-2", "8100000002")]
 
     # When they are created
     results = target.create(TENANT, rows)
 
-    # Then both are created, with the user's uuid, the row's username and password
+    # Then both are created, with the user's uuid and the row's username (the password is
+    # the flow's own: never echoed back)
     employees = {employee["code"]: employee for employee in digit.records("employee")}
     first = results[0]
     assert [result.outcome for result in results] == ["created", "created"]
     assert first.id == employees["res2-1"]["user"]["uuid"]
-    assert first.output == {"username": "USR-MZ-000001", "password": "Pw-one-111"}
+    assert first.output == {"username": "USR-MZ-000001"}
     assert employees["res2-1"]["user"]["userName"] == "USR-MZ-000001"
 
 
@@ -127,9 +128,9 @@ def test_a_retry_after_a_timeout_answers_the_created_user_without_sending_it_aga
     # When the create is retried
     (result,) = target.create(TENANT, [user("res2-1", "8100000001", "Pw-kept-111")])
 
-    # Then the first attempt's user is answered with the same password, and never sent twice
+    # Then the first attempt's user is answered (no password echoed), and never sent twice
     assert result.outcome == "created"
-    assert result.output["password"] == "Pw-kept-111"
+    assert "password" not in result.output
     assert digit.calls(HRMS_CREATE) == 1
     assert digit.duplicates("employee") == 0
     assert len(digit.records("employee")) == 1

@@ -4,8 +4,8 @@ Formula injection: a text beginning with `=`, `+`, `-`, `@`, tab or CR is writte
 explicit text cell (an inline string, never `<f>`), its value unchanged (no leading
 apostrophe), with Excel's quote prefix so that editing it keeps it text. Numbers stay
 numbers. Checked in templates with pre-filled facilities, a child's frozen parent rows,
-the boundary and lists sheets, the metadata, and processed files; and after LibreOffice
-opened and saved the template again.
+the boundary and lists sheets, the metadata, processed files and credentials files; and
+after LibreOffice opened and saved the template again.
 
 Control characters: a value a target or a parent file stored with one never makes a
 template fail (openpyxl's IllegalCharacterError); the processed file of an upload that
@@ -22,6 +22,7 @@ from openpyxl import load_workbook
 
 from project_factory.adapters.boundary_source import Boundary
 from project_factory.models import RowStatus
+from project_factory.sheets.credentials import CredentialsWorkbook
 from project_factory.sheets.freeze import OLD_BOUNDARY_COLUMN, freeze_rows, parent_rows
 from project_factory.sheets.messages import load_bundled_messages
 from project_factory.sheets.metadata import METADATA_SHEET
@@ -276,3 +277,27 @@ def test_the_processed_file_of_an_upload_with_control_characters_is_well_formed(
         if name.endswith((".xml", ".rels")):
             ElementTree.fromstring(content)
     assert cell_of(target.getvalue(), FACILITIES, "Clinic\ufffdA")
+
+
+def test_the_credentials_file_keeps_formula_like_passwords_and_names_as_text():
+    # Given a created user whose password begins with @ and whose name is a formula
+    book = CredentialsWorkbook(MESSAGES, "en_IN")
+    book.add(
+        username="USR-MZ-000001",
+        password="@Kp3#mQ9zXy7",
+        name='=HYPERLINK("http://attacker.example/","x")',
+        phone="9000000001",
+        boundary_codes=["=L1"],
+        row_number=2,
+    )
+
+    # When the credentials file is written
+    data = book.to_bytes()
+
+    # Then the password, the name and the boundary code are text cells, quote-prefixed,
+    # their values unchanged, and the phone stays text (its leading digits kept)
+    sheet = MESSAGES.text("PF_CREDENTIALS_SHEET", "en_IN")
+    assert data is not None
+    for text in ("@Kp3#mQ9zXy7", '=HYPERLINK("http://attacker.example/","x")', "=L1"):
+        assert_text_cell(data, sheet, text)
+    assert cell_of(data, sheet, "9000000001").data_type == "s"

@@ -102,21 +102,45 @@ def test_errors_are_joined_with_semicolons():
     assert rows[1][-1] == "first; second"
 
 
-def test_the_id_and_output_columns_are_filled():
-    # Given a created user with a username and password
+def test_the_id_and_username_columns_are_filled_and_the_password_column_left_empty():
+    # Given a created user with a username (and, from an outcome of before, a password)
     result = RowResult(
         RowStatus.CREATED, id="uuid-1", output={"username": "AMINA01", "password": "s3cret!A"}
     )
 
     # When it is processed
-    rows = sheet_rows(process(user_file(user()), {2: result}, USER), "Create List of Users")
+    data = process(user_file(user()), {2: result}, USER)
 
-    # Then the uuid, username and password columns hold them
-    header, row = rows[0], rows[1]
+    # Then the uuid and username columns hold them, the password column is there but empty,
+    # and the password is nowhere in the file
+    header, row = sheet_rows(data, "Create List of Users")[:2]
     values = dict(zip(header, row, strict=True))
     assert values["User Service UUID"] == "uuid-1"
     assert values["Username"] == "AMINA01"
-    assert values["Password"] == "s3cret!A"
+    assert "Password" in values and values["Password"] is None
+    assert not any(b"s3cret!A" in part for part in _parts(data))
+
+
+def test_a_password_the_upload_carried_is_emptied():
+    # Given a processed file of before (its password column filled) uploaded again
+    old = user(
+        HCM_ADMIN_CONSOLE_USER_PASSWORD="0ld-Pass@word", HCM_ADMIN_CONSOLE_USER_USERNAME="A1"
+    )
+
+    # When it is processed with the row skipped (the user exists)
+    data = process(user_file(old), {2: RowResult(RowStatus.SKIPPED, id="uuid-1")}, USER)
+
+    # Then the username stays and the password cell is empty
+    header, row = sheet_rows(data, "Create List of Users")[:2]
+    values = dict(zip(header, row, strict=True))
+    assert values["Username"] == "A1"
+    assert values["Password"] is None
+    assert not any(b"0ld-Pass@word" in part for part in _parts(data))
+
+
+def _parts(data: bytes) -> list[bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return [archive.read(name) for name in archive.namelist()]
 
 
 def test_a_missing_id_column_is_appended_before_the_status_columns():

@@ -9,9 +9,19 @@ from urllib.parse import quote
 
 import orjson
 
-from project_factory.errors import NotFoundError
+from project_factory.errors import DomainError, InvalidRequestError, NotFoundError
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class FilePin:
+    """One exact object: the ETag S3 gave it and, where the bucket keeps versions, its
+    VersionId. Read with both, a later upload under the same key is never the one read:
+    by version it is another object, and without versions the ETag no longer matches."""
+
+    etag: str
+    version_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -20,6 +30,20 @@ class StoredFile:
     tenant_id: str
     filename: str
     size: int
+    #: the object described (None where the store could not say, e.g. a fake)
+    pin: FilePin | None = None
+
+
+@dataclass(frozen=True)
+class PresignedPost:
+    """A presigned POST: the client posts a multipart form to `url` with every one of
+    `fields` as given, then the file as the last part (`file`). S3 checks the signed
+    policy: the key, the metadata fields and the size (1 to `max_bytes`)."""
+
+    file_store_id: str
+    url: str
+    fields: dict[str, str]
+    max_bytes: int
 
 
 class FileStore(Protocol):
@@ -36,23 +60,39 @@ class FileStore(Protocol):
         file_store_id: str | None = None,
     ) -> StoredFile: ...
 
-    def read(self, tenant_id: str, file_store_id: str) -> bytes: ...
+    def read(self, tenant_id: str, file_store_id: str, pin: FilePin | None = None) -> bytes:
+        """The file's bytes; with `pin`, of exactly that object: FILE_NOT_FOUND when it is
+        gone, FILE_CHANGED when the key now holds another."""
+        ...
 
-    def describe(self, tenant_id: str, file_store_id: str) -> StoredFile: ...
+    def describe(
+        self, tenant_id: str, file_store_id: str, pin: FilePin | None = None
+    ) -> StoredFile:
+        """The file's name, size and pin; with `pin`, of exactly that object (as `read`)."""
+        ...
 
     def exists(self, tenant_id: str, file_store_id: str) -> bool: ...
 
     def download_url(self, tenant_id: str, file_store_id: str, ttl_seconds: int) -> str: ...
 
-    def upload_url(
-        self, tenant_id: str, *, filename: str, module: str, ttl_seconds: int
-    ) -> tuple[str, str, dict[str, str]]: ...
+    def presigned_post(
+        self, tenant_id: str, *, filename: str, module: str, ttl_seconds: int, max_bytes: int
+    ) -> PresignedPost: ...
 
     def copy_in(
-        self, tenant_id: str, source_key: str, *, file_store_id: str, module: str
-    ) -> StoredFile: ...
+        self,
+        tenant_id: str,
+        source_key: str,
+        *,
+        file_store_id: str,
+        module: str,
+        source: FilePin | None = None,
+    ) -> StoredFile:
+        """Copies `source_key` (with `source`, exactly that object) in as a FileStore file;
+        the copy, pinned."""
+        ...
 
-    def source_metadata(self, key: str) -> dict[str, str]: ...
+    def source_metadata(self, key: str, pin: FilePin | None = None) -> dict[str, str]: ...
 
     def put_json(self, key: str, value: Any) -> None: ...
 
@@ -89,38 +129,47 @@ class S3FileStore:
     ) -> StoredFile:
         file_store_id = file_store_id or str(uuid.uuid4())
         with _outage_is_transient():
-            self._s3.put_object(
+            answer = self._s3.put_object(
                 Bucket=self.bucket,
                 Key=file_key(tenant_id, file_store_id),
                 Body=data,
                 ContentType=content_type,
                 Metadata={"filename": quote(filename), "module": module, "tenantid": tenant_id},
             )
-        return StoredFile(file_store_id, tenant_id, filename, len(data))
+        return StoredFile(file_store_id, tenant_id, filename, len(data), _pin_of(answer))
 
-    def read(self, tenant_id: str, file_store_id: str) -> bytes:
+    def read(self, tenant_id: str, file_store_id: str, pin: FilePin | None = None) -> bytes:
+        from botocore.exceptions import ClientError
+
         try:
             with _outage_is_transient():
                 answer = self._s3.get_object(
-                    Bucket=self.bucket, Key=file_key(tenant_id, file_store_id)
+                    Bucket=self.bucket, Key=file_key(tenant_id, file_store_id), **_exactly(pin)
                 )
                 return answer["Body"].read()
-        except self._s3.exceptions.NoSuchKey as missing:
-            raise _missing(file_store_id) from missing
+        except ClientError as error:
+            if refusal := _refusal(error, file_store_id, pin):
+                raise refusal from error
+            raise
 
-    def describe(self, tenant_id: str, file_store_id: str) -> StoredFile:
+    def describe(
+        self, tenant_id: str, file_store_id: str, pin: FilePin | None = None
+    ) -> StoredFile:
         from urllib.parse import unquote
 
         from botocore.exceptions import ClientError
 
         try:
-            head = self._s3.head_object(Bucket=self.bucket, Key=file_key(tenant_id, file_store_id))
+            with _outage_is_transient():
+                head = self._s3.head_object(
+                    Bucket=self.bucket, Key=file_key(tenant_id, file_store_id), **_exactly(pin)
+                )
         except ClientError as error:
-            if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
-                raise _missing(file_store_id) from error
+            if refusal := _refusal(error, file_store_id, pin):
+                raise refusal from error
             raise
         filename = unquote(head.get("Metadata", {}).get("filename", file_store_id))
-        return StoredFile(file_store_id, tenant_id, filename, head["ContentLength"])
+        return StoredFile(file_store_id, tenant_id, filename, head["ContentLength"], _pin_of(head))
 
     def exists(self, tenant_id: str, file_store_id: str) -> bool:
         try:
@@ -141,40 +190,88 @@ class S3FileStore:
             ExpiresIn=ttl_seconds,
         )
 
-    def upload_url(
-        self, tenant_id: str, *, filename: str, module: str, ttl_seconds: int
-    ) -> tuple[str, str, dict[str, str]]:
-        """A presigned PUT for files larger than API Gateway takes; the headers must be sent."""
+    def presigned_post(
+        self, tenant_id: str, *, filename: str, module: str, ttl_seconds: int, max_bytes: int
+    ) -> PresignedPost:
+        """A presigned POST for files larger than API Gateway takes. Its policy, signed, names
+        the exact key, the metadata fields (each must be sent as given) and the size range
+        [1, `max_bytes`]: S3 refuses anything else (403 AccessDenied; 400 EntityTooLarge or
+        EntityTooSmall for the size), so no upload past the limit is ever stored."""
         file_store_id = str(uuid.uuid4())
-        metadata = {"filename": quote(filename), "module": module, "tenantid": tenant_id}
-        url = self._signer.generate_presigned_url(
-            "put_object",
-            Params={
-                "Bucket": self.bucket,
-                "Key": file_key(tenant_id, file_store_id),
-                "Metadata": metadata,
-            },
+        metadata = {
+            f"x-amz-meta-{key}": value
+            for key, value in {
+                "filename": quote(filename),
+                "module": module,
+                "tenantid": tenant_id,
+            }.items()
+        }
+        answer = self._signer.generate_presigned_post(
+            self.bucket,
+            file_key(tenant_id, file_store_id),
+            Fields=metadata,
+            Conditions=[
+                *({name: value} for name, value in metadata.items()),
+                ["content-length-range", 1, max_bytes],
+            ],
             ExpiresIn=ttl_seconds,
         )
-        headers = {f"x-amz-meta-{key}": value for key, value in metadata.items()}
-        return file_store_id, url, headers
+        return PresignedPost(file_store_id, answer["url"], dict(answer["fields"]), max_bytes)
 
     def copy_in(
-        self, tenant_id: str, source_key: str, *, file_store_id: str, module: str
+        self,
+        tenant_id: str,
+        source_key: str,
+        *,
+        file_store_id: str,
+        module: str,
+        source: FilePin | None = None,
     ) -> StoredFile:
-        """Adopts an object uploaded elsewhere in the bucket as a FileStore file."""
-        filename = source_key.rsplit("/", 1)[-1]
-        self._s3.copy_object(
-            Bucket=self.bucket,
-            Key=file_key(tenant_id, file_store_id),
-            CopySource={"Bucket": self.bucket, "Key": source_key},
-            MetadataDirective="REPLACE",
-            Metadata={"filename": quote(filename), "module": module, "tenantid": tenant_id},
-        )
-        return self.describe(tenant_id, file_store_id)
+        """Adopts an object uploaded elsewhere in the bucket as a FileStore file: with
+        `source`, exactly that version (and only while its ETag matches)."""
+        from botocore.exceptions import ClientError
 
-    def source_metadata(self, key: str) -> dict[str, str]:
-        head = self._s3.head_object(Bucket=self.bucket, Key=key)
+        filename = source_key.rsplit("/", 1)[-1]
+        copy_source = {"Bucket": self.bucket, "Key": source_key}
+        conditions: dict[str, str] = {}
+        if source is not None:
+            conditions["CopySourceIfMatch"] = source.etag
+            if source.version_id:
+                copy_source["VersionId"] = source.version_id
+        try:
+            with _outage_is_transient():
+                answer = self._s3.copy_object(
+                    Bucket=self.bucket,
+                    Key=file_key(tenant_id, file_store_id),
+                    CopySource=copy_source,
+                    MetadataDirective="REPLACE",
+                    Metadata={
+                        "filename": quote(filename),
+                        "module": module,
+                        "tenantid": tenant_id,
+                    },
+                    # The upload's tags stay behind: copying them would need tagging
+                    # permissions the upload trigger is not given (template.yaml).
+                    TaggingDirective="REPLACE",
+                    **conditions,
+                )
+        except ClientError as error:
+            if refusal := _refusal(error, source_key, source):
+                raise refusal from error
+            raise
+        copied = FilePin(answer["CopyObjectResult"]["ETag"], answer.get("VersionId"))
+        return self.describe(tenant_id, file_store_id, copied)
+
+    def source_metadata(self, key: str, pin: FilePin | None = None) -> dict[str, str]:
+        from botocore.exceptions import ClientError
+
+        try:
+            with _outage_is_transient():
+                head = self._s3.head_object(Bucket=self.bucket, Key=key, **_exactly(pin))
+        except ClientError as error:
+            if refusal := _refusal(error, key, pin):
+                raise refusal from error
+            raise
         return {k.lower(): v for k, v in head.get("Metadata", {}).items()} | {
             "etag": head.get("ETag", "").strip('"')
         }
@@ -222,7 +319,46 @@ def _outage_is_transient() -> AbstractContextManager[None]:
     return outage_is_transient("files")
 
 
-def _missing(file_store_id: str) -> NotFoundError:
-    return NotFoundError(
-        f"file {file_store_id} does not exist", code="FILE_NOT_FOUND", fileStoreId=file_store_id
-    )
+def _exactly(pin: FilePin | None) -> dict[str, str]:
+    """The arguments of a GetObject/HeadObject of exactly `pin` (none without one)."""
+    if pin is None:
+        return {}
+    arguments = {"IfMatch": pin.etag}
+    if pin.version_id:
+        arguments["VersionId"] = pin.version_id
+    return arguments
+
+
+def _pin_of(answer: dict[str, Any]) -> FilePin | None:
+    """The pin of the object a PutObject or HeadObject answered for."""
+    etag = answer.get("ETag")
+    return FilePin(etag, answer.get("VersionId") or None) if etag else None
+
+
+def _refusal(error: Exception, name: str, pin: FilePin | None) -> DomainError | None:
+    """FILE_NOT_FOUND for an object (or pinned version) that is gone, FILE_CHANGED for
+    a pinned object the key no longer holds; None for any other failure."""
+    from project_factory.adapters.dynamo import error_code
+
+    code = error_code(error)
+    if code in ("404", "NoSuchKey", "NotFound", "NoSuchVersion"):
+        return _missing(name, pin)
+    if pin is not None and code in ("412", "PreconditionFailed"):
+        return InvalidRequestError(
+            f"file {name} changed after it was accepted: it is no longer the object "
+            f"accepted (ETag {pin.etag}"
+            + (f", version {pin.version_id}" if pin.version_id else "")
+            + "); upload the file again and create it from its new fileStoreId",
+            code="FILE_CHANGED",
+            fileStoreId=name,
+        )
+    return None
+
+
+def _missing(file_store_id: str, pin: FilePin | None = None) -> NotFoundError:
+    if pin is None:
+        message = f"file {file_store_id} does not exist"
+    else:
+        version = f"version {pin.version_id}" if pin.version_id else f"ETag {pin.etag}"
+        message = f"file {file_store_id} no longer exists as it was accepted ({version})"
+    return NotFoundError(message, code="FILE_NOT_FOUND", fileStoreId=file_store_id)

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict
 
 from project_factory.adapters.targets.base import PendingRow, Target, TargetResult
 from project_factory.errors import TransientError, UpstreamError
+from project_factory.flows.run_secrets import Opener, sealed_of, without_secrets
 from project_factory.flows.scratch import ScratchKeys
 from project_factory.services import Services
 
@@ -91,11 +92,9 @@ class ChunkOutcomes:
             entry["uncertain"] = True
 
     def record(self, result: TargetResult, row: PendingRow) -> None:
-        output = dict(result.output)
-        if result.outcome == "created" and "password" in row.data:
-            # The target echoes a password only when it created the user just now; the
-            # flow generated it, so it can hand it out even after a lost response.
-            output["password"] = row.data["password"]
+        # Outcomes are kept in scratch: never a secret. A created user's password is the
+        # one sealed in its chunk line, which Finalize opens for the credentials file.
+        output = without_secrets(result.output)
         entry = self.rows.get(row.client_ref, {})
         sent = {name: entry[name] for name in ("sentAt", "sends") if name in entry}
         self.rows[row.client_ref] = sent | {
@@ -144,6 +143,9 @@ def create_rows(
             for row in pending
             if outcomes.may_send(row.client_ref, now_ms, target.resend_after_seconds)
         ]
+        if sendable:
+            # Opened before anything is marked sent (one KMS call), in memory only.
+            sendable = Opener(services, task.resourceId, tenant_id).opened(sendable)
         size = services.settings.create_batch_size
         for start in range(0, len(sendable), size):
             batch = sendable[start : start + size]
@@ -251,7 +253,12 @@ def _chunk_state(
 ) -> Iterator[tuple[list[PendingRow], ChunkOutcomes, Callable[[], None]]]:
     keys = ScratchKeys(services.settings.scratch_prefix, task.resourceId)
     rows = [
-        PendingRow(client_ref=line["clientRef"], row_number=line["rowNumber"], data=line["data"])
+        PendingRow(
+            client_ref=line["clientRef"],
+            row_number=line["rowNumber"],
+            data=line["data"],
+            sealed=sealed_of(line),
+        )
         for line in services.files.iter_lines(task.chunk.key)
     ]
     outcomes = ChunkOutcomes(services.files.get_json(keys.outcomes(task.chunk.index)))

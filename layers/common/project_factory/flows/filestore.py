@@ -1,4 +1,4 @@
-"""The FileStore API of DIGIT, on S3: upload, presigned URLs, presigned uploads."""
+"""The FileStore API of DIGIT, on S3: upload, presigned URLs, presigned uploads (POST)."""
 
 from dataclasses import dataclass
 from email.message import Message
@@ -6,6 +6,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 
 from project_factory.adapters.file_store import StoredFile
+from project_factory.auth import Action, Caller
 from project_factory.errors import InvalidRequestError, NotFoundError
 from project_factory.models import tenant_id_problem
 from project_factory.services import Services
@@ -76,15 +77,18 @@ def store_files(upload: MultipartUpload, services: Services) -> list[StoredFile]
 
 
 def file_urls(
-    tenant_id: str, file_store_ids: list[str], services: Services
+    tenant_id: str, file_store_ids: list[str], services: Services, caller: Caller
 ) -> list[dict[str, str]]:
+    """A presigned GET per file. A credentials file (users' passwords) is an admin's
+    alone: a reader gets 403 ROLE_FORBIDDEN, an admin a link of its own, shorter TTL."""
     check_tenant_id(tenant_id)
     ids = [file_id.strip() for file_id in file_store_ids if file_id.strip()]
     if not ids or len(ids) > _MAX_IDS_PER_CALL:
         raise InvalidRequestError(
             f"give between 1 and {_MAX_IDS_PER_CALL} fileStoreIds", code="INVALID_FILESTORE_IDS"
         )
-    ttl = services.settings.presigned_url_ttl_seconds
+    settings = services.settings
+    ttl = settings.presigned_url_ttl_seconds
     urls = []
     for file_id in ids:
         try:
@@ -92,27 +96,43 @@ def file_urls(
                 {"id": file_id, "url": services.files.download_url(tenant_id, file_id, ttl)}
             )
         except NotFoundError as missing:
-            raise NotFoundError(
-                missing.message, code=missing.code, fileStoreId=file_id
-            ) from missing
+            if not services.credentials.exists(tenant_id, file_id):
+                raise NotFoundError(
+                    missing.message, code=missing.code, fileStoreId=file_id
+                ) from missing
+            caller.require(tenant_id, Action.ADMIN, settings)
+            url = services.credentials.download_url(
+                tenant_id, file_id, settings.credentials_url_ttl_seconds
+            )
+            urls.append({"id": file_id, "url": url})
     return urls
 
 
 def presigned_upload(
     tenant_id: str, filename: str, module: str, services: Services
 ) -> dict[str, object]:
+    """A presigned POST to files/<tenant>/<new fileStoreId>: the client posts a multipart
+    form to `url` with every one of `fields` as given, then the file as the last part
+    (`file`). S3 takes files of 1 to `maxBytes` bytes (upload_max_bytes, the limit
+    `_create` applies) and refuses anything the signed policy does not allow."""
     if not tenant_id or not filename:
         raise InvalidRequestError("tenantId and fileName are required", code="INVALID_UPLOAD")
     check_tenant_id(tenant_id)
-    ttl = services.settings.presigned_url_ttl_seconds
-    file_store_id, url, headers = services.files.upload_url(
-        tenant_id, filename=filename, module=module or "default", ttl_seconds=ttl
+    settings = services.settings
+    ttl = settings.presigned_url_ttl_seconds
+    grant = services.files.presigned_post(
+        tenant_id,
+        filename=filename,
+        module=module or "default",
+        ttl_seconds=ttl,
+        max_bytes=settings.upload_max_bytes,
     )
     return {
-        "fileStoreId": file_store_id,
+        "fileStoreId": grant.file_store_id,
         "tenantId": tenant_id,
-        "url": url,
-        "method": "PUT",
-        "headers": headers,
+        "url": grant.url,
+        "method": "POST",
+        "fields": grant.fields,
+        "maxBytes": grant.max_bytes,
         "expiresInSeconds": ttl,
     }

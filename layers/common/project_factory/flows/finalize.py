@@ -2,6 +2,12 @@
 
 Merges two streams in row order, never a table of all rows: the verdicts of every sheet
 row (from Validate) and the outcomes of the rows sent to the target (chunk by chunk).
+
+The processed file carries usernames, never a password. The users a resource created are
+handed out once, in a credentials file (username, password, name, phone, boundary codes,
+row), written with SSE-KMS under `credentials/` and named on the row as
+`additionalDetails.credentialsFileStoreId`: only an admin of the tenant gets a link to it.
+Each password is opened from its chunk line, sealed since Validate (flows/run_secrets.py).
 """
 
 import io
@@ -15,16 +21,20 @@ from project_factory.adapters.file_store import XLSX
 from project_factory.adapters.targets.base import PendingRow
 from project_factory.errors import DomainError
 from project_factory.flows.chunks import ChunkOutcomes, confirm_unsettled
+from project_factory.flows.intake import accepted_file
+from project_factory.flows.run_secrets import Opener, sealed_of, without_secrets
 from project_factory.flows.scratch import ScratchKeys
 from project_factory.flows.sheet_schemas import bound_schema
 from project_factory.models import ResourceRow, ResourceStatus, RowStatus
 from project_factory.services import Services
+from project_factory.sheets.credentials import CredentialsWorkbook
 from project_factory.sheets.limits import WorkbookLimits
 from project_factory.sheets.messages import Messages, load_bundled_messages
 from project_factory.sheets.processed import RowResult, write_processed
 from project_factory.sheets.spec import spec_for
 
 _PROCESSED_NAMESPACE = uuid.UUID("2d3c5a9e-4f61-4b8e-9d7a-3e1f0c6b5a42")
+_CREDENTIALS_NAMESPACE = uuid.UUID("8f0b6c1e-2a7d-4c55-9e3b-61d4a0f7c9b2")
 #: per-row errors kept in the database (the full list is in the processed file)
 MAX_STORED_ERRORS = 100
 #: Finalize runs (its task's retries) whose last look may fail and be retried; the run after
@@ -74,11 +84,16 @@ def finalize_resource(resource_id: str, services: Services) -> dict[str, Any]:
     runs = int(services.files.get_json(keys.finalize_runs) or 0) + 1
     services.files.put_json(keys.finalize_runs, runs)
     tally = _Tally()
+    handout = _Handout(row, services, messages, locale) if _hands_out(row) else None
     results = tally.observe(
-        _results(row, summary, keys, services, messages, locale, tally, runs > _CONFIRM_RETRIES)
+        _results(
+            row, summary, keys, services, messages, locale, tally, runs > _CONFIRM_RETRIES, handout
+        )
     )
     spec, schema = bound_schema(spec_for(row.type), row.tenantId, services)
-    original = services.files.read(row.tenantId, row.fileStoreId)
+    # The object Validate read, which _create accepted: never a later upload of the same id.
+    pin = accepted_file(row)
+    original = services.files.read(row.tenantId, row.fileStoreId, pin)
     processed = io.BytesIO()
     write_processed(
         original,
@@ -91,7 +106,7 @@ def finalize_resource(resource_id: str, services: Services) -> dict[str, Any]:
         # The limits Validate read the upload with: a file it took is never refused here.
         limits=WorkbookLimits.of(services.settings),
     )
-    name = services.files.describe(row.tenantId, row.fileStoreId).filename
+    name = services.files.describe(row.tenantId, row.fileStoreId, pin).filename
     # Named by the resource, so a retried Finalize overwrites instead of adding a file.
     stored = services.files.put(
         row.tenantId,
@@ -102,10 +117,13 @@ def finalize_resource(resource_id: str, services: Services) -> dict[str, Any]:
         file_store_id=str(uuid.uuid5(_PROCESSED_NAMESPACE, resource_id)),
     )
     counts = tally.counts()
+    details: dict[str, Any] = {"counts": counts, "rowErrors": tally.row_errors}
+    if handout is not None and (credentials_id := handout.store(f"credentials_{name}")):
+        details["credentialsFileStoreId"] = credentials_id
     finished = services.resources.finish(
         resource_id,
         _final_status(row, counts),
-        details={"counts": counts, "rowErrors": tally.row_errors},
+        details=details,
         processed_file_store_id=stored.file_store_id,
     )
     return {"resourceId": resource_id, "status": finished.status, "counts": counts}
@@ -120,10 +138,11 @@ def _results(
     locale: str,
     tally: _Tally,
     last_chance: bool,
+    handout: "_Handout | None",
 ) -> Iterator[tuple[int, RowResult]]:
     """Every sheet row's result, in row order."""
     sent = (
-        _target_results(row, keys, services, messages, locale, tally, last_chance)
+        _target_results(row, keys, services, messages, locale, tally, last_chance, handout)
         if summary["proceed"]
         else None
     )
@@ -157,6 +176,7 @@ def _target_results(
     locale: str,
     tally: _Tally,
     last_chance: bool,
+    handout: "_Handout | None",
 ) -> Iterator[tuple[int, RowResult]]:
     """The outcome of each row sent to the target, chunk by chunk, in row order.
 
@@ -176,6 +196,8 @@ def _target_results(
         tally.attempts = max(tally.attempts, outcomes.attempts)
         for line in lines:
             known = outcomes.rows.get(line["clientRef"], {})
+            if handout is not None and known.get("state") == "created":
+                handout.add(line, known)
             yield line["rowNumber"], _target_result(known, outcomes.attempts, messages, locale)
 
 
@@ -184,7 +206,9 @@ def _target_result(
 ) -> RowResult:
     state = known.get("state")
     if state == "created":
-        return RowResult(RowStatus.CREATED, id=known.get("id"), output=known.get("output") or {})
+        # (An outcome kept from before passwords left them may still carry one: not written.)
+        output = without_secrets(known.get("output") or {})
+        return RowResult(RowStatus.CREATED, id=known.get("id"), output=output)
     if state == "rejected":
         return RowResult(RowStatus.FAILED, errors=[f"{known.get('code')}: {known.get('reason')}"])
     if state == "existing":
@@ -201,6 +225,58 @@ def _target_result(
         RowStatus.NOT_CREATED,
         errors=[messages.format("PF_ERR_NOT_CREATED", locale, attempts=attempts) + last],
     )
+
+
+def _hands_out(row: ResourceRow) -> bool:
+    """Whether the resource's created rows have credentials to hand out (new users)."""
+    return row.type == "user" and row.action == "create"
+
+
+class _Handout:
+    """The credentials file: the users this resource created, each with the password it
+    was created with (opened from its chunk line), gathered as the results stream past.
+
+    Only users created by this resource, in any of its runs: a row SKIPPED (an existing
+    user, or one another upload created) keeps the password it has and is not listed.
+    """
+
+    def __init__(
+        self, row: ResourceRow, services: Services, messages: Messages, locale: str
+    ) -> None:
+        self._row, self._services = row, services
+        self._opener = Opener(services, row.id, row.tenantId)
+        self._book = CredentialsWorkbook(messages, locale)
+
+    def add(self, line: dict[str, Any], known: dict[str, Any]) -> None:
+        data, ref = line["data"], line["clientRef"]
+        sealed = sealed_of(line).get("password")
+        # (A chunk written before passwords were sealed carries it in its data.)
+        password = self._opener.open(ref, "password", sealed) if sealed else data.get("password")
+        if not password:
+            return
+        output = known.get("output") or {}
+        self._book.add(
+            username=str(output.get("username") or data.get("username") or ""),
+            password=str(password),
+            name=str(data.get("name") or ""),
+            phone=str(data.get("phone") or ""),
+            boundary_codes=[str(code) for code in data.get("boundaryCodes") or []],
+            row_number=int(line["rowNumber"]),
+        )
+
+    def store(self, filename: str) -> str | None:
+        """The credentials file's fileStoreId; None when no user was created."""
+        workbook = self._book.to_bytes()
+        if workbook is None:
+            return None
+        # Named by the resource: a retried Finalize, or a redrive's, replaces the same file.
+        stored = self._services.credentials.put(
+            self._row.tenantId,
+            str(uuid.uuid5(_CREDENTIALS_NAMESPACE, self._row.id)),
+            workbook,
+            filename=filename,
+        )
+        return stored.file_store_id
 
 
 def _final_status(row: ResourceRow, counts: dict[str, int]) -> ResourceStatus:

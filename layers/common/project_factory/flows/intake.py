@@ -4,6 +4,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from project_factory.adapters.file_store import FilePin, StoredFile
 from project_factory.adapters.resource_store import new_audit
 from project_factory.errors import InvalidRequestError, NotFoundError
 from project_factory.flows.sheet_schemas import bound_schema
@@ -52,19 +53,26 @@ def submission_from_request(request: CreateResourceRequest) -> Submission:
     return Submission(details=details, user=request.RequestInfo.user_uuid)
 
 
-def accept(submission: Submission, services: Services) -> ResourceRow:
+def accept(
+    submission: Submission, services: Services, *, stored_file: StoredFile | None = None
+) -> ResourceRow:
+    """Stores the resource row and starts its create. The row pins the object accepted
+    (its VersionId and ETag): `stored_file` when the caller has just made it (the upload
+    trigger's copy), else the object the fileStoreId names now."""
     details = submission.details
     if details.action == "retry":
         from project_factory.flows.redrive import redrive
 
+        # A retry reads the object its create pinned, whatever the key holds now.
         return redrive(resource_id_for(details), submission.user, services)
-    try:
-        stored_file = services.files.describe(details.tenantId, details.fileStoreId)
-    except NotFoundError as missing:
-        raise InvalidRequestError(
-            f"file {details.fileStoreId} does not exist for tenant {details.tenantId}",
-            code="FILE_NOT_FOUND",
-        ) from missing
+    if stored_file is None:
+        try:
+            stored_file = services.files.describe(details.tenantId, details.fileStoreId)
+        except NotFoundError as missing:
+            raise InvalidRequestError(
+                f"file {details.fileStoreId} does not exist for tenant {details.tenantId}",
+                code="FILE_NOT_FOUND",
+            ) from missing
     # The upload's own size, before anything reads it (the rest of the limits apply when
     # Validate opens the file: see sheets/limits.py).
     check_upload_size(stored_file.size, services.settings.upload_max_bytes)
@@ -77,10 +85,13 @@ def accept(submission: Submission, services: Services) -> ResourceRow:
         if details.action == "validate"
         else ResourceStatus.DATA_ACCEPTED
     )
+    pin = stored_file.pin
     row = ResourceRow(
         id=resource_id_for(details),
         status=status,
         auditDetails=new_audit(submission.user),
+        fileVersionId=pin.version_id if pin else None,
+        fileEtag=pin.etag if pin else None,
         **details.model_dump(),
     )
     stored, _ = services.resources.put_new(row)
@@ -89,6 +100,14 @@ def accept(submission: Submission, services: Services) -> ResourceRow:
         # happens now, and a start that happened is not repeated (same execution name).
         start_create(stored, services)
     return stored
+
+
+def accepted_file(row: ResourceRow) -> FilePin | None:
+    """The object `_create` pinned for the row; None for a row stored before pinning
+    (read as the key holds it)."""
+    if row.fileEtag is None:
+        return None
+    return FilePin(row.fileEtag, row.fileVersionId)
 
 
 def check_upload_size(size: int, limit: int) -> None:

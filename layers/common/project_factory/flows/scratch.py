@@ -26,6 +26,11 @@ class ScratchKeys:
         return f"{self.base}summary.json"
 
     @property
+    def data_key(self) -> str:
+        """The run's data key, encrypted by KMS: what the chunks' sealed passwords open with."""
+        return f"{self.base}data-key.json"
+
+    @property
     def finalize_runs(self) -> str:
         """How many times Finalize has started for this resource (across its retries)."""
         return f"{self.base}finalize-runs.json"

@@ -1,11 +1,17 @@
-"""A workbook put under uploads/<tenantId>/<type>/ starts the same create as the API."""
+"""A workbook put under uploads/<tenantId>/<type>/ starts the same create as the API.
+
+The notification names one object (its eTag, and its versionId where the bucket keeps
+versions): that object is read, copied in and pinned, never whatever the key holds by
+the time the trigger runs.
+"""
 
 import uuid
 from typing import get_args
 
 from pydantic import ValidationError
 
-from project_factory.errors import InvalidRequestError
+from project_factory.adapters.file_store import FilePin
+from project_factory.errors import InvalidRequestError, NotFoundError
 from project_factory.flows.intake import Submission, accept
 from project_factory.models import ResourceDetailsInput, ResourceRow, ResourceType
 from project_factory.services import Services
@@ -13,7 +19,10 @@ from project_factory.services import Services
 _UPLOAD_NAMESPACE = uuid.UUID("0b6c0f5e-8f3e-4d51-b1a4-0c8e2e7d9a11")
 
 
-def accept_upload(key: str, services: Services) -> ResourceRow:
+def accept_upload(
+    key: str, services: Services, *, etag: str | None = None, version_id: str | None = None
+) -> ResourceRow:
+    """`etag` and `version_id` are the notification's: the object it announced."""
     prefix = services.settings.uploads_prefix
     parts = key.removeprefix(prefix).split("/")
     if not key.startswith(prefix) or len(parts) < 3 or not parts[-1]:
@@ -24,7 +33,12 @@ def accept_upload(key: str, services: Services) -> ResourceRow:
     tenant_id, resource_type = parts[0], parts[1]
     if resource_type not in get_args(ResourceType):
         raise InvalidRequestError(f"unknown type {resource_type!r} in {key}", code="INVALID_TYPE")
-    metadata = services.files.source_metadata(key)
+    notified = FilePin(_quoted(etag), version_id or None) if etag else None
+    try:
+        # FILE_CHANGED when the key now holds another object (a bucket without versions).
+        metadata = services.files.source_metadata(key, notified)
+    except NotFoundError as missing:
+        raise _gone(key, missing) from missing
     # The same object (key and content) always becomes the same file, so a notification
     # delivered twice leads to the same resource row.
     file_store_id = str(uuid.uuid5(_UPLOAD_NAMESPACE, f"{key}|{metadata['etag']}"))
@@ -43,5 +57,22 @@ def accept_upload(key: str, services: Services) -> ResourceRow:
             f"action): {invalid.errors()[0]['msg']}",
             code="INVALID_UPLOAD_METADATA",
         ) from invalid
-    services.files.copy_in(tenant_id, key, file_store_id=file_store_id, module="uploads")
-    return accept(Submission(details=details, user="s3-upload"), services)
+    try:
+        copied = services.files.copy_in(
+            tenant_id, key, file_store_id=file_store_id, module="uploads", source=notified
+        )
+    except NotFoundError as missing:
+        raise _gone(key, missing) from missing
+    return accept(Submission(details=details, user="s3-upload"), services, stored_file=copied)
+
+
+def _gone(key: str, missing: NotFoundError) -> InvalidRequestError:
+    """An upload deleted before the trigger read it: refused, as a retry cannot bring it back."""
+    return InvalidRequestError(
+        f"upload {key} no longer exists: {missing.message}", code="FILE_NOT_FOUND"
+    )
+
+
+def _quoted(etag: str) -> str:
+    """S3 events carry the ETag bare; requests conditional on it send it quoted."""
+    return f'"{etag.strip(chr(34))}"'

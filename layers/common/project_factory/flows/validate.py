@@ -18,7 +18,8 @@ from typing import Any
 from project_factory.adapters.targets.base import Target
 from project_factory.errors import DomainError, InvalidRequestError
 from project_factory.flows.campaigns import campaign_boundary_codes
-from project_factory.flows.intake import check_upload_size
+from project_factory.flows.intake import accepted_file, check_upload_size
+from project_factory.flows.run_secrets import SEALED, Sealer
 from project_factory.flows.scratch import PartWriter, ScratchKeys
 from project_factory.flows.sheet_schemas import bound_schema
 from project_factory.models import ResourceRow
@@ -79,9 +80,12 @@ def _validate_resource(resource_id: str, services: Services, redrive: int) -> di
         locale=settings.default_locale,
     )
     limits = WorkbookLimits.of(settings)
-    # The size first: a file too large is never read into memory.
-    check_upload_size(services.files.describe(row.tenantId, row.fileStoreId).size, limits.max_bytes)
-    upload = services.files.read(row.tenantId, row.fileStoreId)
+    # Exactly the object _create accepted (FILE_CHANGED / FILE_NOT_FOUND when the key no
+    # longer holds it), and the size first: a file too large is never read into memory.
+    pin = accepted_file(row)
+    described = services.files.describe(row.tenantId, row.fileStoreId, pin)
+    check_upload_size(described.size, limits.max_bytes)
+    upload = services.files.read(row.tenantId, row.fileStoreId, pin)
     # A template generated for another type or campaign is refused before any row is read.
     _reading(
         lambda: check_upload_metadata(
@@ -99,13 +103,11 @@ def _validate_resource(resource_id: str, services: Services, redrive: int) -> di
         invalid += bool(verdict.errors)
         verdicts.add(_verdict_line(verdict))
         if verdict.create and verdict.canonical is not None:
+            # The client reference id makes every create of this row idempotent.
+            client_ref = f"{row.id}:{verdict.row_number}"
             chunks.add(
-                {
-                    # The client reference id makes every create of this row idempotent.
-                    "clientRef": f"{row.id}:{verdict.row_number}",
-                    "rowNumber": verdict.row_number,
-                    "data": credentials.added_to(verdict.canonical),
-                }
+                {"clientRef": client_ref, "rowNumber": verdict.row_number}
+                | credentials.added_to(client_ref, verdict.canonical)
             )
     verdicts.close()
     chunks.close()
@@ -192,20 +194,31 @@ def _verdict_line(verdict: RowVerdict) -> dict[str, Any]:
 class _Credentials:
     """A user's username and password, made once, before the first attempt.
 
-    They are kept with the chunk (scratch objects are encrypted and expire): every retry
-    sends the same ones, and the processed file can hand them out even when the answer
-    that created the user was lost. Usernames are reserved only when a user row needs one.
+    They are kept with the chunk, the password sealed with the run's data key (see
+    flows/run_secrets.py): every retry sends the same ones, and Finalize can hand them out
+    even when the answer that created the user was lost. Usernames are reserved only when a
+    user row needs one; passwords are made only for a create (a validation sends nothing).
     """
 
     def __init__(self, row: ResourceRow, services: Services) -> None:
         self._is_user = row.type == "user"
         self._length = services.settings.password_length
         self._names = services.usernames.stream(row.tenantId) if self._is_user else iter(())
+        self._sealer = (
+            Sealer(services, row.id, row.tenantId)
+            if self._is_user and row.action == "create"
+            else None
+        )
 
-    def added_to(self, data: dict[str, Any]) -> dict[str, Any]:
+    def added_to(self, client_ref: str, data: dict[str, Any]) -> dict[str, Any]:
+        """The chunk line's `data` (and `sealed`, for a user to create)."""
         if not self._is_user:
-            return data
-        return data | {"username": next(self._names), "password": generate_password(self._length)}
+            return {"data": data}
+        line: dict[str, Any] = {"data": data | {"username": next(self._names)}}
+        if self._sealer is not None:
+            password = generate_password(self._length)
+            line[SEALED] = {"password": self._sealer.seal(client_ref, "password", password)}
+        return line
 
 
 def _allowed_boundaries(row: ResourceRow, spec: SheetSpec, services: Services) -> set[str] | None:

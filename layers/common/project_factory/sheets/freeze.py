@@ -46,8 +46,6 @@ OLD_BOUNDARY_COLUMN = "HCM_ADMIN_CONSOLE_BOUNDARY_CODE_OLD"
 FROZEN_FILL = PatternFill("solid", fgColor="F2F2F2")
 _LOCKED = Protection(locked=True)
 _UNLOCKED = Protection(locked=False)
-#: Outputs of a creation that stay in the processed file, never copied into a template.
-_SECRET_OUTPUTS = ("password",)
 
 
 def parent_rows(
@@ -55,7 +53,9 @@ def parent_rows(
 ) -> list[dict[str, Any]]:
     """Every data row of a parent's processed file (column code -> value), in file order,
     without the secret outputs."""
-    secret = {spec.output_columns[key] for key in _SECRET_OUTPUTS if key in spec.output_columns}
+    # Processed files leave the password column empty; one written before they did may
+    # still hold passwords, which are never copied into a template.
+    secret = {spec.output_columns[key] for key in spec.secret_outputs}
     return [
         {code: value for code, value in row.values.items() if code not in secret}
         for row in iter_sheet_rows(processed, spec, messages, json_schema=json_schema)

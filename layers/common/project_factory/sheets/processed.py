@@ -5,7 +5,8 @@ part (other sheets, styles, shared strings, workbook) is copied as it is, and in
 data sheet only the written cells, the header cells added, the `<dimension>` and the
 `<cols>` entries of the written columns change; views, data validations, protection
 and every other cell keep their bytes. Each data row keeps its place and gets the
-created id, the output columns (e.g. username), `#status#` and `#errorDetails#`.
+created id, the output columns (e.g. username), `#status#` and `#errorDetails#`; a
+secret output's column (a user's password, handed out in the credentials file) is empty.
 Missing columns are appended after the last used one; columns already there (a
 processed file uploaded again) are reused, and shown if hidden.
 
@@ -354,6 +355,9 @@ class _RowWriter:
                     f"{spec.resource_type} rows have no output column for {key!r}"
                 )
             texts[columns[column]] = value
+        for key in spec.secret_outputs:
+            # A password is handed out once, in the credentials file: never in this one.
+            texts[columns[spec.output_columns[key]]] = None
         return texts
 
 

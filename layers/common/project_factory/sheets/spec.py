@@ -56,6 +56,9 @@ class SheetSpec:
     id_column: str | None = None
     #: output key (as in a target's result) -> column, filled after creation
     output_columns: Mapping[str, str] = _EMPTY
+    #: outputs handed out only in the credentials file: their column of the processed file
+    #: is left empty (and emptied, when the upload had something there)
+    secret_outputs: tuple[str, ...] = ()
     #: unique within a file, on top of the schema's isUnique columns
     unique_columns: tuple[str, ...] = ()
     boundary_column: str | None = None
@@ -107,6 +110,7 @@ USER = SheetSpec(
             "password": "HCM_ADMIN_CONSOLE_USER_PASSWORD",
         }
     ),
+    secret_outputs=("password",),
     unique_columns=("HCM_ADMIN_CONSOLE_USER_PHONE_NUMBER",),
     boundary_column=BOUNDARY_CODE_COLUMN,
     usage_column="HCM_ADMIN_CONSOLE_USER_USAGE",

@@ -18,6 +18,9 @@ class PendingRow:
     client_ref: str
     row_number: int
     data: dict[str, Any]
+    #: secrets still sealed (field -> sealed text, see flows/run_secrets.py): the flow opens
+    #: them into `data` just before a create; a target never sees a sealed value
+    sealed: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -369,7 +369,7 @@ class RegistryTarget:
             records += row_records
             refs.append(ref_claim)
             results[row.client_ref] = TargetResult(
-                row.client_ref, "created", id=ref_claim["id"], output=self._output(row, username)
+                row.client_ref, "created", id=ref_claim["id"], output=_output(username)
             )
         # Records first, REF claims last: a row is "found" only once it is complete.
         self._batch_write(records)
@@ -414,12 +414,6 @@ class RegistryTarget:
         }
         return [entity, key_claim], ref_claim
 
-    def _output(self, row: PendingRow, username: str | None) -> dict[str, str]:
-        """Returned once, now: the password goes back to the flow and is never stored."""
-        if username is None:
-            return {}
-        return {"username": username, "password": str(row.data["password"])}
-
     def _allocate_usernames(self, tenant_id: str, count: int) -> list[str | None]:
         if self.resource_type != "user" or count == 0:
             return [None] * count
@@ -462,6 +456,12 @@ def registry_target(resource_type: str, settings: Settings, table: Any = None) -
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+def _output(username: str | None) -> dict[str, str]:
+    """The username given out. The password is the flow's own (sealed with its chunk), so
+    it is never echoed back; the registry keeps only its hash."""
+    return {"username": username} if username is not None else {}
 
 
 def _created(client_ref: str, ref_claim: Mapping[str, Any]) -> TargetResult:

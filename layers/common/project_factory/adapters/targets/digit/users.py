@@ -50,7 +50,7 @@ class UserTarget:
             for employee in self._search(tenant_id, chunk):
                 ref = employee.get("code")
                 if ref in chunk:
-                    found[ref] = _employee_result(ref, employee, password=None)
+                    found[ref] = _employee_result(ref, employee)
         return found
 
     def registered(self, tenant_id: str, key: str, values: Sequence[str]) -> set[str]:
@@ -71,12 +71,10 @@ class UserTarget:
 
     def _create(self, tenant_id: str, batch: Sequence[PendingRow]) -> Results:
         found = self.find(tenant_id, [row.client_ref for row in batch])
-        # The password is the row's own (made by the flow before the first attempt), so an
-        # employee found from an earlier attempt answers the same credentials.
+        # An employee of an earlier attempt has the row's own password (made by the flow
+        # before the first attempt and sealed with its chunk): nothing is sent again.
         results = {
-            row.client_ref: _with_password(found[row.client_ref], row)
-            for row in batch
-            if row.client_ref in found
+            row.client_ref: found[row.client_ref] for row in batch if row.client_ref in found
         }
         unsent = [row for row in batch if row.client_ref not in results]
         if unsent:
@@ -100,8 +98,7 @@ class UserTarget:
                     sent=True,
                 )
             else:
-                password = str(row.data.get("password") or "")
-                results[row.client_ref] = _employee_result(row.client_ref, employee, password)
+                results[row.client_ref] = _employee_result(row.client_ref, employee)
         return results
 
     def _employee(self, tenant_id: str, row: PendingRow) -> dict[str, Any]:
@@ -148,16 +145,10 @@ class UserTarget:
 # -- results --------------------------------------------------------------------------------
 
 
-def _employee_result(ref: str, employee: Mapping[str, Any], password: str | None) -> TargetResult:
+def _employee_result(ref: str, employee: Mapping[str, Any]) -> TargetResult:
+    """Created, with the login user's id and username (never the password: the flow has it)."""
     user = employee.get("user") or {}
     # Health HRMS names the login user's id userServiceUuid; core HRMS calls it uuid.
     user_id = user.get("userServiceUuid") or user.get("uuid") or employee.get("uuid")
     output = {"username": str(user.get("userName") or "")}
-    if password is not None:
-        output["password"] = password
     return TargetResult(ref, "created", id=str(user_id), output=output)
-
-
-def _with_password(result: TargetResult, row: PendingRow) -> TargetResult:
-    output = result.output | {"password": str(row.data.get("password") or "")}
-    return TargetResult(result.client_ref, result.outcome, id=result.id, output=output)

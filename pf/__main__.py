@@ -1,0 +1,3 @@
+from pf.cli import main
+
+main()
