@@ -82,12 +82,13 @@ export function progressOf(row) {
   ]) {
     if (number(live[key]) !== null) parts.push(`${live[key]} ${text}`);
   }
-  const chunks = live.chunks ?? { done: live.chunksDone, total: live.chunksTotal };
+  // progress.py: `chunks` is how many there are, `chunksDone` how many have no row pending.
+  const chunks = { done: live.chunksDone, total: live.chunks };
   if (number(chunks.done) !== null && number(chunks.total) !== null) {
     parts.push(`chunk ${chunks.done} of ${chunks.total}`);
   }
-  if (live.nextAttemptAt || live.nextRetryAt) {
-    const at = new Date(live.nextAttemptAt ?? live.nextRetryAt);
+  if (live.nextRetryAt) {
+    const at = new Date(live.nextRetryAt);
     if (!Number.isNaN(at.getTime())) parts.push(`next attempt at ${at.toLocaleTimeString()}`);
   }
   const percent = total ? Math.min(100, Math.floor((100 * done) / total)) : null;

@@ -140,6 +140,7 @@ EXPECTED: dict[str, list[str]] = {
     + [
         "dynamodb:GetItem ResourcesTable.Arn",
         "dynamodb:GetItem CampaignsTable.Arn",
+        "dynamodb:UpdateItem ResourcesTable.Arn",
         "dynamodb:BatchGetItem RegistryTable.Arn if dynamodb:LeadingKeys=KEY#*",
         "dynamodb:UpdateItem RegistryTable.Arn if dynamodb:LeadingKeys=SEQ#*",
     ]
@@ -150,6 +151,7 @@ EXPECTED: dict[str, list[str]] = {
     "CreateFunction": DIGIT
     + LAMBDA_MANAGED
     + [
+        "dynamodb:UpdateItem ResourcesTable.Arn",
         "dynamodb:PutItem RegistryTable.Arn",
         "dynamodb:BatchWriteItem RegistryTable.Arn",
         "dynamodb:BatchGetItem RegistryTable.Arn",
@@ -162,7 +164,7 @@ EXPECTED: dict[str, list[str]] = {
     + [f"kms:Decrypt SecretsKey.Arn if {PASSWORDS}"],
     "ConfirmFunction": DIGIT
     + LAMBDA_MANAGED
-    + ["dynamodb:BatchGetItem RegistryTable.Arn"]
+    + ["dynamodb:UpdateItem ResourcesTable.Arn", "dynamodb:BatchGetItem RegistryTable.Arn"]
     + _read("scratch")
     + _put("scratch")
     + LIST_BUCKET,
@@ -171,6 +173,7 @@ EXPECTED: dict[str, list[str]] = {
     + [
         "dynamodb:GetItem ResourcesTable.Arn",
         "dynamodb:PutItem ResourcesTable.Arn",
+        "dynamodb:UpdateItem ResourcesTable.Arn",
         "dynamodb:BatchGetItem RegistryTable.Arn",
     ]
     + _read("files", "scratch")

@@ -13,6 +13,7 @@ from project_factory.models import (
     ResourceStatus,
     SearchCriteria,
 )
+from project_factory.progress import CHUNK_STATES, summary
 
 
 class ResourceStore(Protocol):
@@ -39,6 +40,20 @@ class ResourceStore(Protocol):
         ...
 
     def search(self, criteria: SearchCriteria) -> list[ResourceRow]: ...
+
+    def start_progress(self, resource_id: str, progress: dict[str, Any]) -> None:
+        """Replaces the row's progress (project_factory/progress.py) while it runs."""
+        ...
+
+    def report_progress(
+        self,
+        resource_id: str,
+        fields: dict[str, Any],
+        chunk: tuple[int, dict[str, Any]] | None = None,
+    ) -> None:
+        """Sets these progress fields (and one chunk's state) of a running row; a row that
+        is final, or has no progress, is left as it is."""
+        ...
 
 
 def now_ms() -> int:
@@ -109,6 +124,53 @@ class DynamoResourceStore:
             return False
         return True
 
+    def start_progress(self, resource_id: str, progress: dict[str, Any]) -> None:
+        self._update_running(
+            resource_id, "SET #p = :progress", {"#p": "progress"}, {":progress": progress}
+        )
+
+    def report_progress(
+        self,
+        resource_id: str,
+        fields: dict[str, Any],
+        chunk: tuple[int, dict[str, Any]] | None = None,
+    ) -> None:
+        names: dict[str, str] = {"#p": "progress"}
+        values: dict[str, Any] = {}
+        sets = []
+        for number, (name, value) in enumerate(fields.items()):
+            names[f"#f{number}"], values[f":f{number}"] = name, value
+            sets.append(f"#p.#f{number} = :f{number}")
+        if chunk is not None:
+            names |= {"#c": CHUNK_STATES, "#i": str(chunk[0])}
+            values[":chunk"] = chunk[1]
+            sets.append("#p.#c.#i = :chunk")
+        if sets:
+            self._update_running(resource_id, "SET " + ", ".join(sets), names, values)
+
+    def _update_running(
+        self, resource_id: str, update: str, names: dict[str, str], values: dict[str, Any]
+    ) -> None:
+        """An update of a row that is not final. Progress only informs: a row finished
+        meanwhile, or without progress (started before it existed), is not an error."""
+        from botocore.exceptions import ClientError
+
+        finals = {f":final{n}": status.value for n, status in enumerate(FINAL_RESOURCE_STATUSES)}
+        try:
+            self._table.update_item(
+                Key={"id": resource_id},
+                UpdateExpression=update,
+                ConditionExpression=f"attribute_exists(id) AND NOT (#s IN ({', '.join(finals)}))",
+                ExpressionAttributeNames=names | {"#s": "status"},
+                ExpressionAttributeValues=to_dynamo(values | finals),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] not in (
+                "ConditionalCheckFailedException",
+                "ValidationException",
+            ):
+                raise
+
     def search(self, criteria: SearchCriteria) -> list[ResourceRow]:
         matches = (row for row in self._candidates(criteria) if _matches(row, criteria))
         page: list[ResourceRow] = []
@@ -157,7 +219,11 @@ def _moved(
         update={
             "status": status,
             "processedFileStoreId": processed_file_store_id or row.processedFileStoreId,
-            "additionalDetails": {**row.additionalDetails, **details},
+            # A row that moves (finished, reopened) has no progress: its counts replace it.
+            "additionalDetails": {
+                **{k: v for k, v in row.additionalDetails.items() if k != "progress"},
+                **details,
+            },
             "auditDetails": row.auditDetails.model_copy(
                 update={"lastModifiedBy": "project-factory", "lastModifiedTime": now_ms()}
             ),
@@ -193,4 +259,8 @@ def _to_item(row: ResourceRow) -> dict[str, Any]:
 
 
 def _from_item(item: dict[str, Any]) -> ResourceRow:
-    return ResourceRow.model_validate(plain(item))
+    row = ResourceRow.model_validate(plain(item))
+    if (stored := item.get("progress")) is not None:
+        # Derived on reading: what is stored is per chunk (see progress.py).
+        row.additionalDetails["progress"] = summary(plain(stored))
+    return row

@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from project_factory import progress
 from project_factory.adapters.targets.base import PendingRow, Target, TargetResult
 from project_factory.errors import TransientError, UpstreamError
 from project_factory.flows.run_secrets import Opener, sealed_of, without_secrets
@@ -285,15 +286,36 @@ def _next_state(
     settings = services.settings
     settled = sum(outcomes.count(state) for state in SETTLED)
     pending = task.chunk.rows - settled
-    return task.model_copy(
+    awaiting = target.confirms_by_search and just_created and pending > 0
+    backoff = min(settings.backoff_seconds * 2 ** max(attempt - 1, 0), settings.backoff_max_seconds)
+    state = task.model_copy(
         update={
             "attempt": attempt,
             "pending": pending,
             "created": outcomes.count("created"),
             "failed": outcomes.count("rejected") + outcomes.count("conflict"),
-            "awaitingConfirmation": target.confirms_by_search and just_created and pending > 0,
-            "backoffSeconds": min(
-                settings.backoff_seconds * 2 ** max(attempt - 1, 0), settings.backoff_max_seconds
-            ),
+            "awaitingConfirmation": awaiting,
+            "backoffSeconds": backoff,
         }
     )
+    # Once per chunk and attempt: where the chunk is, for _search (progress.py).
+    # (MaxRetries lives in the state machine: a chunk out of attempts still shows when it
+    # would have come back, until Finalize's stage says the loop is over.)
+    wait = settings.confirm_delay_seconds if awaiting else backoff
+    services.resources.report_progress(
+        task.resourceId,
+        {},
+        chunk=(
+            task.chunk.index,
+            progress.chunk_state(
+                rows=task.chunk.rows,
+                created=state.created,
+                failed=state.failed,
+                pending=pending,
+                attempt=attempt,
+                stage="confirming" if awaiting else "creating",
+                next_at=int((time.time() + wait) * 1000) if pending > 0 else 0,
+            ),
+        ),
+    )
+    return state

@@ -81,6 +81,7 @@ def finalize_resource(resource_id: str, services: Services) -> dict[str, Any]:
         raise DomainError(f"resource {resource_id} was never validated", code="NOT_VALIDATED")
     messages = load_bundled_messages()
     locale = services.settings.default_locale
+    services.resources.report_progress(resource_id, {"stage": "finalizing"})
     runs = int(services.files.get_json(keys.finalize_runs) or 0) + 1
     services.files.put_json(keys.finalize_runs, runs)
     tally = _Tally()

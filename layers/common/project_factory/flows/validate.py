@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from project_factory import progress
 from project_factory.adapters.targets.base import Target
 from project_factory.errors import DomainError, InvalidRequestError
 from project_factory.flows.campaigns import campaign_boundary_codes
@@ -56,6 +57,7 @@ def _validate_resource(resource_id: str, services: Services, redrive: int) -> di
     if redrive and (kept := services.files.get_json(keys.summary)) is not None:
         # A retried create keeps its validation: the same chunks, usernames and passwords,
         # so rows an earlier run may have created are confirmed, never sent anew.
+        services.resources.start_progress(resource_id, _read_progress(kept))
         return _answer(row, kept, keys, services)
     if row.action == "create" and row.type not in TYPES_WITH_TARGETS:
         raise InvalidRequestError(
@@ -98,10 +100,14 @@ def _validate_resource(resource_id: str, services: Services, redrive: int) -> di
     verdicts = PartWriter(services.files, keys.verdicts, settings.chunk_size)
     chunks = PartWriter(services.files, keys.chunk, _chunk_size(row, settings.chunk_size))
     credentials = _Credentials(row, services)
+    services.resources.start_progress(resource_id, progress.started("validating", validated=0))
     invalid = 0
-    for verdict in validator.validate_all(sheet_rows):
+    for read, verdict in enumerate(validator.validate_all(sheet_rows), start=1):
         invalid += bool(verdict.errors)
         verdicts.add(_verdict_line(verdict))
+        if read % settings.chunk_size == 0:
+            # Once per chunk of rows read, never per row.
+            services.resources.report_progress(resource_id, {"validated": read})
         if verdict.create and verdict.canonical is not None:
             # The client reference id makes every create of this row idempotent.
             client_ref = f"{row.id}:{verdict.row_number}"
@@ -134,7 +140,19 @@ def _validate_resource(resource_id: str, services: Services, redrive: int) -> di
         "verdictParts": [key for key, _ in verdicts.parts],
     }
     services.files.put_json(keys.summary, summary)
+    services.resources.start_progress(resource_id, _read_progress(summary))
     return _answer(row, summary, keys, services)
+
+
+def _read_progress(summary: dict[str, Any]) -> dict[str, Any]:
+    """The progress of a run whose file is read: creating, or straight to Finalize."""
+    return progress.started(
+        "creating" if summary["proceed"] else "finalizing",
+        validated=summary["total"],
+        total=summary["total"],
+        toCreate=summary["toCreate"] if summary["proceed"] else 0,
+        chunks=summary["chunks"] if summary["proceed"] else 0,
+    )
 
 
 def _reading[T](read: Callable[[], T]) -> T:
