@@ -10,12 +10,13 @@ def _chunk(rows: int, created: int, failed: int, pending: int, **extra) -> dict:
     )
 
 
-def test_while_reading_only_the_rows_read_are_known():
-    # Given a run still validating / When it is summarised / Then done is the rows read
+def test_while_reading_rows_are_counted_as_read_and_none_is_done():
+    # Given a run still validating / When it is summarised / Then the rows read are counted,
+    # and none is done yet (so done never goes down once creating starts)
     assert summary(started("validating", validated=3000)) == {
         "stage": "validating",
         "validated": 3000,
-        "done": 3000,
+        "done": 0,
     }
 
 

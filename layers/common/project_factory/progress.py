@@ -9,8 +9,9 @@ reads is derived from it when the row is read:
      "created": 2100, "failed": 3, "pending": 2897, "attempt": 2,
      "nextRetryAt": 1764633600000, "done": 2103}
 
-`done` counts the rows whose fate is known (of `total`): the rows that need no create, and
-each chunk's rows no longer pending. A final row has no progress: its counts say it all.
+`done` counts the rows whose fate is known (of `total`): none while the file is read, then
+the rows that need no create and each chunk's rows no longer pending; it never goes down.
+A final row has no progress: its counts say it all.
 """
 
 from collections.abc import Mapping
@@ -49,8 +50,9 @@ def summary(stored: Mapping[str, Any]) -> dict[str, Any]:
     total = stored.get("total")
     answer: dict[str, Any] = {"stage": stage, "validated": int(stored.get("validated", 0))}
     if total is None:
-        # Still reading: the rows read are all that is known.
-        return answer | {"done": answer["validated"]}
+        # Still reading: no row's fate is known yet (`validated` says how far it has read),
+        # so `done` only ever grows over a run.
+        return answer | {"done": 0}
     to_create = int(stored.get("toCreate", 0))
     reported_rows = sum(int(state.get("rows", 0)) for state in states)
     pending = sum(int(state.get("pending", 0)) for state in states) + max(
