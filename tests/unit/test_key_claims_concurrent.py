@@ -1,6 +1,7 @@
 """Uploads racing for the same business keys in the built-in registry, in threads."""
 
 import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
@@ -17,6 +18,8 @@ TABLE = "project-factory-registry"
 TENANT = "mz"
 # Attempts of one row before a test gives up on it (the flow's MaxRetries, generously).
 ROUNDS = 200
+#: The pause between rounds: 200 of them give the owner seconds, not microseconds.
+BACKOFF_SECONDS = 0.01
 
 
 @pytest.fixture
@@ -66,7 +69,9 @@ def entities(table, resource_type="facility"):
 
 
 def create_until_settled(target, rows):
-    """Creates rows as the flow does: rows answered pending are sent again, until none is."""
+    """Creates rows as the flow does: rows answered pending are sent again after a pause
+    (the flow's backoff), until none is. Without the pause a thread could spend all its
+    rounds before the key's owner, on a loaded machine, is scheduled to write its record."""
     results = {}
     left = list(rows)
     for _ in range(ROUNDS):
@@ -77,6 +82,7 @@ def create_until_settled(target, rows):
         ]
         if not left:
             return results
+        time.sleep(BACKOFF_SECONDS)
     raise AssertionError(f"still pending after {ROUNDS} attempts: {left[:3]}")
 
 
