@@ -10,6 +10,10 @@ from tests.support.api import ProjectFactoryClient, bearer
 TENANT = "mz.cors"
 
 
+def _download_url(api_url: str, file_store_id: str) -> str:
+    return ProjectFactoryClient(api_url, TENANT).file_url(file_store_id)
+
+
 def _grant(api_url: str) -> dict:
     answer = requests.post(
         f"{api_url}/filestore/v1/files/upload-url",
@@ -19,17 +23,6 @@ def _grant(api_url: str) -> dict:
     )
     answer.raise_for_status()
     return answer.json()
-
-
-def _download_url(api_url: str, file_store_id: str) -> str:
-    answer = requests.get(
-        f"{api_url}/filestore/v1/files/url",
-        params={"tenantId": TENANT, "fileStoreIds": file_store_id},
-        headers=bearer(TENANT),
-        timeout=10,
-    )
-    answer.raise_for_status()
-    return answer.json()["fileStoreIds"][0]["url"]
 
 
 def test_the_bucket_allows_the_apis_origin_alone(stack):

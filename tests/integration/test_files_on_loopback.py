@@ -12,14 +12,7 @@ TENANT = "mz.loopback"
 
 
 def _download_url(api_url: str, file_store_id: str) -> str:
-    answer = requests.get(
-        f"{api_url}/filestore/v1/files/url",
-        params={"tenantId": TENANT, "fileStoreIds": file_store_id},
-        headers=bearer(TENANT),
-        timeout=10,
-    )
-    answer.raise_for_status()
-    return answer.json()["fileStoreIds"][0]["url"]
+    return ProjectFactoryClient(api_url, TENANT).file_url(file_store_id)
 
 
 def test_a_download_url_is_on_loopback_and_gives_the_bytes_and_the_filename(api_url, stack):

@@ -56,7 +56,8 @@ class ProjectFactoryClient:
         answer.raise_for_status()
         return answer.json()["files"][0]["fileStoreId"]
 
-    def download(self, file_store_id: str) -> bytes:
+    def file_url(self, file_store_id: str) -> str:
+        """The presigned URL `/filestore/v1/files/url` answers for one file."""
         urls = requests.get(
             f"{self.base_url}/filestore/v1/files/url",
             params={"tenantId": self.tenant_id, "fileStoreIds": file_store_id},
@@ -64,7 +65,10 @@ class ProjectFactoryClient:
             timeout=30,
         )
         urls.raise_for_status()
-        answer = requests.get(urls.json()["fileStoreIds"][0]["url"], timeout=30)
+        return urls.json()["fileStoreIds"][0]["url"]
+
+    def download(self, file_store_id: str) -> bytes:
+        answer = requests.get(self.file_url(file_store_id), timeout=30)
         answer.raise_for_status()
         return answer.content
 
