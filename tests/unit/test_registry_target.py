@@ -5,6 +5,7 @@ from decimal import Decimal
 import boto3
 import pytest
 from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from moto import mock_aws
 
@@ -519,4 +520,59 @@ def test_throttling_and_5xx_of_the_conditional_claim_map_to_transient_error(stub
     # When / Then the create raises TransientError, and nothing else is written
     with pytest.raises(TransientError):
         target("facility", table).create(TENANT, [facility("res-1#1")])
+    stubber.assert_no_pending_responses()
+
+
+@pytest.fixture
+def no_backoff(monkeypatch):
+    monkeypatch.setattr("project_factory.adapters.dynamo.time.sleep", lambda seconds: None)
+
+
+def _ref_claim_item(ref: str) -> dict:
+    return {
+        "pk": {"S": f"REF#{TENANT}#facility#{ref}"},
+        "sk": {"S": "REF"},
+        "id": {"S": "F-1"},
+        "clientReferenceId": {"S": ref},
+    }
+
+
+@pytest.mark.parametrize("code", OUTAGES)
+def test_the_last_look_outlasts_a_throttled_read(stubbed, no_backoff, code):
+    # Given the first BatchGetItem of a search is refused, and the next one answers
+    table, stubber = stubbed
+    stubber.add_client_error("batch_get_item", service_error_code=code)
+    stubber.add_response("batch_get_item", {"Responses": {TABLE: [_ref_claim_item("res-1#1")]}})
+
+    # When the rows are looked for
+    found = target("facility", table).find(TENANT, ["res-1#1"])
+
+    # Then the row is found, from the second call
+    assert found["res-1#1"].outcome == "created"
+    assert found["res-1#1"].id == "F-1"
+    stubber.assert_no_pending_responses()
+
+
+def test_a_read_refused_every_time_is_transient(stubbed, no_backoff):
+    # Given every BatchGetItem of a search is throttled
+    table, stubber = stubbed
+    for _ in range(6):
+        stubber.add_client_error(
+            "batch_get_item", service_error_code="ProvisionedThroughputExceededException"
+        )
+
+    # When / Then the search raises TransientError once the bounded rounds are spent
+    with pytest.raises(TransientError, match="stayed refused"):
+        target("facility", table).find(TENANT, ["res-1#1"])
+    stubber.assert_no_pending_responses()
+
+
+def test_a_read_refused_for_another_reason_is_not_retried(stubbed, no_backoff):
+    # Given the read is refused for a reason no retry mends
+    table, stubber = stubbed
+    stubber.add_client_error("batch_get_item", service_error_code="AccessDeniedException")
+
+    # When / Then the error is raised as it came, after one call
+    with pytest.raises(ClientError):
+        target("facility", table).find(TENANT, ["res-1#1"])
     stubber.assert_no_pending_responses()

@@ -53,8 +53,11 @@ def query_all(table: Any, arguments: dict[str, Any]) -> Iterator[dict[str, Any]]
 def batch_get(table: Any, keys: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The items that exist for these keys, read consistently, in any order.
 
-    100 keys a call, unprocessed keys sent again with a short backoff, a bounded number of
-    times: DynamoDB returns them under load, and a read that stays throttled is transient.
+    100 keys a call. Keys left unprocessed, and a call refused as throttled or failed with
+    a 5xx once the SDK's own retries are spent, are sent again with a short backoff, a
+    bounded number of times: DynamoDB does both under load, and a read that stays refused
+    is transient. (A read is safe to repeat, and the last look before a row is reported
+    NOT_CREATED is one: it must outlast a throttled moment, not fail on it.)
     """
     unique = list({tuple(sorted(key.items())): key for key in keys}.values())
     found: list[dict[str, Any]] = []
@@ -62,14 +65,33 @@ def batch_get(table: Any, keys: Sequence[Mapping[str, Any]]) -> list[dict[str, A
         request: dict[str, Any] = {
             table.name: {"Keys": unique[start : start + _BATCH_GET_LIMIT], "ConsistentRead": True}
         }
+        refusal = "stayed unprocessed"
         for round_number in range(_UNPROCESSED_ROUNDS):
             if round_number:
                 time.sleep(0.05 * 2**round_number)
-            answer = table.meta.client.batch_get_item(RequestItems=request)
+            answer = _batch_get_round(table, request)
+            if answer is None:
+                refusal = "stayed refused"
+                continue
             found += answer.get("Responses", {}).get(table.name, [])
             request = answer.get("UnprocessedKeys") or {}
             if not request:
                 break
         else:
-            raise TransientError(f"reads of {table.name} stayed unprocessed")
+            raise TransientError(f"reads of {table.name} {refusal}")
     return found
+
+
+def _batch_get_round(table: Any, request: dict[str, Any]) -> dict[str, Any] | None:
+    """One BatchGetItem call, or None when DynamoDB refused it for now (throttling, 5xx)."""
+    from botocore.exceptions import ClientError
+
+    from project_factory.adapters.aws_errors import TRANSIENT_CODES  # it imports error_code
+
+    try:
+        answer: dict[str, Any] = table.meta.client.batch_get_item(RequestItems=request)
+    except ClientError as exc:
+        if error_code(exc) in TRANSIENT_CODES:
+            return None
+        raise
+    return answer
