@@ -7,6 +7,9 @@ STAMP := $(VENV)/.installed
 # checkov (make lint) lives in a virtualenv of its own: its pins clash with ours.
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+# schemathesis (the e2e contract tests) too: its pytest plugins stay out of our suite.
+SCHEMATHESIS_VENV := .venv-schemathesis
+SCHEMATHESIS_STAMP := $(SCHEMATHESIS_VENV)/.installed
 REQUIREMENTS := requirements/dev.txt layers/common/requirements.txt pyproject.toml
 # The venv's bin first: sam build looks for python3.13 on PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
@@ -14,7 +17,7 @@ export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help run serve test lint build deploy bench faults token clean test-tools
+.PHONY: help run serve test lint build deploy bench faults token openapi clean test-tools
 
 help:
 	@echo "make run     run the main job (create flow) on the local stack"
@@ -26,6 +29,7 @@ help:
 	@echo "make bench   performance benchmark (writes out/bench.json)"
 	@echo "make faults  the create flow under seeded faults (out/faults.json; QUICK=1: small)"
 	@echo "make token   a JWT of the local dev issuer (TENANT=mz ROLES=CAMPAIGN_ADMIN)"
+	@echo "make openapi write docs/openapi.json from the API's routes (a test fails when stale)"
 
 $(STAMP): $(REQUIREMENTS)
 	@test -x $(BIN)/python || { py="$$(scripts/find-python.sh)" && $$py -m venv $(VENV); }
@@ -47,6 +51,12 @@ $(CHECKOV_STAMP): requirements/checkov.txt
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements/checkov.txt
 	@touch $@
 
+# The same for schemathesis (requirements/schemathesis.txt, a pip freeze).
+$(SCHEMATHESIS_STAMP): requirements/schemathesis.txt
+	@test -x $(SCHEMATHESIS_VENV)/bin/python || { py="$$(scripts/find-python.sh)" && $$py -m venv $(SCHEMATHESIS_VENV); }
+	$(SCHEMATHESIS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements/schemathesis.txt
+	@touch $@
+
 lint: $(STAMP) $(CHECKOV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -59,11 +69,12 @@ lint: $(STAMP) $(CHECKOV_STAMP)
 build: $(STAMP)
 	$(BIN)/sam build --cached
 
-test: lint build test-tools
+test: lint build test-tools $(SCHEMATHESIS_STAMP)
 	$(BIN)/python -m pytest
 
-# The round-trip tests re-save workbooks with LibreOffice, as real users do.
-test-tools:
+# The round-trip tests re-save workbooks with LibreOffice, as real users do; the contract
+# tests run schemathesis from its virtualenv.
+test-tools: $(SCHEMATHESIS_STAMP)
 	@command -v soffice >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing libreoffice-calc for the LibreOffice round-trip tests"; \
@@ -89,6 +100,11 @@ bench: build
 # The local stack runs the handlers from the source tree: no sam build needed.
 faults: $(STAMP)
 	$(BIN)/python -m local.faults $(if $(QUICK),--quick)
+
+# docs/openapi.json from the API functions' resolvers (tests/integration/test_openapi.py
+# fails while the committed document is not the code's).
+openapi: $(STAMP)
+	$(BIN)/python -m local.openapi
 
 # A JWT of the local stack's development issuer, printed alone (TOKEN=$(make -s token)):
 # TENANT and ROLES take comma-separated lists; DEV_KEY_FILE names another key file.

@@ -3,7 +3,8 @@
 Routing is API Gateway's: the most specific route whose path and method match (a method
 before ANY, fixed segments before {variables}, a {greedy+} variable last); when none
 does, the template's `$default` route if it has one (event routeKey `$default`), else
-API Gateway's own 404 `{"message":"Not Found"}`.
+API Gateway's own 404 `{"message":"Not Found"}`. `/docs` is the local stack's own:
+Swagger UI over the API's OpenAPI document (local/docs.py).
 
 Authorization is API Gateway's too: a route with the template's JWT authorizer (every
 route but GET /health, `$default` included) needs a valid token before anything is
@@ -27,6 +28,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from local.auth import Denied, JwtAuthorizer, event_claims
 from local.deploy import DeployedStack, Route
+from local.docs import ApiDocs
 from local.lambdas import FunctionError, InProcessRuntime
 
 # API Gateway's payload limit; larger files go through a presigned upload.
@@ -127,6 +129,7 @@ class LocalHttpApi:
             if missing:
                 raise ValueError(f"no authorizer given for {', '.join(sorted(missing))}")
         self.api_id = next(iter(stack.of_type("AWS::ApiGatewayV2::Api").values()), "local")
+        self.docs = ApiDocs(stack, runtime)
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         candidates = []
@@ -146,7 +149,11 @@ class LocalHttpApi:
     def handle(
         self, method: str, target: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
-        matched = self.match(method, urlsplit(target).path)
+        parts = urlsplit(target)
+        docs = self.docs.answer(method, parts.path, parts.query)
+        if docs is not None:
+            return docs
+        matched = self.match(method, parts.path)
         if matched is None:
             return 404, {"content-type": "application/json"}, b'{"message":"Not Found"}'
         route, path_parameters = matched
@@ -201,6 +208,13 @@ class LocalHttpApi:
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _dispatch
             do_HEAD = do_OPTIONS = _dispatch
+
+            def __getattr__(self, name: str) -> Any:
+                # Any other method (TRACE, QUERY, ...) reaches the API as well, as on API
+                # Gateway (the $default route answers 404/405), never http.server's HTML 501.
+                if name.startswith("do_"):
+                    return self._dispatch
+                raise AttributeError(name)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

@@ -198,13 +198,18 @@ class InProcessRuntime:
                 self.heap_peaks[function.logical_id] = max(previous, peak)
 
     def _handler(self, function: DeployedFunction) -> Callable[[Any, Any], Any]:
-        module_name, _, attribute = function.source.handler.rpartition(".")
+        attribute = function.source.handler.rpartition(".")[2]
+        return getattr(self.module_of(function), attribute)
+
+    def module_of(self, function: DeployedFunction) -> ModuleType:
+        """The function's handler module, imported (a cold start) on first use."""
+        module_name = function.source.handler.rpartition(".")[0]
         with self._lock:
             module = self._modules.get(function.logical_id)
             if module is None:
                 module = _load_module(function, module_name)
                 self._modules[function.logical_id] = module
-        return getattr(module, attribute)
+        return module
 
 
 def _error_payload(error: Exception) -> dict[str, Any]:

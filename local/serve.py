@@ -101,6 +101,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         for route in sorted(stack.stack.routes, key=lambda route: route.is_default):
             where = "(any other request)" if route.is_default else f"{url}{route.path}"
             print(f"  {route.method:5} {where} -> {route.function_logical_id}")
+        print(f"API docs (Swagger UI): {url}/docs", flush=True)
         print(f"S3 (presigned URLs point here): {stack.s3_url}", flush=True)
         _print_auth(stack)
         if any(route.function_logical_id == "ConsoleFunction" for route in stack.stack.routes):

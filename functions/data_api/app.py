@@ -1,74 +1,129 @@
 """POST /project-factory/v1/data/_create, _search, _generate and _download."""
 
-from typing import Any
+from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 
-from project_factory.auth import Action, Caller, caller_from_claims
+from project_factory import http_api
+from project_factory.api_contract import (
+    RESPONSES,
+    GeneratedResponse,
+    ResourceResponse,
+    ResourceSearchResponse,
+    response_info,
+)
+from project_factory.auth import Action
 from project_factory.flows import generate, search
-from project_factory.http_api import HttpRouter, parse_json_body, response_info
-from project_factory.models import CreateResourceRequest, RequestEnvelope, SearchResourcesRequest
+from project_factory.http_api import digit_resolver, resolve
+from project_factory.models import (
+    CreateResourceRequest,
+    RequestEnvelope,
+    SearchResourcesRequest,
+    TenantId,
+)
 from project_factory.observability import logger, metrics, tracer
 from project_factory.services import load_services
 
-app = HttpRouter()
+app = digit_resolver()
 services = load_services()
 
 
-def _caller() -> Caller:
-    """Who calls, from the claims of the token API Gateway verified (401 without)."""
-    return caller_from_claims(app.current_event.claims, services.settings)
-
-
-@app.post("/project-factory/v1/data/_create")
-def create_resource() -> dict[str, Any]:
+@app.post(
+    "/project-factory/v1/data/_create",
+    summary="Create, validate or retry resources from an uploaded file",
+    responses=RESPONSES,
+    tags=["data"],
+)
+def create_resource(request: Annotated[CreateResourceRequest, Body()]) -> ResourceResponse:
     # Imported here: its schema checker (jsonschema) is needed by this route alone.
     from project_factory.flows import intake
 
-    caller = _caller()
-    request = parse_json_body(app.current_event.body, CreateResourceRequest)
+    caller = http_api.caller(app, services.settings)
     # create, validate and retry alike: each stores a resource and starts its flow
     caller.require(request.ResourceDetails.tenantId, Action.ADMIN, services.settings)
     request = request.model_copy(update={"RequestInfo": caller.request_info(request.RequestInfo)})
     row = intake.accept(intake.submission_from_request(request), services)
     logger.set_correlation_id(row.id)
     metrics.add_metric(name="ResourcesAccepted", unit="Count", value=1)
-    return {"ResponseInfo": response_info(request.RequestInfo), "ResourceDetails": row.model_dump()}
+    return ResourceResponse(ResponseInfo=response_info(request.RequestInfo), ResourceDetails=row)
 
 
-@app.post("/project-factory/v1/data/_search")
-def search_resources() -> dict[str, Any]:
-    caller = _caller()
-    request = parse_json_body(app.current_event.body, SearchResourcesRequest)
+@app.post(
+    "/project-factory/v1/data/_search",
+    summary="Search resources, with their status, counts, row errors and live progress",
+    responses=RESPONSES,
+    tags=["data"],
+)
+def search_resources(
+    request: Annotated[SearchResourcesRequest, Body()],
+) -> ResourceSearchResponse:
+    caller = http_api.caller(app, services.settings)
     caller.require(request.SearchCriteria.tenantId, Action.READ, services.settings)
     rows = search.search_resources(request, services, caller)
-    return {
-        "ResponseInfo": response_info(request.RequestInfo),
-        "ResourceDetails": [row.model_dump() for row in rows],
-    }
+    return ResourceSearchResponse(
+        ResponseInfo=response_info(request.RequestInfo), ResourceDetails=rows
+    )
 
 
-@app.post("/project-factory/v1/data/_generate")
-def generate_template() -> dict[str, Any]:
-    caller = _caller()
-    body = parse_json_body(app.current_event.body, generate.GenerateBody)
-    query = app.current_event.query_string_parameters or {}
-    request = generate.GenerateRequest.model_validate({**query, **body.model_dump()})
+@app.post(
+    "/project-factory/v1/data/_generate",
+    summary="Start generating a template (or answer its current generation)",
+    responses=RESPONSES,
+    tags=["templates"],
+)
+def generate_template(
+    tenantId: Annotated[TenantId, Query()],
+    kind: Annotated[generate.GeneratedType, Query(alias="type")],
+    hierarchyType: Annotated[str, Query(min_length=1, max_length=128)],
+    campaignId: Annotated[str | None, Query(max_length=128)] = None,
+    forceUpdate: Annotated[bool, Query()] = False,
+    body: Annotated[generate.GenerateBody | None, Body()] = None,
+) -> GeneratedResponse:
+    caller = http_api.caller(app, services.settings)
+    given = body or generate.GenerateBody()
+    request = generate.GenerateRequest(
+        RequestInfo=caller.request_info(given.RequestInfo),
+        tenantId=tenantId,
+        type=kind,
+        hierarchyType=hierarchyType,
+        campaignId=campaignId,
+        forceUpdate=forceUpdate,
+        Filters=given.Filters,
+    )
     caller.require(request.tenantId, Action.ADMIN, services.settings)
-    request = request.model_copy(update={"RequestInfo": caller.request_info(request.RequestInfo)})
     row = generate.request_generation(request, services)
     logger.set_correlation_id(row.id)
-    return {
-        "ResponseInfo": response_info(request.RequestInfo),
-        "GeneratedResource": [row.model_dump()],
-    }
+    return GeneratedResponse(
+        ResponseInfo=response_info(request.RequestInfo), GeneratedResource=[row]
+    )
 
 
-@app.post("/project-factory/v1/data/_download")
-def download_template() -> dict[str, Any]:
-    caller = _caller()
-    body = parse_json_body(app.current_event.body, RequestEnvelope)
-    query = generate.DownloadQuery.model_validate(app.current_event.query_string_parameters or {})
+@app.post(
+    "/project-factory/v1/data/_download",
+    summary="The template's generations (starting one when none exists)",
+    responses=RESPONSES,
+    tags=["templates"],
+)
+def download_template(
+    tenantId: Annotated[TenantId, Query()],
+    kind: Annotated[str, Query(alias="type", min_length=1, max_length=64)],
+    hierarchyType: Annotated[str, Query(min_length=1, max_length=128)],
+    generated_id: Annotated[str | None, Query(alias="id", max_length=64)] = None,
+    status: Annotated[str | None, Query(max_length=200, description="comma-separated")] = None,
+    campaignId: Annotated[str | None, Query(max_length=128)] = None,
+    body: Annotated[RequestEnvelope | None, Body()] = None,
+) -> GeneratedResponse:
+    caller = http_api.caller(app, services.settings)
+    request_info = (body or RequestEnvelope()).RequestInfo
+    query = generate.DownloadQuery(
+        tenantId=tenantId,
+        type=kind,
+        hierarchyType=hierarchyType,
+        id=generated_id,
+        status=status,
+        campaignId=campaignId,
+    )
     # A reader may start a missing template's generation, as the original's download does.
     caller.require(query.tenantId, Action.READ, services.settings)
     rows = generate.download(
@@ -79,16 +134,13 @@ def download_template() -> dict[str, Any]:
         generated_id=query.id,
         statuses=query.statuses,
         campaign_id=query.campaignId,
-        request_info=caller.request_info(body.RequestInfo),
+        request_info=caller.request_info(request_info),
     )
-    return {
-        "ResponseInfo": response_info(body.RequestInfo),
-        "GeneratedResource": [row.model_dump() for row in rows],
-    }
+    return GeneratedResponse(ResponseInfo=response_info(request_info), GeneratedResource=rows)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return resolve(app, event, context)

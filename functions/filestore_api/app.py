@@ -1,36 +1,75 @@
 """/filestore/v1: upload files, presigned download URLs, presigned uploads for large files."""
 
 import base64
-from typing import Any
+from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel, Field
 
-from project_factory.auth import Action, Caller, caller_from_claims
+from project_factory import http_api
+from project_factory.api_contract import (
+    RESPONSES,
+    FilesResponse,
+    FileUrlsResponse,
+    StoredFileRef,
+    UploadGrant,
+)
+from project_factory.auth import Action
 from project_factory.flows import filestore
-from project_factory.http_api import HttpRouter, parse_json_body
-from project_factory.models import TenantId
+from project_factory.http_api import digit_resolver, resolve
+from project_factory.models import MODULE_PATTERN, TenantId
 from project_factory.observability import logger, metrics, tracer
 from project_factory.services import load_services
 
-app = HttpRouter()
+app = digit_resolver()
 services = load_services()
 
 
 class UploadUrlRequest(BaseModel):
     tenantId: TenantId
     fileName: str = Field(min_length=1, max_length=255)
-    module: str = "default"
+    module: str = Field(default="default", pattern=f"^{MODULE_PATTERN.pattern}$")
 
 
-def _caller() -> Caller:
-    """Who calls, from the claims of the token API Gateway verified (401 without)."""
-    return caller_from_claims(app.current_event.claims, services.settings)
+#: The upload's form, for the document: the route reads the multipart body itself
+#: (flows.filestore.parse_multipart), as DIGIT FileStore's clients send it.
+_MULTIPART_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["tenantId", "file"],
+                    "properties": {
+                        "tenantId": {"type": "string"},
+                        "module": {
+                            "type": "string",
+                            "default": "default",
+                            "pattern": f"^{MODULE_PATTERN.pattern}$",
+                        },
+                        "file": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
 
 
-@app.post("/filestore/v1/files")
-def upload_files() -> dict[str, Any]:
-    caller = _caller()
+@app.post(
+    "/filestore/v1/files",
+    summary="Upload files (multipart/form-data: tenantId, module, file...)",
+    responses=RESPONSES,
+    tags=["files"],
+    openapi_extensions=_MULTIPART_FORM,
+)
+def upload_files() -> FilesResponse:
+    caller = http_api.caller(app, services.settings)
     event = app.current_event
     body = (
         base64.b64decode(event.body or "")
@@ -41,33 +80,46 @@ def upload_files() -> dict[str, Any]:
     # Files are put into a tenant to be created from: an admin's action.
     caller.require(upload.tenant_id, Action.ADMIN, services.settings)
     stored = filestore.store_files(upload, services)
-    return {"files": [{"fileStoreId": f.file_store_id, "tenantId": f.tenant_id} for f in stored]}
-
-
-@app.get("/filestore/v1/files/url")
-def file_urls() -> dict[str, Any]:
-    caller = _caller()
-    tenant_id = filestore.check_tenant_id(
-        app.current_event.get_query_string_value("tenantId", "") or ""
+    return FilesResponse(
+        files=[StoredFileRef(fileStoreId=f.file_store_id, tenantId=f.tenant_id) for f in stored]
     )
+
+
+@app.get(
+    "/filestore/v1/files/url",
+    summary="A presigned download URL per file",
+    responses=RESPONSES,
+    tags=["files"],
+)
+def file_urls(
+    tenantId: Annotated[str, Query()] = "",
+    fileStoreIds: Annotated[str, Query(description="comma-separated, at most 50")] = "",
+) -> FileUrlsResponse:
+    caller = http_api.caller(app, services.settings)
+    tenant_id = filestore.check_tenant_id(tenantId)
     # Another tenant's files are refused whole; a fileStoreId of another tenant asked for
     # under the caller's own tenant is not found there (the key holds the tenant).
     caller.require(tenant_id, Action.READ, services.settings)
-    ids = (app.current_event.get_query_string_value("fileStoreIds", "") or "").split(",")
     # (a credentials file needs an admin role too: the flow asks when it meets one)
-    return {"fileStoreIds": filestore.file_urls(tenant_id, ids, services, caller)}
+    urls = filestore.file_urls(tenant_id, fileStoreIds.split(","), services, caller)
+    return FileUrlsResponse.model_validate({"fileStoreIds": urls})
 
 
-@app.post("/filestore/v1/files/upload-url")
-def upload_url() -> dict[str, Any]:
-    caller = _caller()
-    request = parse_json_body(app.current_event.body, UploadUrlRequest)
+@app.post(
+    "/filestore/v1/files/upload-url",
+    summary="A presigned POST for a large file, straight to storage",
+    responses=RESPONSES,
+    tags=["files"],
+)
+def upload_url(request: Annotated[UploadUrlRequest, Body()]) -> UploadGrant:
+    caller = http_api.caller(app, services.settings)
     caller.require(request.tenantId, Action.ADMIN, services.settings)
-    return filestore.presigned_upload(request.tenantId, request.fileName, request.module, services)
+    grant = filestore.presigned_upload(request.tenantId, request.fileName, request.module, services)
+    return UploadGrant.model_validate(grant)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return resolve(app, event, context)

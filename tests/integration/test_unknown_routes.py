@@ -93,7 +93,10 @@ def test_a_function_given_a_route_it_does_not_serve_answers_the_digit_envelope(s
         "routeKey": "GET /project-factory/v1/data/_create",
         "rawPath": "/project-factory/v1/data/_create",
         "headers": {},
-        "requestContext": {"http": {"method": "GET", "path": "/project-factory/v1/data/_create"}},
+        "requestContext": {
+            "http": {"method": "GET", "path": "/project-factory/v1/data/_create"},
+            "stage": "$default",
+        },
         "isBase64Encoded": False,
     }
     # When the function is invoked with it

@@ -1,10 +1,13 @@
 """Typed shapes shared by the flows. Field names follow the original's API (camelCase)."""
 
+import json
+import math
 import re
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 ResourceType = Literal["facility", "user", "boundary", "boundaryWithTarget"]
@@ -20,6 +23,10 @@ RequestedAction = Literal["create", "validate", "retry"]
 #: `#` or anything else outside this pattern could alias another tenant's keys: refused.
 TENANT_ID_PATTERN = re.compile(r"[a-z][a-z0-9]{1,31}(\.[a-z0-9]{1,32}){0,3}")
 TENANT_ID_MAX_LENGTH = 64
+
+
+#: A FileStore module ("HCM-ADMIN-CONSOLE"): kept in S3 metadata, so ASCII and short.
+MODULE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 def tenant_id_problem(value: str) -> str | None:
@@ -41,8 +48,69 @@ def _tenant_id(value: str) -> str:
     return value
 
 
-#: A tenant id accepted from a caller: 400 INVALID_TENANT when it breaks the pattern.
-TenantId = Annotated[str, AfterValidator(_tenant_id)]
+#: A tenant id accepted from a caller: 400 INVALID_TENANT when it breaks the pattern. (The
+#: pattern is the document's; the check is _tenant_id's, for its code and message.)
+TenantId = Annotated[
+    str,
+    AfterValidator(_tenant_id),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": f"^{TENANT_ID_PATTERN.pattern}$",
+            "maxLength": TENANT_ID_MAX_LENGTH,
+        }
+    ),
+]
+
+
+#: A caller's additionalDetails, kept with the record: small beside DynamoDB's 400 KB item.
+MAX_DETAILS_BYTES = 64 * 1024
+#: DynamoDB's numbers: at most 38 significant digits, magnitude 1e-130 to below 1e126.
+_NUMBER_DIGITS, _NUMBER_MIN_EXPONENT, _NUMBER_MAX_EXPONENT = 38, -130, 125
+
+
+def _storable(value: dict[str, Any]) -> dict[str, Any]:
+    """Free-form details a caller sends, as the store can keep them: every key a non-empty
+    string, every number one DynamoDB holds exactly, MAX_DETAILS_BYTES at most as JSON.
+    Anything else is 400 INVALID_DETAILS (not a 500 from the store, long after)."""
+    size = len(json.dumps(value, default=str).encode())
+    if size > MAX_DETAILS_BYTES:
+        raise PydanticCustomError(
+            "invalid_details",
+            f"details are {size:,} bytes as JSON; at most {MAX_DETAILS_BYTES:,}",
+        )
+    stack: list[Any] = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if any(not isinstance(key, str) or not key for key in node):
+                raise PydanticCustomError("invalid_details", "a key of the details is empty")
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, int | float) and not isinstance(node, bool):
+            _check_number(node)
+    return value
+
+
+def _check_number(number: float) -> None:
+    if isinstance(number, float) and not math.isfinite(number):
+        raise PydanticCustomError("invalid_details", f"{number} is not a number to keep")
+    decimal = Decimal(str(number))  # (no normalize(): it rounds to the context's 28 digits)
+    if decimal.is_zero():
+        return
+    digits = len("".join(map(str, decimal.as_tuple().digits)).strip("0"))
+    exponent = decimal.adjusted()
+    if digits > _NUMBER_DIGITS or not _NUMBER_MIN_EXPONENT <= exponent <= _NUMBER_MAX_EXPONENT:
+        raise PydanticCustomError(
+            "invalid_details",
+            f"{number} cannot be kept exactly: numbers have at most {_NUMBER_DIGITS} digits "
+            f"and lie between 1e{_NUMBER_MIN_EXPONENT} and 1e{_NUMBER_MAX_EXPONENT + 1}",
+        )
+
+
+#: A caller's free-form details (additionalDetails, a campaign's resources): see _storable.
+Details = Annotated[dict[str, Any], AfterValidator(_storable)]
 
 
 class ResourceStatus(StrEnum):
@@ -128,7 +196,7 @@ class ResourceDetailsInput(Strict):
     action: RequestedAction
     hierarchyType: str = Field(min_length=1, max_length=128)
     campaignId: str | None = Field(default=None, max_length=128)
-    additionalDetails: dict[str, Any] = Field(default_factory=dict)
+    additionalDetails: Details = Field(default_factory=dict)
 
 
 class CreateResourceRequest(Strict):
@@ -224,8 +292,10 @@ class CampaignInput(Strict):
     parentId: str | None = Field(default=None, max_length=64)
     isActive: bool = True
     status: str = Field(default="drafted", max_length=64)
-    resources: dict[str, list[str]] = Field(default_factory=dict)
-    additionalDetails: dict[str, Any] = Field(default_factory=dict)
+    resources: Annotated[dict[str, list[str]], AfterValidator(_storable)] = Field(
+        default_factory=dict
+    )
+    additionalDetails: Details = Field(default_factory=dict)
 
 
 class CampaignRequest(Strict):

@@ -8,7 +8,7 @@ from email.policy import HTTP
 from project_factory.adapters.file_store import StoredFile
 from project_factory.auth import Action, Caller
 from project_factory.errors import InvalidRequestError, NotFoundError
-from project_factory.models import tenant_id_problem
+from project_factory.models import MODULE_PATTERN, tenant_id_problem
 from project_factory.services import Services
 
 _MAX_IDS_PER_CALL = 50
@@ -49,7 +49,20 @@ def parse_multipart(content_type: str, body: bytes) -> MultipartUpload:
     tenant_id = check_tenant_id(fields.get("tenantId", "").strip())
     if not files:
         raise InvalidRequestError("at least one file is required", code="FILE_REQUIRED")
-    return MultipartUpload(tenant_id, fields.get("module", "").strip() or "default", files)
+    return MultipartUpload(tenant_id, check_module(fields.get("module", "")), files)
+
+
+def check_module(module: str) -> str:
+    """The module a file is filed under ("default" when none is given): 400 INVALID_MODULE
+    outside MODULE_PATTERN, since it is kept in the object's metadata, which is ASCII."""
+    module = module.strip() or "default"
+    if MODULE_PATTERN.fullmatch(module) is None:
+        raise InvalidRequestError(
+            f"module {module[:80]!r} is not a module name: letters, digits, '.', '_' and "
+            "'-', at most 64 characters, a letter or digit first",
+            code="INVALID_MODULE",
+        )
+    return module
 
 
 def check_tenant_id(tenant_id: str) -> str:
@@ -123,7 +136,7 @@ def presigned_upload(
     grant = services.files.presigned_post(
         tenant_id,
         filename=filename,
-        module=module or "default",
+        module=check_module(module),
         ttl_seconds=ttl,
         max_bytes=settings.upload_max_bytes,
     )
