@@ -37,6 +37,16 @@ def _campaign_template(integrator, campaign_id: str, *, newer_than: str | None =
     return done, wb.open_book(integrator.fetch(done["fileStoreId"]))
 
 
+def _child_campaign(integrator, parent: dict) -> dict:
+    """A child of `parent` adding NEW_DISTRICT (its templates are regenerated)."""
+    return integrator.create_campaign(
+        name="Bednets 2026, wave 2",
+        hierarchyType="ADMIN",
+        parentId=parent["id"],
+        boundaries=[_district(NEW_DISTRICT[0])],
+    )
+
+
 @pytest.fixture
 def parent(integrator) -> dict:
     """A campaign over one district, with three facilities created through its template."""
@@ -108,12 +118,7 @@ def test_a_child_campaign_template_has_the_parents_rows_frozen_and_offers_the_ne
     integrator, parent
 ):
     # When a child campaign adds a new district to the parent's
-    child = integrator.create_campaign(
-        name="Bednets 2026, wave 2",
-        hierarchyType="ADMIN",
-        parentId=parent["id"],
-        boundaries=[_district(NEW_DISTRICT[0])],
-    )
+    child = _child_campaign(integrator, parent)
     assert child["parentId"] == parent["id"]
     # Then the child's facility template, polled and fetched, starts with the parent's rows
     done, book = _campaign_template(integrator, child["id"])
@@ -143,12 +148,7 @@ def test_a_child_campaign_template_has_the_parents_rows_frozen_and_offers_the_ne
 
 def test_the_filled_child_template_creates_only_the_new_rows(integrator, parent):
     # Given the child campaign's template with one new facility in the new district
-    child = integrator.create_campaign(
-        name="Bednets 2026, wave 2",
-        hierarchyType="ADMIN",
-        parentId=parent["id"],
-        boundaries=[_district(NEW_DISTRICT[0])],
-    )
+    child = _child_campaign(integrator, parent)
     _, book = _campaign_template(integrator, child["id"])
     [new_code] = wb.localities(book, NEW_DISTRICT[1], 1)
     wb.fill_rows(book, wb.FACILITY_NAME, [_facility("Kolo Depot", new_code)])
@@ -166,6 +166,36 @@ def test_the_filled_child_template_creates_only_the_new_rows(integrator, parent)
     assert resource["additionalDetails"]["counts"]["created"] == 1
     # and the child's resources are found by campaign
     assert [row["id"] for row in integrator.search(campaignId=child["id"])] == [resource["id"]]
+
+
+def test_a_frozen_cell_edited_with_the_protection_removed_is_refused(integrator, parent):
+    # Given the child campaign's template, fetched as a client does, with its protection
+    # removed and a frozen row's capacity changed
+    child = _child_campaign(integrator, parent)
+    _, book = _campaign_template(integrator, child["id"])
+    sheet, header_row, columns = wb.data_sheet(book, wb.FACILITY_NAME)
+    sheet.protection.sheet = False
+    tampered_row = header_row + 2
+    assert sheet.cell(tampered_row, columns[wb.FACILITY_NAME]).value == PARENT_FACILITIES[1]
+    sheet.cell(tampered_row, columns[wb.CAPACITY], value=1)
+    # When it is uploaded and created for the child
+    resource = integrator.create_and_wait(
+        integrator.upload(wb.save(book)), "facility", campaign_id=child["id"]
+    )
+    # Then that row is INVALID with IMMUTABLE_CELL_TAMPERED, the column and the old value;
+    # nothing is created, and the processed file says so row by row
+    assert resource["status"] == "invalid", resource["additionalDetails"]
+    assert resource["additionalDetails"]["counts"]["created"] == 0
+    processed = wb.sheet_rows(integrator.fetch(resource["processedFileStoreId"]), wb.FACILITY_NAME)
+    wb.assert_each_input_row_once_with_a_final_status(
+        processed, wb.FACILITY_NAME, PARENT_FACILITIES
+    )
+    by_name = {row[wb.FACILITY_NAME]: row for row in processed}
+    refused = by_name[PARENT_FACILITIES[1]]
+    assert refused[wb.STATUS] == "INVALID"
+    assert refused[wb.ERRORS].startswith("IMMUTABLE_CELL_TAMPERED: Capacity is frozen")
+    assert "“500”" in refused[wb.ERRORS] and "“1”" in refused[wb.ERRORS]
+    assert [by_name[name][wb.STATUS] for name in PARENT_FACILITIES[::2]] == ["SKIPPED"] * 2
 
 
 def test_a_facility_outside_the_campaigns_boundaries_is_an_invalid_row(integrator, parent):

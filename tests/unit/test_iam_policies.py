@@ -141,6 +141,7 @@ EXPECTED: dict[str, list[str]] = {
         "dynamodb:GetItem ResourcesTable.Arn",
         "dynamodb:GetItem CampaignsTable.Arn",
         "dynamodb:UpdateItem ResourcesTable.Arn",
+        "dynamodb:Query ResourcesTable.Arn/index/byTenantType",
         "dynamodb:BatchGetItem RegistryTable.Arn if dynamodb:LeadingKeys=KEY#*",
         "dynamodb:UpdateItem RegistryTable.Arn if dynamodb:LeadingKeys=SEQ#*",
     ]

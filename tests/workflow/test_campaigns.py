@@ -11,6 +11,7 @@ from local.samples import workbook_from_rows
 from project_factory.sheets.spec import FACILITY, USER
 from tests.support.api import ProjectFactoryClient
 from tests.support.checks import header, processed_rows
+from tests.support.libreoffice import requires_soffice, resave
 
 PARENT_DISTRICTS = ["SHADI_A11E8E", "NERAGE_866B43"]
 NEW_DISTRICTS = ["KOLO_F765D1", "MASUHI_7AB991"]
@@ -177,6 +178,48 @@ def test_the_filled_child_template_creates_only_the_new_rows(client, stack, pare
     assert [statuses[f"Parent Store {n}"] for n in range(3)] == ["SKIPPED"] * 3
     assert all(row[header("HCM_ADMIN_CONSOLE_FACILITY_CODE")] for row in processed)
     assert resource["additionalDetails"]["counts"]["created"] == 1
+
+
+@pytest.mark.parametrize(
+    "saved_by", ["openpyxl", pytest.param("LibreOffice", marks=requires_soffice)]
+)
+def test_a_frozen_cell_edited_with_the_protection_removed_is_refused(
+    client, stack, parent, saved_by
+):
+    # Given the child's facility template with its sheet protection removed, a frozen
+    # capacity changed and another frozen row moved to a new boundary (the one open cell),
+    # saved again by a spreadsheet program
+    child = _child(client, stack, parent)
+    book = _template(client, "facilityWithBoundary", child["id"])
+    sheet = book[header(FACILITY.data_sheet)]
+    sheet.protection.sheet = False
+    columns = {cell.value: cell.column for cell in sheet[1]}
+    capacity = columns[header("HCM_ADMIN_CONSOLE_FACILITY_CAPACITY")]
+    assert sheet.cell(3, capacity).value == 101
+    sheet.cell(3, capacity, value=9999)
+    moved_to = _localities(NEW_DISTRICTS[0], 1)[0]
+    sheet.cell(4, columns[header("HCM_ADMIN_CONSOLE_BOUNDARY_CODE")], value=moved_to)
+    edited = io.BytesIO()
+    book.save(edited)
+    upload = resave(edited.getvalue()) if saved_by == "LibreOffice" else edited.getvalue()
+    # When it is uploaded for the child campaign
+    accepted = client.create(client.upload(upload), "facility", campaignId=child["id"])
+    resource = client.wait_until_final(accepted.json()["ResourceDetails"]["id"])
+    # Then the tampered row is INVALID, naming the code, the column and the old value, and
+    # nothing is created; the moved row and the untouched one are not refused
+    assert resource["status"] == "invalid", resource["additionalDetails"]
+    processed = {
+        row[header("HCM_ADMIN_CONSOLE_FACILITY_NAME")]: row
+        for row in processed_rows(client, resource, FACILITY)
+    }
+    tampered = processed["Parent Store 1"]
+    assert tampered["#status#"] == "INVALID"
+    assert "IMMUTABLE_CELL_TAMPERED" in tampered["#errorDetails#"]
+    assert "Capacity" in tampered["#errorDetails#"] and "“101”" in tampered["#errorDetails#"]
+    assert [processed[f"Parent Store {n}"]["#status#"] for n in (0, 2)] == ["SKIPPED"] * 2
+    assert resource["additionalDetails"]["counts"]["created"] == 0
+    [error] = resource["additionalDetails"]["rowErrors"]
+    assert error["row"] == 3
 
 
 def test_a_child_whose_parent_has_no_processed_file_gets_a_failed_generation(client, stack):

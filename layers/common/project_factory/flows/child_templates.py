@@ -18,7 +18,7 @@ from project_factory.services import Services
 from project_factory.sheets.freeze import parent_rows
 from project_factory.sheets.freeze_targets import freeze_targets, parent_targets
 from project_factory.sheets.messages import Messages
-from project_factory.sheets.spec import bind
+from project_factory.sheets.spec import SheetSpec, bind
 from project_factory.sheets.template import TEMPLATE_SPECS
 
 #: A parent's uploads whose processed file is the base of its child's data sheet.
@@ -37,8 +37,8 @@ def frozen_parent_rows(
 ) -> list[dict[str, Any]]:
     """The rows of the parent's newest processed file of the template's type."""
     spec, _ = bind(TEMPLATE_SPECS[row.type], json_schema)
-    resource = _newest_parent_resource(row, parent_id, spec.resource_type, _has_rows, services)
-    if resource is None or resource.processedFileStoreId is None:
+    rows = parent_file_rows(row.tenantId, parent_id, spec, json_schema, messages, services)
+    if rows is None:
         raise NotFoundError(
             f"parent campaign {parent_id} has no created {spec.resource_type} file to "
             f"start its child's {row.type} template from: create its "
@@ -47,7 +47,26 @@ def frozen_parent_rows(
             parentCampaignId=parent_id,
             type=spec.resource_type,
         )
-    processed = services.files.read(row.tenantId, resource.processedFileStoreId)
+    return rows
+
+
+def parent_file_rows(
+    tenant_id: str,
+    parent_id: str,
+    spec: SheetSpec,
+    json_schema: Mapping[str, Any],
+    messages: Messages,
+    services: Services,
+) -> list[dict[str, Any]] | None:
+    """The rows of the parent's newest processed file of `spec`'s type, None without one:
+    what its child's template starts from, and what Validate holds the child's frozen rows
+    to (sheets/frozen_cells.py)."""
+    resource = _newest_parent_resource(
+        tenant_id, parent_id, spec.resource_type, _has_rows, services
+    )
+    if resource is None or resource.processedFileStoreId is None:
+        return None
+    processed = services.files.read(tenant_id, resource.processedFileStoreId)
     return parent_rows(processed, spec, messages, json_schema)
 
 
@@ -61,7 +80,9 @@ def keep_parent_targets(
     services: Services,
 ) -> bytes:
     """The boundary template with the parent's targets kept, when it has set any."""
-    resource = _newest_parent_resource(row, parent_id, "boundaryWithTarget", _has_targets, services)
+    resource = _newest_parent_resource(
+        row.tenantId, parent_id, "boundaryWithTarget", _has_targets, services
+    )
     if resource is None:
         return data
     file_store_id = resource.processedFileStoreId or resource.fileStoreId
@@ -72,7 +93,7 @@ def keep_parent_targets(
 
 
 def _newest_parent_resource(
-    row: GeneratedResource,
+    tenant_id: str,
     parent_id: str,
     resource_type: ResourceType,
     wanted: Callable[[ResourceRow], bool],
@@ -83,7 +104,7 @@ def _newest_parent_resource(
     while True:
         page = services.resources.search(
             SearchCriteria(
-                tenantId=row.tenantId,
+                tenantId=tenant_id,
                 type=resource_type,
                 campaignId=parent_id,
                 limit=_SEARCH_PAGE,

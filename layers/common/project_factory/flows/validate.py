@@ -12,7 +12,7 @@ is UNREADABLE_WORKBOOK, and any other unexpected error VALIDATION_FAILED.
 """
 
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from project_factory import progress
@@ -27,7 +27,7 @@ from project_factory.models import ResourceRow
 from project_factory.passwords import generate_password
 from project_factory.services import Services
 from project_factory.sheets.limits import WorkbookLimits
-from project_factory.sheets.messages import load_bundled_messages
+from project_factory.sheets.messages import Messages, load_bundled_messages
 from project_factory.sheets.metadata import check_upload_metadata
 from project_factory.sheets.reader import iter_sheet_rows
 from project_factory.sheets.spec import SheetSpec, spec_for
@@ -80,6 +80,7 @@ def _validate_resource(resource_id: str, services: Services, redrive: int) -> di
         else None,
         messages=messages,
         locale=settings.default_locale,
+        frozen_rows=_frozen_rows(row, spec, schema, messages, services),
     )
     limits = WorkbookLimits.of(settings)
     # Exactly the object _create accepted (FILE_CHANGED / FILE_NOT_FOUND when the key no
@@ -246,6 +247,26 @@ def _allowed_boundaries(row: ResourceRow, spec: SheetSpec, services: Services) -
     if row.campaignId:
         return campaign_boundary_codes(services.campaigns.get(row.campaignId), services)
     return services.boundaries.codes(row.tenantId, row.hierarchyType)
+
+
+def _frozen_rows(
+    row: ResourceRow,
+    spec: SheetSpec,
+    schema: Mapping[str, Any],
+    messages: Messages,
+    services: Services,
+) -> list[dict[str, Any]] | None:
+    """A child campaign's upload: the parent's rows its template froze, which the upload
+    may not change (sheets/frozen_cells.py); None for any other upload."""
+    if not row.campaignId or spec.id_column is None or spec.boundary_column is None:
+        return None
+    parent_id = services.campaigns.get(row.campaignId).parentId
+    if not parent_id:
+        return None
+    # Imported here: reading the parent's file needs openpyxl, for child campaigns only.
+    from project_factory.flows.child_templates import parent_file_rows
+
+    return parent_file_rows(row.tenantId, parent_id, spec, schema, messages, services)
 
 
 def _registered(row: ResourceRow, spec: SheetSpec, target: Target) -> Registered:

@@ -31,6 +31,7 @@ import jsonschema_rs
 
 from project_factory.errors import InvalidSchemaError
 from project_factory.sheets.cells import cell_number, cell_text
+from project_factory.sheets.frozen_cells import FrozenCells, shown
 from project_factory.sheets.messages import Messages, load_bundled_messages, normalise_text
 from project_factory.sheets.reader import SheetRow
 from project_factory.sheets.schema import check_json_schema
@@ -102,6 +103,7 @@ class RowValidator:
         registered: Registered | None = None,
         messages: Messages | None = None,
         locale: str | None = None,
+        frozen_rows: Iterable[Mapping[str, Any]] | None = None,
     ) -> None:
         check_json_schema(json_schema)
         try:
@@ -135,6 +137,12 @@ class RowValidator:
         #: boundary sheets: path code -> first row; codes of valid rows (possible parents)
         self._boundary_rows: dict[str, int] = {}
         self._defined_boundaries: set[str] = set()
+        #: a child campaign's upload: the parent's rows, whose cells may not change
+        self._frozen = (
+            FrozenCells(frozen_rows, spec, columns, self._coerce)
+            if frozen_rows is not None
+            else None
+        )
 
     def validate(self, row: SheetRow) -> RowVerdict:
         """The verdict on one row (rows must come in file order)."""
@@ -168,6 +176,15 @@ class RowValidator:
         spec = self._spec
         if spec.id_column and spec.id_column in item.values:
             item.existing_id = cell_text(item.values[spec.id_column])
+            if self._frozen is not None:
+                for cell in self._frozen.tampered(item.existing_id, item.values):
+                    self._fail(
+                        item,
+                        cell.column,
+                        "PF_ERR_IMMUTABLE_CELL_TAMPERED",
+                        old=shown(cell.old),
+                        new=shown(cell.new),
+                    )
         if spec.phone_column:
             self._check_phone(item, spec.phone_column)
         if spec.usage_column:
