@@ -243,7 +243,7 @@ class FakeDigit:
 
     def records(self, kind: str) -> list[dict[str, Any]]:
         """Copies of every record of a kind: facility, employee, individual, boundary,
-        relationship (facilities not yet visible included)."""
+        relationship, project (facilities not yet visible included)."""
         return self._state.records(kind)
 
     def duplicates(self, kind: str) -> int:
@@ -258,6 +258,14 @@ class FakeDigit:
     def repeats(self, kind: str) -> Counter[str]:
         """Per client reference, creates received when its record already existed."""
         return self._state.repeats(kind)
+
+    def update_requests(self, kind: str) -> Counter[str]:
+        """Update requests that arrived, per record: facility id, project id, employee uuid."""
+        return self._state.update_requests(kind)
+
+    def applied_updates(self, kind: str) -> Counter[str]:
+        """Updates the service applied (not refused), per record, as update_requests."""
+        return self._state.applied_updates(kind)
 
     def calls(self, path_prefix: str) -> int:
         """How many requests arrived under path_prefix (failed and delayed ones included)."""
