@@ -26,6 +26,8 @@ export const STATUS_TEXT = {
 export const COUNT_NAMES = [
   ["total", "Rows"],
   ["created", "Created"],
+  ["updated", "Updated"],
+  ["deactivated", "Deactivated"],
   ["skipped", "Skipped"],
   ["invalid", "Invalid"],
   ["failed", "Failed"],

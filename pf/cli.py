@@ -37,7 +37,17 @@ errors = Console(stderr=True)
 
 RESOURCE_TYPES = ("facility", "user", "boundary", "boundaryWithTarget")
 _FINAL_GENERATIONS = frozenset({"completed", "failed", "expired"})
-_COUNTS = ("total", "created", "skipped", "invalid", "failed", "notCreated", "attempts")
+_COUNTS = (
+    "total",
+    "created",
+    "updated",
+    "deactivated",
+    "skipped",
+    "invalid",
+    "failed",
+    "notCreated",
+    "attempts",
+)
 
 Tenant = Annotated[str, typer.Option("--tenant", "-t", help="tenant id, e.g. mz")]
 Hierarchy = Annotated[str, typer.Option("--hierarchy", help="boundary hierarchy type")]

@@ -38,7 +38,9 @@ BOUNDARY_SHEET = "Boundary Data"
 #: "Boundary Code (Mandatory)"): rows here use the first name, either is found.
 ALIASES: Mapping[str, tuple[str, ...]] = {BOUNDARY_CODE: ("Boundary Code (Mandatory)",)}
 
-FINAL_ROW_STATUSES = frozenset({"CREATED", "INVALID", "FAILED", "NOT_CREATED", "VALID", "SKIPPED"})
+FINAL_ROW_STATUSES = frozenset(
+    {"CREATED", "INVALID", "FAILED", "NOT_CREATED", "VALID", "SKIPPED", "UPDATED", "DEACTIVATED"}
+)
 #: how far down a header row is looked for (title lines may sit above it)
 _HEADER_SEARCH_ROWS = 10
 

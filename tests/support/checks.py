@@ -11,7 +11,16 @@ from project_factory.sheets.messages import load_bundled_messages
 from project_factory.sheets.spec import SheetSpec
 from tests.support.api import ProjectFactoryClient, sheet_rows
 
-FINAL_ROW_STATUSES = {"CREATED", "INVALID", "FAILED", "NOT_CREATED", "VALID", "SKIPPED"}
+FINAL_ROW_STATUSES = {
+    "CREATED",
+    "INVALID",
+    "FAILED",
+    "NOT_CREATED",
+    "VALID",
+    "SKIPPED",
+    "UPDATED",
+    "DEACTIVATED",
+}
 
 
 def header(code: str) -> str:

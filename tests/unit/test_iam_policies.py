@@ -142,7 +142,7 @@ EXPECTED: dict[str, list[str]] = {
         "dynamodb:GetItem CampaignsTable.Arn",
         "dynamodb:UpdateItem ResourcesTable.Arn",
         "dynamodb:Query ResourcesTable.Arn/index/byTenantType",
-        "dynamodb:BatchGetItem RegistryTable.Arn if dynamodb:LeadingKeys=KEY#*",
+        "dynamodb:BatchGetItem RegistryTable.Arn if dynamodb:LeadingKeys=KEY#*,ENTITY#*",
         "dynamodb:UpdateItem RegistryTable.Arn if dynamodb:LeadingKeys=SEQ#*",
     ]
     + _read("files", "scratch")

@@ -139,7 +139,8 @@ class RowStatus(StrEnum):
 
     CREATED, INVALID and NOT_CREATED mean what they meant in the original; FAILED is a row
     the service refused (with its reason), NOT_CREATED one whose creation could not be
-    confirmed within the retries.
+    confirmed within the retries. UPDATED and DEACTIVATED are rows that carried an id and
+    changed, or retired, that record (flows/plan.py).
     """
 
     CREATED = "CREATED"
@@ -148,6 +149,8 @@ class RowStatus(StrEnum):
     NOT_CREATED = "NOT_CREATED"
     VALID = "VALID"
     SKIPPED = "SKIPPED"
+    UPDATED = "UPDATED"
+    DEACTIVATED = "DEACTIVATED"
 
 
 class Strict(BaseModel):

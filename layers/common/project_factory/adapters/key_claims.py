@@ -69,6 +69,10 @@ class KeyClaims(Protocol):
         """Gives up a key this reference owns (its row was refused); others' claims stay."""
         ...
 
+    def release_of_record(self, tenant_id: str, kind: str, key: str, record_id: str) -> None:
+        """Frees a key while it names this record (the record took another key)."""
+        ...
+
     def take_over_stale(
         self, tenant_id: str, kind: str, request: ClaimRequest, held: Claim
     ) -> bool:
@@ -113,15 +117,23 @@ class DynamoKeyClaims:
         return {claim.key: claim for claim in claims}
 
     def release(self, tenant_id: str, kind: str, key: str, client_ref: str) -> None:
+        self._delete_claim(key_pk(tenant_id, kind, key), "clientReferenceId", client_ref)
+
+    def release_of_record(self, tenant_id: str, kind: str, key: str, record_id: str) -> None:
+        self._delete_claim(key_pk(tenant_id, kind, key), "id", record_id)
+
+    def _delete_claim(self, pk: str, attribute: str, value: str) -> None:
+        """The claim deleted while `attribute` still holds `value` (else left alone)."""
         from botocore.exceptions import ClientError
 
         try:
             with outage_is_transient("registry"):
                 self._client.delete_item(
                     TableName=self._table.name,
-                    Key={"pk": key_pk(tenant_id, kind, key), "sk": "KEY"},
-                    ConditionExpression="clientReferenceId = :ref",
-                    ExpressionAttributeValues={":ref": client_ref},
+                    Key={"pk": pk, "sk": "KEY"},
+                    ConditionExpression="#owner = :value",
+                    ExpressionAttributeNames={"#owner": attribute},
+                    ExpressionAttributeValues={":value": value},
                 )
         except ClientError as exc:
             if error_code(exc) != "ConditionalCheckFailedException":

@@ -21,14 +21,16 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from project_factory import progress
-from project_factory.adapters.targets.base import PendingRow, Target, TargetResult
+from project_factory.adapters.targets.base import PendingRow, RecordKeeper, Target, TargetResult
 from project_factory.errors import TransientError, UpstreamError
-from project_factory.flows.run_secrets import Opener, sealed_of, without_secrets
+from project_factory.flows.run_secrets import Opener, without_secrets
 from project_factory.flows.scratch import ScratchKeys
 from project_factory.services import Services
 
 #: Outcomes after which a row is never sent again.
-SETTLED = frozenset({"created", "rejected", "existing", "conflict"})
+SETTLED = frozenset({"created", "rejected", "existing", "conflict", "updated", "deactivated"})
+#: Outcomes of rows whose change the target made (progress counts them as done).
+DONE = ("created", "updated", "deactivated")
 
 
 class ChunkRef(BaseModel):
@@ -196,7 +198,7 @@ def confirm_unsettled(
     if last_chance:
         _confirm(target, tenant_id, unsettled, outcomes)
         return
-    found = target.find(tenant_id, [row.client_ref for row in unsettled])
+    found = _found(target, tenant_id, unsettled)
     for row in unsettled:
         if row.client_ref in found:
             outcomes.record(found[row.client_ref], row)
@@ -229,7 +231,7 @@ def _confirm(
 ) -> list[PendingRow] | None:
     """The rows still not found, or None when the search itself failed for now."""
     try:
-        found = target.find(tenant_id, [row.client_ref for row in pending])
+        found = _found(target, tenant_id, pending)
     except TransientError as failure:
         for row in pending:
             entry = outcomes.rows.setdefault(row.client_ref, {"state": "pending"})
@@ -244,6 +246,17 @@ def _confirm(
     return still_pending
 
 
+def _found(target: Target, tenant_id: str, rows: list[PendingRow]) -> dict[str, TargetResult]:
+    """What the service holds of these rows: created records by client reference (`find`),
+    and changes made (`changes_made`, for a target that changes records)."""
+    creates = [row.client_ref for row in rows if row.operation == "create"]
+    changes = [row for row in rows if row.operation != "create"]
+    found = target.find(tenant_id, creates) if creates else {}
+    if changes and isinstance(target, RecordKeeper):
+        found |= target.changes_made(tenant_id, changes)
+    return found
+
+
 def _by_ref(rows: list[PendingRow]) -> dict[str, PendingRow]:
     return {row.client_ref: row for row in rows}
 
@@ -253,15 +266,7 @@ def _chunk_state(
     task: ChunkTask, services: Services
 ) -> Iterator[tuple[list[PendingRow], ChunkOutcomes, Callable[[], None]]]:
     keys = ScratchKeys(services.settings.scratch_prefix, task.resourceId)
-    rows = [
-        PendingRow(
-            client_ref=line["clientRef"],
-            row_number=line["rowNumber"],
-            data=line["data"],
-            sealed=sealed_of(line),
-        )
-        for line in services.files.iter_lines(task.chunk.key)
-    ]
+    rows = [PendingRow.from_line(line) for line in services.files.iter_lines(task.chunk.key)]
     outcomes = ChunkOutcomes(services.files.get_json(keys.outcomes(task.chunk.index)))
 
     def save() -> None:
@@ -292,7 +297,7 @@ def _next_state(
         update={
             "attempt": attempt,
             "pending": pending,
-            "created": outcomes.count("created"),
+            "created": sum(outcomes.count(state) for state in DONE),
             "failed": outcomes.count("rejected") + outcomes.count("conflict"),
             "awaitingConfirmation": awaiting,
             "backoffSeconds": backoff,

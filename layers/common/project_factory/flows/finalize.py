@@ -14,7 +14,7 @@ import io
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from project_factory.adapters.file_store import XLSX
@@ -31,7 +31,7 @@ from project_factory.sheets.credentials import CredentialsWorkbook
 from project_factory.sheets.limits import WorkbookLimits
 from project_factory.sheets.messages import Messages, load_bundled_messages
 from project_factory.sheets.processed import RowResult, write_processed
-from project_factory.sheets.spec import spec_for
+from project_factory.sheets.spec import SheetSpec, spec_for
 
 _PROCESSED_NAMESPACE = uuid.UUID("2d3c5a9e-4f61-4b8e-9d7a-3e1f0c6b5a42")
 _CREDENTIALS_NAMESPACE = uuid.UUID("8f0b6c1e-2a7d-4c55-9e3b-61d4a0f7c9b2")
@@ -41,6 +41,8 @@ MAX_STORED_ERRORS = 100
 #: reports what it still cannot find as NOT_CREATED rather than fail the resource.
 _CONFIRM_RETRIES = 2
 _FAILING = frozenset({RowStatus.INVALID, RowStatus.FAILED, RowStatus.NOT_CREATED})
+#: a row's result, with the verdict line Validate wrote for it
+_Result = tuple[RowResult, dict[str, Any]]
 
 
 @dataclass
@@ -50,9 +52,17 @@ class _Tally:
     statuses: Counter[RowStatus] = field(default_factory=Counter)
     row_errors: list[dict[str, Any]] = field(default_factory=list)
     attempts: int = 0
+    #: a validation's plan, counted: create, update, deactivate, skip, invalid
+    plans: Counter[str] = field(default_factory=Counter)
 
-    def observe(self, results: Iterator[tuple[int, RowResult]]) -> Iterator[tuple[int, RowResult]]:
-        for number, result in results:
+    def observe(
+        self, results: Iterator[tuple[int, _Result]], planner: "_Planner | None"
+    ) -> Iterator[tuple[int, RowResult]]:
+        for number, (result, line) in results:
+            if planner is not None:
+                kind, text = planner.plan(result, line)
+                self.plans[kind] += 1
+                result = replace(result, plan=text)
             self.statuses[result.status] += 1
             failing = result.status in _FAILING
             if failing and len(self.row_errors) < MAX_STORED_ERRORS:
@@ -69,6 +79,8 @@ class _Tally:
             "failed": self.statuses[RowStatus.FAILED],
             "notCreated": self.statuses[RowStatus.NOT_CREATED],
             "skipped": self.statuses[RowStatus.SKIPPED],
+            "updated": self.statuses[RowStatus.UPDATED],
+            "deactivated": self.statuses[RowStatus.DEACTIVATED],
             "attempts": self.attempts,
         }
 
@@ -86,12 +98,14 @@ def finalize_resource(resource_id: str, services: Services) -> dict[str, Any]:
     services.files.put_json(keys.finalize_runs, runs)
     tally = _Tally()
     handout = _Handout(row, services, messages, locale) if _hands_out(row) else None
+    spec, schema = bound_schema(spec_for(row.type), row.tenantId, services)
+    planner = _Planner(spec, messages, locale) if row.action == "validate" else None
     results = tally.observe(
         _results(
             row, summary, keys, services, messages, locale, tally, runs > _CONFIRM_RETRIES, handout
-        )
+        ),
+        planner,
     )
-    spec, schema = bound_schema(spec_for(row.type), row.tenantId, services)
     # The object Validate read, which _create accepted: never a later upload of the same id.
     pin = accepted_file(row)
     original = services.files.read(row.tenantId, row.fileStoreId, pin)
@@ -106,6 +120,7 @@ def finalize_resource(resource_id: str, services: Services) -> dict[str, Any]:
         json_schema=schema,
         # The limits Validate read the upload with: a file it took is never refused here.
         limits=WorkbookLimits.of(services.settings),
+        plan_column=planner is not None,
     )
     name = services.files.describe(row.tenantId, row.fileStoreId, pin).filename
     # Named by the resource, so a retried Finalize overwrites instead of adding a file.
@@ -119,6 +134,8 @@ def finalize_resource(resource_id: str, services: Services) -> dict[str, Any]:
     )
     counts = tally.counts()
     details: dict[str, Any] = {"counts": counts, "rowErrors": tally.row_errors}
+    if planner is not None:
+        details["plan"] = dict(tally.plans)
     if handout is not None and (credentials_id := handout.store(f"credentials_{name}")):
         details["credentialsFileStoreId"] = credentials_id
     finished = services.resources.finish(
@@ -140,8 +157,8 @@ def _results(
     tally: _Tally,
     last_chance: bool,
     handout: "_Handout | None",
-) -> Iterator[tuple[int, RowResult]]:
-    """Every sheet row's result, in row order."""
+) -> Iterator[tuple[int, _Result]]:
+    """Every sheet row's result (with its verdict line), in row order."""
     sent = (
         _target_results(row, keys, services, messages, locale, tally, last_chance, handout)
         if summary["proceed"]
@@ -151,9 +168,9 @@ def _results(
         for line in services.files.iter_lines(part):
             number = line["rowNumber"]
             if line["errors"]:
-                yield number, RowResult(RowStatus.INVALID, errors=line["errors"])
-            elif not line["create"]:
-                yield number, RowResult(RowStatus.SKIPPED, id=line.get("existingId"))
+                yield number, (RowResult(RowStatus.INVALID, errors=line["errors"]), line)
+            elif not line.get("send", line["create"]):
+                yield number, (RowResult(RowStatus.SKIPPED, id=line.get("existingId")), line)
             elif sent is not None:
                 # Chunks keep the sheet's order, so both streams advance together.
                 sent_number, result = next(sent)
@@ -161,12 +178,12 @@ def _results(
                     raise DomainError(
                         f"row {number} met the outcome of row {sent_number}", code="OUT_OF_ORDER"
                     )
-                yield number, result
+                yield number, (result, line)
             elif row.action == "validate":
-                yield number, RowResult(RowStatus.VALID)
+                yield number, (RowResult(RowStatus.VALID), line)
             else:
                 note = messages.text("PF_ERR_NOT_CREATED_INVALID_FILE", locale)
-                yield number, RowResult(RowStatus.VALID, errors=[note])
+                yield number, (RowResult(RowStatus.VALID, errors=[note]), line)
 
 
 def _target_results(
@@ -190,7 +207,7 @@ def _target_results(
         outcomes_key = keys.outcomes(chunk["index"])
         outcomes = ChunkOutcomes(services.files.get_json(outcomes_key))
         lines = list(services.files.iter_lines(chunk["key"]))
-        rows = [PendingRow(line["clientRef"], line["rowNumber"], line["data"]) for line in lines]
+        rows = [PendingRow.from_line(line) for line in lines]
         if any(not outcomes.settled(pending.client_ref) for pending in rows):
             confirm_unsettled(target, chunk["tenantId"], rows, outcomes, last_chance=last_chance)
             services.files.put_json(outcomes_key, outcomes.to_json())
@@ -210,6 +227,10 @@ def _target_result(
         # (An outcome kept from before passwords left them may still carry one: not written.)
         output = without_secrets(known.get("output") or {})
         return RowResult(RowStatus.CREATED, id=known.get("id"), output=output)
+    if state == "updated":
+        return RowResult(RowStatus.UPDATED, id=known.get("id"))
+    if state == "deactivated":
+        return RowResult(RowStatus.DEACTIVATED, id=known.get("id"))
     if state == "rejected":
         return RowResult(RowStatus.FAILED, errors=[f"{known.get('code')}: {known.get('reason')}"])
     if state == "existing":
@@ -226,6 +247,28 @@ def _target_result(
         RowStatus.NOT_CREATED,
         errors=[messages.format("PF_ERR_NOT_CREATED", locale, attempts=attempts) + last],
     )
+
+
+class _Planner:
+    """A validation's plan (`#plan#`, and additionalDetails.plan counted): what a create of
+    the same file would do to each row: create, update (with the changed columns),
+    deactivate, skip (nothing to do: an existing record as it is), or invalid."""
+
+    def __init__(self, spec: SheetSpec, messages: Messages, locale: str) -> None:
+        self._headers = {key: messages.text(column, locale) for key, column in spec.fields.items()}
+
+    def plan(self, result: RowResult, line: dict[str, Any]) -> tuple[str, str]:
+        """(the kind counted, the text of the row's #plan# cell)."""
+        if result.status is RowStatus.INVALID:
+            return "invalid", "invalid"
+        sent = line.get("send", line["create"])
+        operation = line.get("operation") or ("create" if line["create"] else None)
+        if not sent or operation is None:
+            return "skip", "skip"
+        if operation == "update":
+            changed = ", ".join(self._headers.get(name, name) for name in line.get("changes") or [])
+            return "update", f"update: {changed}"
+        return operation, operation
 
 
 def _hands_out(row: ResourceRow) -> bool:
@@ -287,6 +330,6 @@ def _final_status(row: ResourceRow, counts: dict[str, int]) -> ResourceStatus:
         return ResourceStatus.VALIDATED
     if counts["failed"] + counts["notCreated"] == 0:
         return ResourceStatus.CREATED
-    if counts["created"]:
+    if counts["created"] + counts["updated"] + counts["deactivated"]:
         return ResourceStatus.PARTIALLY_CREATED
     return ResourceStatus.FAILED

@@ -16,10 +16,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from project_factory import progress
-from project_factory.adapters.targets.base import Target
+from project_factory.adapters.targets.base import RecordKeeper, Target
 from project_factory.errors import DomainError, InvalidRequestError
 from project_factory.flows.campaigns import campaign_boundary_codes
 from project_factory.flows.intake import accepted_file, check_upload_size
+from project_factory.flows.plan import PlannedRow, plan_rows
 from project_factory.flows.run_secrets import SEALED, Sealer
 from project_factory.flows.scratch import PartWriter, ScratchKeys
 from project_factory.flows.sheet_schemas import bound_schema
@@ -31,7 +32,7 @@ from project_factory.sheets.messages import Messages, load_bundled_messages
 from project_factory.sheets.metadata import check_upload_metadata
 from project_factory.sheets.reader import iter_sheet_rows
 from project_factory.sheets.spec import SheetSpec, spec_for
-from project_factory.sheets.validation import Registered, RowValidator, RowVerdict
+from project_factory.sheets.validation import Registered, RowValidator
 from project_factory.sheets.xlsx_package import unreadable
 
 # Rows of these types are created in a target; others are validated only for now.
@@ -103,18 +104,36 @@ def _validate_resource(resource_id: str, services: Services, redrive: int) -> di
     credentials = _Credentials(row, services)
     services.resources.start_progress(resource_id, progress.started("validating", validated=0))
     invalid = 0
-    for read, verdict in enumerate(validator.validate_all(sheet_rows), start=1):
-        invalid += bool(verdict.errors)
-        verdicts.add(_verdict_line(verdict))
+    planned_rows = plan_rows(
+        validator.validate_all(sheet_rows),
+        _record_keeper(spec, target),
+        row.tenantId,
+        _not_found(spec, messages, settings.default_locale),
+    )
+    for read, planned in enumerate(planned_rows, start=1):
+        verdict = planned.verdict
+        line = _verdict_line(planned)
+        invalid += bool(line["errors"])
+        verdicts.add(line)
         if read % settings.chunk_size == 0:
             # Once per chunk of rows read, never per row.
             services.resources.report_progress(resource_id, {"validated": read})
-        if verdict.create and verdict.canonical is not None:
-            # The client reference id makes every create of this row idempotent.
-            client_ref = f"{row.id}:{verdict.row_number}"
+        if planned.operation is None or verdict.canonical is None:
+            continue
+        # The client reference id makes every create (and change) of this row idempotent.
+        client_ref = f"{row.id}:{verdict.row_number}"
+        head = {"clientRef": client_ref, "rowNumber": verdict.row_number}
+        if planned.operation == "create":
+            chunks.add(head | credentials.added_to(client_ref, verdict.canonical))
+        else:
             chunks.add(
-                {"clientRef": client_ref, "rowNumber": verdict.row_number}
-                | credentials.added_to(client_ref, verdict.canonical)
+                head
+                | {
+                    "data": verdict.canonical,
+                    "operation": planned.operation,
+                    "recordId": planned.record_id,
+                    "changes": planned.changes,
+                }
             )
     verdicts.close()
     chunks.close()
@@ -201,13 +220,35 @@ def _chunk_size(row: ResourceRow, configured: int) -> int:
     return sys.maxsize if row.type == "boundary" else configured
 
 
-def _verdict_line(verdict: RowVerdict) -> dict[str, Any]:
+def _verdict_line(planned: PlannedRow) -> dict[str, Any]:
+    verdict = planned.verdict
     return {
         "rowNumber": verdict.row_number,
-        "errors": verdict.errors,
+        "errors": verdict.errors + ([planned.error] if planned.error else []),
         "create": verdict.create,
+        # sent to the target (a create, update or deactivation): its outcome is in a chunk
+        "send": planned.operation is not None,
+        "operation": planned.operation,
+        "changes": sorted(planned.changes),
         "existingId": verdict.existing_id,
     }
+
+
+def _record_keeper(spec: SheetSpec, target: Target | None) -> RecordKeeper | None:
+    """The target, when rows that carry an id are changes to its records (facilities and
+    users of a target that reads its records back, see flows/plan.py)."""
+    if spec.id_column is None or not isinstance(target, RecordKeeper):
+        return None
+    return target
+
+
+def _not_found(spec: SheetSpec, messages: Messages, locale: str) -> Callable[[str], str]:
+    column = messages.text(spec.id_column or "id", locale)
+
+    def word(record_id: str) -> str:
+        return messages.format("PF_ERR_RECORD_NOT_FOUND", locale, column=column, id=record_id)
+
+    return word
 
 
 class _Credentials:

@@ -14,6 +14,8 @@ from project_factory.sheets.messages import Messages, normalise_text
 #: Columns the processed file adds (or reuses): the original's names, kept literally.
 STATUS_COLUMN = "#status#"
 ERRORS_COLUMN = "#errorDetails#"
+#: A validation's plan: what a create of the same file would do to each row (flows/plan.py).
+PLAN_COLUMN = "#plan#"
 
 #: The header is looked for in this many rows from the top (templates may put a title
 #: or instructions above it).

@@ -32,6 +32,7 @@ from project_factory.models import RowStatus
 from project_factory.sheets.layout import (
     ERRORS_COLUMN,
     HEADER_SCAN_ROWS,
+    PLAN_COLUMN,
     STATUS_COLUMN,
     Header,
     find_sheet,
@@ -95,6 +96,9 @@ class RowResult:
     #: output key (see SheetSpec.output_columns) -> value
     output: dict[str, str] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    #: a validation's plan for the row (`#plan#`, written when asked for): create, update:
+    #: <columns>, deactivate, skip, invalid
+    plan: str | None = None
 
 
 def write_processed(
@@ -107,8 +111,11 @@ def write_processed(
     *,
     json_schema: Mapping[str, Any] | None = None,
     limits: WorkbookLimits = DEFAULT_LIMITS,
+    plan_column: bool = False,
 ) -> None:
     """Write the upload with every data row's outcome to `target` (a writable binary file).
+
+    `plan_column` adds (or reuses) `#plan#`, each row's RowResult.plan: a validation's.
 
     `results` are (Excel row number, result) pairs in ascending row order, consumed
     once as the sheet is written. A data row without a result is marked FAILED (it
@@ -124,8 +131,9 @@ def write_processed(
         title = find_sheet(package.sheet_names, spec.data_sheet, messages)
         part = package.sheet_part(title)
         try:
-            layout = _survey(package, part, title, messages.lookup([*known, *_STATUS_COLUMNS]))
-            written = (*spec.written_columns, *_STATUS_COLUMNS)
+            status_columns = (*_STATUS_COLUMNS, *((PLAN_COLUMN,) if plan_column else ()))
+            layout = _survey(package, part, title, messages.lookup([*known, *status_columns]))
+            written = (*spec.written_columns, *status_columns)
             appended = [code for code in written if code not in layout.header.columns]
             # Only appended columns need to know where the rows end (a full extra pass).
             last_used = _last_used(package, part, layout) if appended else 0
@@ -346,6 +354,8 @@ class _RowWriter:
             columns[STATUS_COLUMN]: str(result.status),
             columns[ERRORS_COLUMN]: ERROR_SEPARATOR.join(result.errors) or None,
         }
+        if PLAN_COLUMN in columns:
+            texts[columns[PLAN_COLUMN]] = result.plan
         if result.id and spec.id_column:
             texts[columns[spec.id_column]] = result.id
         for key, value in result.output.items():

@@ -6,11 +6,15 @@ create a second record, and `find` answers what already exists for given referen
 which is how a retry confirms what an earlier attempt created.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
-Outcome = Literal["created", "pending", "rejected", "existing", "conflict"]
+Outcome = Literal[
+    "created", "pending", "rejected", "existing", "conflict", "updated", "deactivated"
+]
+#: What a row asks of its target: a new record, changed fields of one, or its retirement.
+Operation = Literal["create", "update", "deactivate"]
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,24 @@ class PendingRow:
     #: secrets still sealed (field -> sealed text, see flows/run_secrets.py): the flow opens
     #: them into `data` just before a create; a target never sees a sealed value
     sealed: dict[str, str] = field(default_factory=dict)
+    #: update / deactivate: the record (`record_id`) and the fields to set on it (`changes`;
+    #: `data` is the whole row as validated)
+    operation: Operation = "create"
+    record_id: str | None = None
+    changes: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_line(cls, line: Mapping[str, Any]) -> "PendingRow":
+        """A row of a chunk, as Validate wrote it (flows/validate.py)."""
+        return cls(
+            client_ref=line["clientRef"],
+            row_number=line["rowNumber"],
+            data=line["data"],
+            sealed=dict(line.get("sealed") or {}),
+            operation=line.get("operation", "create"),
+            record_id=line.get("recordId"),
+            changes=dict(line.get("changes") or {}),
+        )
 
 
 @dataclass(frozen=True)
@@ -68,4 +90,24 @@ class Target(Protocol):
     def registered(self, tenant_id: str, key: str, values: Sequence[str]) -> set[str]:
         """Which of these values of a canonical field (a facility name, a phone) the service
         already holds. A field the service does not keep unique answers an empty set."""
+        ...
+
+
+@runtime_checkable
+class RecordKeeper(Protocol):
+    """A target that can read its records back and change them: rows that carry an id
+    become updates and deactivations (flows/plan.py), sent through `create` with their
+    `operation`, and confirmed through `changes_made` as creates are through `find`."""
+
+    #: the canonical fields an update may change
+    updatable_fields: tuple[str, ...]
+
+    def records(self, tenant_id: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The records that exist among these ids: id -> canonical fields."""
+        ...
+
+    def changes_made(self, tenant_id: str, rows: Sequence[PendingRow]) -> dict[str, TargetResult]:
+        """The changes (update / deactivate rows) the service holds already, by client
+        reference: how a retry confirms a change an earlier attempt sent (updated or
+        deactivated results only; a change not made yet is left out)."""
         ...

@@ -7,6 +7,8 @@ Items (single-table design, keys `pk`/`sk`):
   KEY#{tenant}#{type}#{businessKey} / KEY  business-key claim (facility name, phone, boundary
                                            code): owner clientReferenceId, id, claimedAt
   SEQ#{tenant}#user / SEQ                  username sequence (atomic ADD)
+  UPD#{tenant}#{type}#{clientRef} / UPD    a row's update or deactivation, made (see
+                                           registry_changes.py)
   FAULT#{clientRef} / FAULT                marker of an injected transient failure (demo only)
 
 Each row's business key is claimed first, by one conditional PutItem (see
@@ -51,6 +53,7 @@ from project_factory.adapters.key_claims import (
     key_pk,
 )
 from project_factory.adapters.targets.base import PendingRow, TargetResult
+from project_factory.adapters.targets.registry_changes import RegistryChanges
 from project_factory.adapters.usernames import DEFAULT_USERNAME_PATTERN, UsernameAllocator
 from project_factory.passwords import hash_password
 from project_factory.settings import Settings
@@ -127,6 +130,19 @@ class RegistryTarget:
         self._failure_rate = failure_rate
         self._usernames = usernames or UsernameAllocator(table, DEFAULT_USERNAME_PATTERN)
         self._claims = claims or DynamoKeyClaims(table)
+        kind = self._kind
+        self.updatable_fields = kind.fields
+        self._changes = RegistryChanges(
+            resource_type,
+            table,
+            fields=kind.fields,
+            key_field=kind.key_field,
+            normalise_key=kind.normalise_key,
+            duplicate_reason=kind.duplicate_reason,
+            claims=self._claims,
+            batch_get=self._batch_get,
+            batch_write=self._batch_write,
+        )
 
     # -- Target ---------------------------------------------------------------------------
 
@@ -139,10 +155,14 @@ class RegistryTarget:
         another reference owns (another upload's row, or an earlier row of this batch)
         becomes no record: existing, conflict or pending (see the module's docstring).
         """
-        results: dict[str, TargetResult] = {}
+        results: dict[str, TargetResult] = self._changes.apply(
+            tenant_id, [row for row in rows if row.operation != "create"]
+        )
         claimants: dict[str, PendingRow] = {}  # by business key: its first row here
         followers: list[tuple[PendingRow, str]] = []
         for row in rows:
+            if row.operation != "create":
+                continue
             result = self._precheck(row)
             if result is not None:
                 results[row.client_ref] = result
@@ -181,6 +201,14 @@ class RegistryTarget:
         if missing and self.resource_type != "boundary":  # a boundary's id is its code
             found |= self._written_without_ref(tenant_id, missing)
         return found
+
+    def records(self, tenant_id: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The records among these ids (RecordKeeper): rows that carry one are changes."""
+        return self._changes.records(tenant_id, ids)
+
+    def changes_made(self, tenant_id: str, rows: Sequence[PendingRow]) -> dict[str, TargetResult]:
+        """The changes made among these rows, from their UPD claims (RecordKeeper)."""
+        return self._changes.found(tenant_id, [row.client_ref for row in rows])
 
     def _written_without_ref(
         self, tenant_id: str, client_refs: Sequence[str]

@@ -1,0 +1,103 @@
+"""What a row of an upload asks of its target: a create, an update, a deactivation, or
+nothing (a row whose values equal the record).
+
+A valid row that carries an id (a facility code, a user's uuid) names a record. When the
+target keeps records it can read back (`RecordKeeper`: the built-in registry), the row is
+compared with that record, field by field over the target's `updatable_fields`:
+
+- `usage` Inactive on a record that is not: **deactivate** (usage set to Inactive);
+- any updatable field that differs (a capacity, a boundary, a name): **update**, with
+  just the changed fields;
+- nothing differs: **skip**, keeping the id (SKIPPED, as before);
+- no such record in the tenant: the row is invalid (RECORD_NOT_FOUND): an id is never
+  created anew under another id.
+
+For a target that keeps no readable records, a row with an id stays skipped.
+"""
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import batched
+from typing import Any
+
+from project_factory.adapters.targets.base import Operation, RecordKeeper
+from project_factory.sheets.validation import RowVerdict
+
+INACTIVE = "Inactive"
+#: rows whose records are read at once (one BatchGetItem of 100 keys is the unit)
+_BATCH = 500
+
+Records = Callable[[Sequence[str]], Mapping[str, Mapping[str, Any]]]
+
+
+@dataclass(frozen=True)
+class PlannedRow:
+    verdict: RowVerdict
+    #: None: nothing is sent (invalid, skipped, or inactive without a record)
+    operation: Operation | None
+    record_id: str | None = None
+    changes: dict[str, Any] = field(default_factory=dict)
+    #: a problem found against the target's records (the row is then invalid)
+    error: str | None = None
+
+
+def plan_rows(
+    verdicts: Iterable[RowVerdict],
+    keeper: RecordKeeper | None,
+    tenant_id: str,
+    not_found: Callable[[str], str],
+) -> Iterator[PlannedRow]:
+    """Each verdict with what it asks of the target, in order; records read in batches.
+
+    `not_found(id)` words the error of a row whose id names no record.
+    """
+    for batch in batched(verdicts, _BATCH, strict=False):
+        ids = [v.existing_id for v in batch if _names_a_record(v) and v.existing_id]
+        records = keeper.records(tenant_id, ids) if keeper is not None and ids else {}
+        for verdict in batch:
+            yield _planned(verdict, keeper, records, not_found)
+
+
+def _names_a_record(verdict: RowVerdict) -> bool:
+    return verdict.valid and verdict.existing_id is not None and verdict.canonical is not None
+
+
+def _planned(
+    verdict: RowVerdict,
+    keeper: RecordKeeper | None,
+    records: Mapping[str, Mapping[str, Any]],
+    not_found: Callable[[str], str],
+) -> PlannedRow:
+    if verdict.create:
+        return PlannedRow(verdict, "create")
+    if keeper is None or not _names_a_record(verdict):
+        return PlannedRow(verdict, None)
+    assert verdict.existing_id is not None and verdict.canonical is not None
+    record = records.get(verdict.existing_id)
+    if record is None:
+        return PlannedRow(verdict, None, error=not_found(verdict.existing_id))
+    wanted = verdict.canonical
+    if wanted.get("usage") == INACTIVE:
+        if record.get("usage") == INACTIVE:
+            return PlannedRow(verdict, None, record_id=verdict.existing_id)
+        return PlannedRow(verdict, "deactivate", verdict.existing_id, {"usage": INACTIVE})
+    changes = {
+        name: wanted.get(name)
+        for name in keeper.updatable_fields
+        if name in wanted and comparable(wanted.get(name)) != comparable(record.get(name))
+    }
+    if not changes:
+        return PlannedRow(verdict, None, record_id=verdict.existing_id)
+    return PlannedRow(verdict, "update", verdict.existing_id, changes)
+
+
+def comparable(value: Any) -> Any:
+    """A field's value as compared with the record's: blanks alike, whole floats as ints,
+    lists in order (boundary codes are a set to the user: sorted)."""
+    if value in (None, "", []):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list | tuple):
+        return sorted(str(item) for item in value)
+    return value

@@ -1,0 +1,223 @@
+"""Rows that carry an id change their record (#13): a facility's capacity and a user's
+boundary updated in the built-in registry, a record deactivated, unchanged rows skipped,
+and a retried file applying each change once."""
+
+import io
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from local.fault_injection import CRASH, THROTTLE, MotoFaults
+from local.lambdas import set_fault_hook
+from local.samples import workbook_from_rows
+from project_factory.sheets.spec import FACILITY, USER, SheetSpec
+from tests.support.checks import header, processed_rows, registry_entities
+
+NAME = "HCM_ADMIN_CONSOLE_FACILITY_NAME"
+CAPACITY = "HCM_ADMIN_CONSOLE_FACILITY_CAPACITY"
+FACILITY_USAGE = "HCM_ADMIN_CONSOLE_FACILITY_USAGE"
+FACILITY_ID = "HCM_ADMIN_CONSOLE_FACILITY_CODE"
+USER_NAME = "HCM_ADMIN_CONSOLE_USER_NAME"
+BOUNDARY = "HCM_ADMIN_CONSOLE_BOUNDARY_CODE"
+SEEDS = {THROTTLE: 22, CRASH: 31}
+
+
+def _facilities(count: int) -> list[dict[str, Any]]:
+    return [
+        {
+            NAME: f"Store {n}",
+            "HCM_ADMIN_CONSOLE_FACILITY_TYPE": "Warehouse",
+            "HCM_ADMIN_CONSOLE_FACILITY_STATUS": "Permanent",
+            CAPACITY: 100 + n,
+            BOUNDARY: _locality(0),
+            FACILITY_USAGE: "Active",
+        }
+        for n in range(count)
+    ]
+
+
+def _locality(index: int) -> str:
+    from project_factory.adapters.boundary_source import BundledBoundarySource
+
+    every = BundledBoundarySource().boundaries("mz", "ADMIN")
+    return [b.code for b in every if b.type == "Locality"][index]
+
+
+def _run(client, data: bytes, resource_type: str) -> dict[str, Any]:
+    accepted = client.create(client.upload(data), resource_type)
+    assert accepted.status_code == 200, accepted.text
+    return client.wait_until_final(accepted.json()["ResourceDetails"]["id"])
+
+
+def _edited(client, resource: dict[str, Any], spec: SheetSpec, key: str, edits: dict) -> bytes:
+    """The processed file, as a user re-uploads it, with `edits` {key value: {code: value}}."""
+    book = load_workbook(io.BytesIO(client.download(resource["processedFileStoreId"])))
+    sheet = book[header(spec.data_sheet)]
+    columns = {cell.value: cell.column for cell in sheet[1]}
+    changed = 0
+    for row in range(2, sheet.max_row + 1):
+        changes = edits.get(sheet.cell(row, columns[header(key)]).value)
+        for code, value in (changes or {}).items():
+            sheet.cell(row, columns[header(code)], value=value)
+            changed += 1
+    assert changed == sum(len(changes) for changes in edits.values())
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_capacity_changed_and_a_facility_retired_are_applied_and_unchanged_rows_skipped(
+    client, stack
+):
+    # Given three facilities created, and their processed file with one capacity changed
+    # and one facility marked Inactive
+    created = _run(client, workbook_from_rows(FACILITY, _facilities(3)), "facility")
+    assert created["status"] == "created", created["additionalDetails"]
+    upload = _edited(
+        client,
+        created,
+        FACILITY,
+        NAME,
+        {"Store 0": {CAPACITY: 999}, "Store 1": {FACILITY_USAGE: "Inactive"}},
+    )
+    # When it is uploaded again
+    changed = _run(client, upload, "facility")
+    # Then the capacity is updated, the facility deactivated and the third skipped, each
+    # with its id, and the registry holds the new values (no record added)
+    assert changed["status"] == "created", changed["additionalDetails"]
+    rows = {row[header(NAME)]: row for row in processed_rows(client, changed, FACILITY)}
+    assert [rows[f"Store {n}"]["#status#"] for n in range(3)] == [
+        "UPDATED",
+        "DEACTIVATED",
+        "SKIPPED",
+    ]
+    assert all(rows[f"Store {n}"][header(FACILITY_ID)] for n in range(3))
+    counts = changed["additionalDetails"]["counts"]
+    assert (counts["updated"], counts["deactivated"], counts["skipped"]) == (1, 1, 1)
+    assert counts["created"] == 0
+    entities = {e["name"]: e for e in registry_entities(stack, client.tenant_id, "facility")}
+    assert len(entities) == 3
+    assert int(entities["Store 0"]["capacity"]) == 999
+    assert entities["Store 1"]["usage"] == "Inactive"
+    assert int(entities["Store 2"]["capacity"]) == 102
+
+
+def test_a_user_moved_to_another_boundary_is_updated_and_keeps_its_username(client, stack):
+    # Given a user created in one locality
+    user = {
+        USER_NAME: "Amina Mabunda",
+        "HCM_ADMIN_CONSOLE_USER_PHONE_NUMBER": 9123456780,
+        "HCM_ADMIN_CONSOLE_USER_ROLE": "Distributor",
+        "HCM_ADMIN_CONSOLE_USER_EMPLOYMENT_TYPE": "Temporary",
+        BOUNDARY: _locality(0),
+        "HCM_ADMIN_CONSOLE_USER_USAGE": "Active",
+    }
+    created = _run(client, workbook_from_rows(USER, [user]), "user")
+    assert created["status"] == "created", created["additionalDetails"]
+    [before] = registry_entities(stack, client.tenant_id, "user")
+    # When its processed file comes back with another boundary
+    upload = _edited(client, created, USER, USER_NAME, {"Amina Mabunda": {BOUNDARY: _locality(1)}})
+    changed = _run(client, upload, "user")
+    # Then the user is updated in place: the same id and username, the new boundary
+    assert changed["status"] == "created", changed["additionalDetails"]
+    [row] = processed_rows(client, changed, USER)
+    assert row["#status#"] == "UPDATED"
+    [after] = registry_entities(stack, client.tenant_id, "user")
+    assert (after["id"], after["username"]) == (before["id"], before["username"])
+    assert after["boundaryCodes"] == [_locality(1)]
+
+
+def test_a_row_whose_id_names_no_record_is_invalid(client):
+    # Given a facility row carrying an id the registry does not have
+    [row] = _facilities(1)
+    row[FACILITY_ID] = "F-NOWHERE"
+    # When it is uploaded
+    resource = _run(client, workbook_from_rows(FACILITY, [row]), "facility")
+    # Then the row is invalid, with RECORD_NOT_FOUND, and nothing is created
+    assert resource["status"] == "invalid", resource["additionalDetails"]
+    [processed] = processed_rows(client, resource, FACILITY)
+    assert processed["#errorDetails#"].startswith("RECORD_NOT_FOUND: Facility Code F-NOWHERE")
+
+
+@pytest.mark.parametrize("kind", [THROTTLE, CRASH])
+def test_changes_under_injected_faults_are_each_applied_once(client, stack, kind):
+    # Given facilities created, then their processed file with every capacity changed and
+    # one facility retired, run while 10% of the registry's calls are throttled (or of the
+    # Create invocations die midway), so batches fail and the retry loop comes back
+    created = _run(client, workbook_from_rows(FACILITY, _facilities(12)), "facility")
+    edits = {f"Store {n}": {CAPACITY: 500 + n} for n in range(11)}
+    edits["Store 11"] = {FACILITY_USAGE: "Inactive"}
+    upload = _edited(client, created, FACILITY, NAME, edits)
+    creates_before = stack.runtime.invocations["CreateFunction"]
+    faults = MotoFaults(registry_table=stack.physical_id("RegistryTable"))
+    set_fault_hook(faults)
+    try:
+        # Seeds whose draws fail an early call: the run's calls are few (one chunk, one
+        # batch) and come in one order, so the fault lands in the Create step.
+        faults.inject(kind, rate=0.1, seed=SEEDS[kind])
+        changed = _run(client, upload, "facility")
+    finally:
+        set_fault_hook(None)
+    # Then every row ends once, with its change made, and the registry holds each record
+    # once with its new values; faults were injected
+    assert faults.injected[kind] > 0
+    assert stack.runtime.invocations["CreateFunction"] - creates_before >= 2
+    assert changed["status"] == "created", changed["additionalDetails"]
+    rows = processed_rows(client, changed, FACILITY)
+    assert [row["#status#"] for row in rows] == ["UPDATED"] * 11 + ["DEACTIVATED"]
+    entities = registry_entities(stack, client.tenant_id, "facility")
+    assert len(entities) == 12
+    assert sorted(int(e["capacity"]) for e in entities if e["usage"] == "Active") == [
+        500 + n for n in range(11)
+    ]
+    # And the same changes uploaded again find nothing to do
+    again = _run(client, upload, "facility")
+    assert [row["#status#"] for row in processed_rows(client, again, FACILITY)] == ["SKIPPED"] * 12
+
+
+def test_a_dry_run_reports_the_plan_and_changes_nothing(client, stack):
+    # Given facilities created, and their processed file with a capacity changed, one
+    # facility retired, one left alone and a new facility added
+    created = _run(client, workbook_from_rows(FACILITY, _facilities(3)), "facility")
+    book = load_workbook(
+        io.BytesIO(
+            _edited(
+                client,
+                created,
+                FACILITY,
+                NAME,
+                {"Store 0": {CAPACITY: 999}, "Store 1": {FACILITY_USAGE: "Inactive"}},
+            )
+        )
+    )
+    sheet = book[header(FACILITY.data_sheet)]
+    columns = {cell.value: cell.column for cell in sheet[1]}
+    [new] = _facilities(1)
+    new[NAME] = "Store New"
+    for code, value in new.items():
+        sheet.cell(5, columns[header(code)], value=value)
+    out = io.BytesIO()
+    book.save(out)
+    before = registry_entities(stack, client.tenant_id, "facility")
+    # When it is validated only
+    accepted = client.create(client.upload(out.getvalue()), "facility", action="validate")
+    resource = client.wait_until_final(accepted.json()["ResourceDetails"]["id"])
+    # Then each row's #plan# says what a create would do, the plan is counted, and the
+    # registry is as it was
+    assert resource["status"] == "validated", resource["additionalDetails"]
+    rows = {row[header(NAME)]: row for row in processed_rows(client, resource, FACILITY)}
+    assert {name: row["#plan#"] for name, row in rows.items()} == {
+        "Store 0": "update: Capacity",
+        "Store 1": "deactivate",
+        "Store 2": "skip",
+        "Store New": "create",
+    }
+    assert {row["#status#"] for row in rows.values()} == {"VALID", "SKIPPED"}
+    assert resource["additionalDetails"]["plan"] == {
+        "update": 1,
+        "deactivate": 1,
+        "skip": 1,
+        "create": 1,
+    }
+    assert registry_entities(stack, client.tenant_id, "facility") == before
