@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from local.samples import workbook_from_rows
 from project_factory.sheets.spec import FACILITY, USER
 from tests.support.api import ProjectFactoryClient
-from tests.support.checks import header, processed_rows
+from tests.support.checks import header, processed_rows, registry_entities
 from tests.support.libreoffice import requires_soffice, resave
 
 PARENT_DISTRICTS = ["SHADI_A11E8E", "NERAGE_866B43"]
@@ -206,7 +206,7 @@ def test_a_frozen_cell_edited_with_the_protection_removed_is_refused(
     accepted = client.create(client.upload(upload), "facility", campaignId=child["id"])
     resource = client.wait_until_final(accepted.json()["ResourceDetails"]["id"])
     # Then the tampered row is INVALID, naming the code, the column and the old value, and
-    # nothing is created; the moved row and the untouched one are not refused
+    # nothing is changed; the moved row and the untouched one are not refused
     assert resource["status"] == "invalid", resource["additionalDetails"]
     processed = {
         row[header("HCM_ADMIN_CONSOLE_FACILITY_NAME")]: row
@@ -216,10 +216,42 @@ def test_a_frozen_cell_edited_with_the_protection_removed_is_refused(
     assert tampered["#status#"] == "INVALID"
     assert "IMMUTABLE_CELL_TAMPERED" in tampered["#errorDetails#"]
     assert "Capacity" in tampered["#errorDetails#"] and "“101”" in tampered["#errorDetails#"]
-    assert [processed[f"Parent Store {n}"]["#status#"] for n in (0, 2)] == ["SKIPPED"] * 2
+    assert processed["Parent Store 0"]["#status#"] == "SKIPPED"
+    # (the moved row would be an update of its boundary; the file is invalid, so not yet)
+    assert processed["Parent Store 2"]["#status#"] == "VALID"
     assert resource["additionalDetails"]["counts"]["created"] == 0
     [error] = resource["additionalDetails"]["rowErrors"]
     assert error["row"] == 3
+
+
+def test_a_frozen_row_moved_to_a_new_boundary_updates_its_record(client, stack, parent):
+    # Given the child's facility template with a parent's row moved to a new locality
+    # (the one cell a frozen row leaves open)
+    child = _child(client, stack, parent)
+    book = _template(client, "facilityWithBoundary", child["id"])
+    sheet = book[header(FACILITY.data_sheet)]
+    columns = {cell.value: cell.column for cell in sheet[1]}
+    moved_to = _localities(NEW_DISTRICTS[0], 1)[0]
+    sheet.cell(2, columns[header("HCM_ADMIN_CONSOLE_BOUNDARY_CODE")], value=moved_to)
+    filled = io.BytesIO()
+    book.save(filled)
+    # When it is uploaded for the child campaign
+    accepted = client.create(client.upload(filled.getvalue()), "facility", campaignId=child["id"])
+    resource = client.wait_until_final(accepted.json()["ResourceDetails"]["id"])
+    # Then that row updates its record's boundary (the same id); the others are skipped
+    assert resource["status"] == "created", resource["additionalDetails"]
+    rows = {
+        row[header("HCM_ADMIN_CONSOLE_FACILITY_NAME")]: row
+        for row in processed_rows(client, resource, FACILITY)
+    }
+    assert [rows[f"Parent Store {n}"]["#status#"] for n in range(3)] == [
+        "UPDATED",
+        "SKIPPED",
+        "SKIPPED",
+    ]
+    entities = {e["name"]: e for e in registry_entities(stack, client.tenant_id, "facility")}
+    assert entities["Parent Store 0"]["boundaryCodes"] == [moved_to]
+    assert len(entities) == 3
 
 
 def test_a_child_whose_parent_has_no_processed_file_gets_a_failed_generation(client, stack):

@@ -37,6 +37,8 @@ def test_all_valid_facilities_are_created_and_the_processed_file_carries_their_i
         "failed": 0,
         "notCreated": 0,
         "skipped": 0,
+        "updated": 0,
+        "deactivated": 0,
         "attempts": 1,
     }
     processed = processed_rows(client, resource, FACILITY)
