@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from itertools import batched
 from typing import Any
 
-from project_factory.adapters.targets.base import Operation, RecordKeeper
+from project_factory.adapters.targets.base import Operation, RecordKeeper, comparable
 from project_factory.sheets.validation import RowVerdict
 
 INACTIVE = "Inactive"
@@ -89,15 +89,3 @@ def _planned(
     if not changes:
         return PlannedRow(verdict, None, record_id=verdict.existing_id)
     return PlannedRow(verdict, "update", verdict.existing_id, changes)
-
-
-def comparable(value: Any) -> Any:
-    """A field's value as compared with the record's: blanks alike, whole floats as ints,
-    lists in order (boundary codes are a set to the user: sorted)."""
-    if value in (None, "", []):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, list | tuple):
-        return sorted(str(item) for item in value)
-    return value

@@ -111,3 +111,16 @@ class RecordKeeper(Protocol):
         reference: how a retry confirms a change an earlier attempt sent (updated or
         deactivated results only; a change not made yet is left out)."""
         ...
+
+
+def comparable(value: Any) -> Any:
+    """A canonical field's value as a row's and a record's are compared (flows/plan.py, the
+    targets' `changes_made`): blanks alike, whole floats as ints, lists as sorted texts
+    (boundary codes and roles are sets to the user)."""
+    if value in (None, "", []):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list | tuple):
+        return sorted(str(item) for item in value)
+    return value

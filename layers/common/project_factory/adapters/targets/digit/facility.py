@@ -11,6 +11,11 @@ one row per name is ever sent, however many uploads race. A row whose name anoth
 reference owns is not sent: `existing` when that reference's facility has the row's fields,
 `conflict` when not (both with its id), `pending` while it is not searchable yet. A row the
 service refuses gives its name back.
+
+The target keeps records (base.RecordKeeper): `records` reads facilities by id, and update
+and deactivate rows, routed by their operation, go one by one to the service's `/v1/_update`
+with the stored facility merged with their changes (see facility_changes.py for why that
+endpoint, and facility_fields.py for the fields both ways).
 """
 
 from collections.abc import Iterator, Mapping, Sequence
@@ -20,12 +25,22 @@ from project_factory.adapters.digit_paths import DEFAULT_PATHS, DigitPaths
 from project_factory.adapters.http import JsonHttpClient, QueryValue
 from project_factory.adapters.key_claims import Claim, ClaimRequest, KeyClaims
 from project_factory.adapters.targets.base import PendingRow, TargetResult
+from project_factory.adapters.targets.digit.facility_changes import FacilityChanges
+from project_factory.adapters.targets.digit.facility_fields import (
+    canonical_facility,
+    facility_body,
+    facility_record,
+    name_key,
+    whole,
+)
 from project_factory.adapters.targets.digit.shared import (
     PAGE_SIZE,
     Results,
+    beside,
     chunks,
-    in_batches,
+    made,
     pages,
+    routed,
     submit,
 )
 from project_factory.errors import UpstreamError
@@ -41,6 +56,9 @@ class FacilityTarget:
 
     resource_type = "facility"
     confirms_by_search = True
+    #: What an update may change (RecordKeeper): every field a create sends but the id (the
+    #: clientReferenceId), our usage included (a deactivation, or Active again).
+    updatable_fields = ("name", "facilityType", "isPermanent", "capacity", "boundaryCodes", "usage")
 
     def __init__(
         self,
@@ -57,9 +75,24 @@ class FacilityTarget:
         self.resend_after_seconds = resend_after_seconds
         self._paths = paths
         self._batch_size = batch_size
+        self._changes = FacilityChanges(
+            client,
+            # health-services/facility FacilityApiController: /v1/_update beside /v1/_search.
+            beside(paths.facility_search, "_update"),
+            by_id=self._by_id,
+            by_reference=self._by_reference,
+            claims=claims,
+            claim_kind=CLAIM_KIND,
+        )
 
     def create(self, tenant_id: str, rows: Sequence[PendingRow]) -> list[TargetResult]:
-        return in_batches(rows, self._batch_size, lambda batch: self._create(tenant_id, batch))
+        """Creates in bulk; updates and deactivations (by `row.operation`) one by one."""
+        return routed(
+            rows,
+            self._batch_size,
+            lambda batch: self._create(tenant_id, batch),
+            lambda batch: self._changes.apply(tenant_id, batch),
+        )
 
     def find(self, tenant_id: str, client_refs: Sequence[str]) -> dict[str, TargetResult]:
         return {
@@ -71,12 +104,21 @@ class FacilityTarget:
         """Which facility ids exist (rows that carry an id refer to an existing facility)."""
         if key != "id":
             return set()
-        existing: set[str] = set()
-        for chunk in chunks(values):
-            existing |= {
-                str(facility.get("id")) for facility in self._search(tenant_id, {"id": chunk})
-            }
+        existing = self._by_id(tenant_id, [str(value) for value in values])
         return {value for value in values if str(value) in existing}
+
+    def records(self, tenant_id: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The facilities among these ids (RecordKeeper): canonical fields as a create
+        sends them, our usage, and the rowVersion an update carries."""
+        return {
+            facility_id: facility_record(facility)
+            for facility_id, facility in self._by_id(tenant_id, ids).items()
+        }
+
+    def changes_made(self, tenant_id: str, rows: Sequence[PendingRow]) -> dict[str, TargetResult]:
+        """The change rows whose facility holds their change already (RecordKeeper): read
+        back by id, every changed field compared with the wanted value."""
+        return made(rows, self.records(tenant_id, [str(row.record_id) for row in rows]))
 
     def permanent_facilities(self, tenant_id: str) -> list[dict[str, Any]]:
         """The tenant's permanent facilities as canonical fields and id.
@@ -96,7 +138,7 @@ class FacilityTarget:
                 self._paths.facility_search, {"Facility": {"isPermanent": True}}, params
             )
             page = answer.get("Facilities") or []
-            facilities += [_canonical_facility(item) for item in page if item.get("isPermanent")]
+            facilities += [canonical_facility(item) for item in page if item.get("isPermanent")]
             if len(page) < PAGE_SIZE:
                 return facilities
         raise UpstreamError(
@@ -125,7 +167,7 @@ class FacilityTarget:
         claimants: dict[str, PendingRow] = {}  # by name: its first row here
         followers: list[tuple[PendingRow, str]] = []
         for row in rows:
-            key = _name_key(row)
+            key = name_key(row.data.get("name"))
             if key and key in claimants:
                 followers.append((row, key))
             elif key:
@@ -161,12 +203,12 @@ class FacilityTarget:
     ) -> None:
         """A name whose row the service refused is free again: no facility holds it."""
         for row in rows:
-            key = _name_key(row)
+            key = name_key(row.data.get("name"))
             if key and sent[row.client_ref].outcome == "rejected":
                 claims.release(tenant_id, CLAIM_KIND, key, row.client_ref)
 
     def _send(self, tenant_id: str, rows: Sequence[PendingRow]) -> Results:
-        facilities = [_facility(tenant_id, row) for row in rows]
+        facilities = [facility_body(tenant_id, row) for row in rows]
         self._client.post(self._paths.facility_bulk_create, {"Facilities": facilities})
         # Accepted, not created: the service persists bulk creates later; Confirm finds them.
         return {
@@ -179,6 +221,15 @@ class FacilityTarget:
             )
             for row in rows
         }
+
+    def _by_id(self, tenant_id: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The service's facilities of these ids (Facility.id, a list, in the search body)."""
+        found: dict[str, dict[str, Any]] = {}
+        for chunk in chunks(ids):
+            for facility in self._search(tenant_id, {"id": chunk}):
+                if str(facility.get("id")) in chunk:
+                    found[str(facility["id"])] = facility
+        return found
 
     def _by_reference(
         self, tenant_id: str, client_refs: Sequence[str]
@@ -205,59 +256,15 @@ class FacilityTarget:
 # -- payloads and answers -------------------------------------------------------------------
 
 
-def _facility(tenant_id: str, row: PendingRow) -> dict[str, Any]:
-    data = row.data
-    codes = [str(code) for code in data.get("boundaryCodes") or []]
-    facility: dict[str, Any] = {
-        "tenantId": tenant_id,
-        "clientReferenceId": row.client_ref,
-        "name": data.get("name"),
-        "isPermanent": bool(data.get("isPermanent")),
-        # DIGIT's "usage" is the facility type; our "usage" (Active/Inactive) stays with us.
-        "usage": data.get("facilityType"),
-        "storageCapacity": _whole(data.get("capacity")),
-        # The service keeps one locality per facility; every code stays in additionalFields.
-        "additionalFields": {
-            "schema": "Facility",
-            "version": 1,
-            "fields": [{"key": "boundaryCodes", "value": ",".join(codes)}],
-        },
-    }
-    if codes:
-        facility["address"] = {"tenantId": tenant_id, "locality": {"code": codes[0]}}
-    return facility
-
-
-def _canonical_facility(facility: Mapping[str, Any]) -> dict[str, Any]:
-    """A facility of the service as the canonical fields `_facility` sent (usage stays ours)."""
-    extra = (facility.get("additionalFields") or {}).get("fields") or []
-    listed = next((f.get("value") for f in extra if f.get("key") == "boundaryCodes"), None)
-    locality = ((facility.get("address") or {}).get("locality") or {}).get("code")
-    codes = [code for code in str(listed or locality or "").split(",") if code]
-    return {
-        "id": str(facility.get("id")),
-        "name": facility.get("name"),
-        "facilityType": facility.get("usage"),
-        "isPermanent": bool(facility.get("isPermanent")),
-        "capacity": facility.get("storageCapacity"),
-        "boundaryCodes": codes,
-    }
-
-
-def _name_key(row: PendingRow) -> str:
-    """A facility's name as claimed: names differing by case or spacing are one facility."""
-    return str(row.data.get("name") or "").strip().lower()
-
-
 def _compared(row: PendingRow, facility: Mapping[str, Any]) -> TargetResult:
-    """existing when the service's facility has the row's fields (as `_facility` sends
-    them; the name matched as claimed, and our "usage" is not the service's), else conflict."""
-    held = _canonical_facility(facility)
+    """existing when the service's facility has the row's fields (as `facility_body` sends
+    them; the name matched as claimed, and our usage is not compared), else conflict."""
+    held = canonical_facility(facility)
     data = row.data
     wanted = {
         "facilityType": data.get("facilityType"),
         "isPermanent": bool(data.get("isPermanent")),
-        "capacity": _whole(data.get("capacity")),
+        "capacity": whole(data.get("capacity")),
         "boundaryCodes": [str(code) for code in data.get("boundaryCodes") or []],
     }
     differing = [name for name, value in wanted.items() if held[name] != value]
@@ -271,10 +278,3 @@ def _compared(row: PendingRow, facility: Mapping[str, Any]) -> TargetResult:
         reason=f"a facility named {str(data.get('name')).strip()!r} already exists "
         f"({held['id']}), with a different {', '.join(differing)}",
     )
-
-
-def _whole(number: Any) -> Any:
-    """storageCapacity is an Integer in DIGIT; a fractional capacity is left for it to refuse."""
-    if isinstance(number, float) and number.is_integer():
-        return int(number)
-    return number

@@ -1,18 +1,22 @@
-"""What the DIGIT targets share: sending rows in batches, refusals, and search paging.
+"""What the DIGIT targets share: sending rows in batches, refusals, search paging, and
+the change side of a record keeper (updates and deactivations).
 
 Before sending a batch, each create looks up what an earlier attempt already made, so a retry
 after a lost response never sends a row twice. Refusals are pinned on the rows they name
 (`Errors[]` params or a `Facilities[3]`-style path); a refusal that names no row is narrowed
 down by sending the batch's rows one by one, since DIGIT validates a request as a whole.
+
+A change (an update or a deactivation row, see adapters/targets/base.py `RecordKeeper`) is
+sent the same way: its record is read first, and a record that already holds the change
+(an earlier attempt's lost answer) is answered without sending anything again.
 """
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 from project_factory.adapters.http import QueryValue
-from project_factory.adapters.targets.base import PendingRow, TargetResult
+from project_factory.adapters.targets.base import Outcome, PendingRow, TargetResult, comparable
 from project_factory.errors import DomainError, TransientError, UpstreamError
 
 # References per search call (they travel in a query string or a body), and records per
@@ -31,9 +35,26 @@ _NOT_TAKEN = frozenset({429, 503})
 
 Results = dict[str, TargetResult]
 Send = Callable[[Sequence[PendingRow]], Results]
+#: Canonical fields of a record, as a target's create side names them (RecordKeeper.records).
+Record = Mapping[str, Any]
+
+#: Our "usage" of a retired record (flows/plan.py INACTIVE; an adapter does not import flows).
+INACTIVE = "Inactive"
+ACTIVE = "Active"
 
 
 # -- sending rows ---------------------------------------------------------------------------
+
+
+def routed(rows: Sequence[PendingRow], size: int, create: Send, change: Send) -> list[TargetResult]:
+    """One result per row, in order: creates through `create`, updates and deactivations
+    through `change` (a chunk may hold both), each in batches of `size`."""
+    results: Results = {}
+    for operation, send in ((True, create), (False, change)):
+        subset = [row for row in rows if (row.operation == "create") is operation]
+        if subset:
+            results |= {result.client_ref: result for result in in_batches(subset, size, send)}
+    return [results[row.client_ref] for row in rows]
 
 
 def in_batches(
@@ -89,11 +110,7 @@ def _one_by_one(rows: Sequence[PendingRow], send: Send, collection: str) -> Resu
         results[row.client_ref] = answer
         if answer.outcome == "pending":
             # The service is failing now: the others wait for the next attempt, unsent.
-            waiting = TargetResult("", "pending", code=answer.code, reason=answer.reason)
-            return results | {
-                later.client_ref: replace(waiting, client_ref=later.client_ref)
-                for later in rows[index + 1 :]
-            }
+            return results | waiting(rows[index + 1 :], answer)
     return results
 
 
@@ -168,6 +185,61 @@ def all_pending(rows: Iterable[PendingRow], exc: DomainError, *, sent: bool = Fa
         )
         for row in rows
     }
+
+
+def waiting(rows: Iterable[PendingRow], after: TargetResult) -> Results:
+    """Rows not sent because the service failed an earlier one (`after`): for the next attempt."""
+    return {
+        row.client_ref: TargetResult(
+            row.client_ref, "pending", code=after.code, reason=after.reason
+        )
+        for row in rows
+    }
+
+
+# -- changes (update and deactivate rows) ---------------------------------------------------
+
+
+def changed(row: PendingRow, output: Mapping[str, str] | None = None) -> TargetResult:
+    """A row's change made: updated, or deactivated, with its record's id."""
+    outcome: Outcome = "deactivated" if row.operation == "deactivate" else "updated"
+    return TargetResult(row.client_ref, outcome, id=str(row.record_id), output=dict(output or {}))
+
+
+def holds(record: Record, row: PendingRow) -> bool:
+    """Whether a record already holds a row's change: every changed field equals the wanted
+    value (compared as flows/plan.py compares them), and a deactivated record is inactive."""
+    if row.operation == "deactivate" and record.get("usage") != INACTIVE:
+        return False
+    return all(
+        comparable(record.get(name)) == comparable(value) for name, value in row.changes.items()
+    )
+
+
+def made(
+    rows: Sequence[PendingRow],
+    records: Mapping[str, Record],
+    output: Callable[[Record], Mapping[str, str]] = lambda _record: {},
+) -> Results:
+    """The rows whose record holds their change (RecordKeeper.changes_made); others left out."""
+    found: Results = {}
+    for row in rows:
+        record = records.get(str(row.record_id))
+        if record is not None and holds(record, row):
+            found[row.client_ref] = changed(row, output(record))
+    return found
+
+
+def record_not_found(row: PendingRow, what: str, service: str) -> TargetResult:
+    """A change for a record the service does not hold (removed since the upload was planned)."""
+    return rejected(row, "RECORD_NOT_FOUND", f"no {what} {row.record_id} in {service}")
+
+
+def beside(path: str, endpoint: str) -> str:
+    """The path of another endpoint of the same controller: `/facility/v1/_search` ->
+    `/facility/v1/_update`. (DigitPaths has no update paths yet: deriving them from the
+    configured search path keeps a deployment's routing of the service.)"""
+    return path.rstrip("/").rsplit("/", 1)[0] + "/" + endpoint
 
 
 # -- rows and searching ---------------------------------------------------------------------

@@ -2,6 +2,11 @@
 
 The employee code is the row's client reference: HRMS keeps codes unique and searches by
 them, and its create is synchronous. HRMS creates the login user and the individual.
+
+The target keeps records (base.RecordKeeper): `records` reads employees by the user ids a
+create reported (`_search?uuids=`), and update and deactivate rows, routed by their
+operation, go to HRMS `_update` as the stored employee merged with their changes (see
+user_changes.py).
 """
 
 from collections.abc import Iterator, Mapping, Sequence
@@ -12,10 +17,18 @@ from project_factory.adapters.http import JsonHttpClient
 from project_factory.adapters.targets.base import PendingRow, TargetResult
 from project_factory.adapters.targets.digit.shared import (
     Results,
+    beside,
     chunks,
-    in_batches,
+    made,
     pages,
+    routed,
     submit,
+)
+from project_factory.adapters.targets.digit.user_changes import (
+    UserChanges,
+    employee_record,
+    user_id,
+    username_output,
 )
 
 
@@ -24,6 +37,13 @@ class UserTarget:
 
     resource_type = "user"
     confirms_by_search = False
+    #: What an update may change (RecordKeeper). Not the phone: HRMS itself would take a new
+    #: mobile number (EmployeeValidator.validateUserData refuses only one another user holds,
+    #: ERR_HRMS_UPDATE_EXISTING_MOBNO; health HRMS passes it to the individual service,
+    #: IndividualService.updateUser), but the phone is the user's business key here: Validate
+    #: checks a phone against the registered ones only for rows it creates, so a changed
+    #: phone would reach HRMS unchecked, and the template freezes the column once filled.
+    updatable_fields = ("name", "roles", "employmentType", "boundaryCodes", "usage")
 
     def __init__(
         self,
@@ -40,18 +60,41 @@ class UserTarget:
         self._paths = paths
         self._hierarchy_type = hierarchy_type
         self._batch_size = batch_size
+        # egov-hrms EmployeeController: /employees/_update beside /employees/_search.
+        update_path = beside(paths.hrms_search, "_update")
+        self._changes = UserChanges(client, update_path, hierarchy_type, self._by_id)
 
     def create(self, tenant_id: str, rows: Sequence[PendingRow]) -> list[TargetResult]:
-        return in_batches(rows, self._batch_size, lambda batch: self._create(tenant_id, batch))
+        """Creates, and updates and deactivations (by `row.operation`), in batches."""
+        return routed(
+            rows,
+            self._batch_size,
+            lambda batch: self._create(tenant_id, batch),
+            lambda batch: self._changes.apply(tenant_id, batch),
+        )
 
     def find(self, tenant_id: str, client_refs: Sequence[str]) -> dict[str, TargetResult]:
         found: Results = {}
         for chunk in chunks(client_refs):
-            for employee in self._search(tenant_id, chunk):
+            for employee in self._search(tenant_id, {"codes": ",".join(chunk)}):
                 ref = employee.get("code")
                 if ref in chunk:
                     found[ref] = _employee_result(ref, employee)
         return found
+
+    def records(self, tenant_id: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The employees among these user ids (RecordKeeper): canonical fields as a create
+        sends them, the username, and the stored jurisdictions and assignments."""
+        return {
+            found_id: employee_record(employee)
+            for found_id, employee in self._by_id(tenant_id, ids).items()
+        }
+
+    def changes_made(self, tenant_id: str, rows: Sequence[PendingRow]) -> dict[str, TargetResult]:
+        """The change rows whose employee holds their change already (RecordKeeper): read
+        back by uuid, every changed field compared with the wanted value."""
+        records = self.records(tenant_id, [str(row.record_id) for row in rows])
+        return made(rows, records, username_output)
 
     def registered(self, tenant_id: str, key: str, values: Sequence[str]) -> set[str]:
         """Which of these mobile numbers already belong to someone."""
@@ -133,8 +176,22 @@ class UserTarget:
             ],
         }
 
-    def _search(self, tenant_id: str, codes: Sequence[str]) -> Iterator[dict[str, Any]]:
-        params = {"tenantId": tenant_id, "codes": ",".join(codes)}
+    def _by_id(self, tenant_id: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The employees of these user ids, by the id asked for. HRMS searches employees by
+        uuid (egov-hrms web/contract/EmployeeSearchCriteria.java `uuids`, a query parameter);
+        an employee answers to any id a create may have reported for it (`user_id`)."""
+        found: dict[str, dict[str, Any]] = {}
+        for chunk in chunks(ids):
+            for employee in self._search(tenant_id, {"uuids": ",".join(chunk)}):
+                user = employee.get("user") or {}
+                known = {user_id(employee), user.get("uuid"), employee.get("uuid")}
+                for asked in chunk:
+                    if asked in known:
+                        found[asked] = employee
+        return found
+
+    def _search(self, tenant_id: str, criteria: Mapping[str, str]) -> Iterator[dict[str, Any]]:
+        params = {"tenantId": tenant_id} | dict(criteria)
         return pages(
             lambda page: self._client.post(self._paths.hrms_search, {}, params | page).get(
                 "Employees"
@@ -148,7 +205,5 @@ class UserTarget:
 def _employee_result(ref: str, employee: Mapping[str, Any]) -> TargetResult:
     """Created, with the login user's id and username (never the password: the flow has it)."""
     user = employee.get("user") or {}
-    # Health HRMS names the login user's id userServiceUuid; core HRMS calls it uuid.
-    user_id = user.get("userServiceUuid") or user.get("uuid") or employee.get("uuid")
     output = {"username": str(user.get("userName") or "")}
-    return TargetResult(ref, "created", id=str(user_id), output=output)
+    return TargetResult(ref, "created", id=user_id(employee), output=output)
