@@ -2,8 +2,9 @@
 nothing (a row whose values equal the record).
 
 A valid row that carries an id (a facility code, a user's uuid) names a record. When the
-target keeps records it can read back (`RecordKeeper`: the built-in registry), the row is
-compared with that record, field by field over the target's `updatable_fields`:
+target keeps records it can read back (`RecordKeeper`: the built-in registry, the DIGIT
+facility and user targets), the row is compared with that record, field by field over the
+target's `updatable_fields`:
 
 - `usage` Inactive on a record that is not: **deactivate** (usage set to Inactive);
 - any updatable field that differs (a capacity, a boundary, a name): **update**, with

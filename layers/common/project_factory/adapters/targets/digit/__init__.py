@@ -16,8 +16,12 @@ after a lost response never sends a row twice. Refusals are pinned on the rows t
 (`Errors[]` params or a `Facilities[3]`-style path); a refusal that names no row is narrowed
 down by sending the batch's rows one by one, since DIGIT validates a request as a whole.
 
+Facilities and users are RecordKeepers too (adapters/targets/base.py): rows that carry an id
+update or deactivate their record, read back before each send and to confirm one
+(`facility_changes`, `user_changes`; `facility_fields` maps a facility both ways).
+
 One module per target (`facility`, `users`, `boundaries`), what they share in `shared`
-(batches, refusals, search paging), and `factory` to wire one from settings.
+(batches, refusals, search paging, changes made), and `factory` to wire one from settings.
 """
 
 from project_factory.adapters.targets.digit.boundaries import BoundaryTarget
