@@ -78,6 +78,9 @@ def generate_template(
     hierarchyType: Annotated[str, Query(min_length=1, max_length=128)],
     campaignId: Annotated[str | None, Query(max_length=128)] = None,
     forceUpdate: Annotated[bool, Query()] = False,
+    includeExisting: Annotated[
+        bool, Query(description="pre-fill the campaign's records, ids included")
+    ] = False,
     body: Annotated[generate.GenerateBody | None, Body()] = None,
 ) -> GeneratedResponse:
     caller = http_api.caller(app, services.settings)
@@ -89,6 +92,7 @@ def generate_template(
         hierarchyType=hierarchyType,
         campaignId=campaignId,
         forceUpdate=forceUpdate,
+        includeExisting=includeExisting,
         Filters=given.Filters,
     )
     caller.require(request.tenantId, Action.ADMIN, services.settings)

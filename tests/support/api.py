@@ -117,6 +117,7 @@ class ProjectFactoryClient:
         force: bool = False,
         campaign_id: str | None = None,
         filters: dict[str, Any] | None = None,
+        include_existing: bool = False,
     ) -> requests.Response:
         query = {
             "tenantId": self.tenant_id,
@@ -124,6 +125,8 @@ class ProjectFactoryClient:
             "hierarchyType": hierarchy_type,
             "forceUpdate": str(force).lower(),
         } | ({"campaignId": campaign_id} if campaign_id else {})
+        if include_existing:
+            query["includeExisting"] = "true"
         body: dict[str, Any] = {"RequestInfo": REQUEST_INFO} | (
             {"Filters": filters} if filters else {}
         )

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from local.fault_injection import CRASH, THROTTLE, MotoFaults
 from local.lambdas import set_fault_hook
 from local.samples import workbook_from_rows
+from project_factory.adapters.boundary_source import BundledBoundarySource
 from project_factory.sheets.spec import FACILITY, USER, SheetSpec
 from tests.support.checks import header, processed_rows, registry_entities
 
@@ -38,8 +39,6 @@ def _facilities(count: int) -> list[dict[str, Any]]:
 
 
 def _locality(index: int) -> str:
-    from project_factory.adapters.boundary_source import BundledBoundarySource
-
     every = BundledBoundarySource().boundaries("mz", "ADMIN")
     return [b.code for b in every if b.type == "Locality"][index]
 
@@ -221,3 +220,61 @@ def test_a_dry_run_reports_the_plan_and_changes_nothing(client, stack):
         "create": 1,
     }
     assert registry_entities(stack, client.tenant_id, "facility") == before
+
+
+def test_a_campaign_template_with_its_records_updates_them_and_never_duplicates(client, stack):
+    # Given a campaign with three facilities created for it
+    district = "SHADI_A11E8E"
+    answer = client.campaign(
+        "create",
+        {
+            "name": "Bednets 2027",
+            "hierarchyType": "ADMIN",
+            "boundaries": [{"code": district, "type": "District", "includeAllChildren": True}],
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    campaign_id = answer.json()["CampaignDetails"]["id"]
+    [locality] = [
+        b.code for b in BundledBoundarySource().boundaries("mz", "ADMIN") if b.parent == district
+    ][:1]
+    rows = _facilities(3)
+    for row in rows:
+        row[BOUNDARY] = locality
+    accepted = client.create(
+        client.upload(workbook_from_rows(FACILITY, rows)), "facility", campaignId=campaign_id
+    )
+    created = client.wait_until_final(accepted.json()["ResourceDetails"]["id"])
+    assert created["status"] == "created", created["additionalDetails"]
+    # When its facility template is generated with its records and one capacity changed
+    started = client.generate(
+        "facilityWithBoundary", campaign_id=campaign_id, include_existing=True
+    ).json()["GeneratedResource"][0]
+    done = client.wait_until_generated(
+        "facilityWithBoundary", started["id"], campaignId=campaign_id
+    )
+    assert done["status"] == "completed", done["additionalDetails"]
+    book = load_workbook(io.BytesIO(client.download(done["fileStoreId"])))
+    sheet = book[header(FACILITY.data_sheet)]
+    columns = {cell.value: cell.column for cell in sheet[1]}
+    listed = {
+        sheet.cell(row, columns[header(NAME)]).value: row
+        for row in range(2, 2 + 3)
+        if sheet.cell(row, columns[header(FACILITY_ID)]).value
+    }
+    assert set(listed) == {"Store 0", "Store 1", "Store 2"}
+    sheet.cell(listed["Store 2"], columns[header(CAPACITY)], value=4321)
+    out = io.BytesIO()
+    book.save(out)
+    accepted = client.create(client.upload(out.getvalue()), "facility", campaignId=campaign_id)
+    changed = client.wait_until_final(accepted.json()["ResourceDetails"]["id"])
+    # Then the changed row updates its record and the others are skipped: nothing is
+    # created, and the registry still holds three facilities
+    assert changed["status"] == "created", changed["additionalDetails"]
+    statuses = {
+        row[header(NAME)]: row["#status#"] for row in processed_rows(client, changed, FACILITY)
+    }
+    assert statuses == {"Store 0": "SKIPPED", "Store 1": "SKIPPED", "Store 2": "UPDATED"}
+    entities = registry_entities(stack, client.tenant_id, "facility")
+    assert len(entities) == 3
+    assert {int(e["capacity"]) for e in entities if e["name"] == "Store 2"} == {4321}

@@ -62,6 +62,10 @@ class GenerateRequest(Strict):
     hierarchyType: str = Field(min_length=1, max_length=128)
     campaignId: str | None = Field(default=None, max_length=128)
     forceUpdate: bool = False
+    #: pre-fill a campaign's facility or user template with the campaign's records (its
+    #: newest created file of the type), ids included, to be edited and uploaded again as
+    #: updates; always a fresh generation, since the records change
+    includeExisting: bool = False
     Filters: TemplateFilters | None = None
 
 
@@ -107,7 +111,7 @@ def request_generation(
             return store.get(generation_id)
     key = template_key(request.tenantId, request.type, request.hierarchyType, request.campaignId)
     user = request.RequestInfo.user_uuid
-    if request.forceUpdate:
+    if request.forceUpdate or request.includeExisting:
         store.expire_all_active(key, user=user)
     else:
         current = store.latest(key, ACTIVE_STATUSES)
@@ -116,6 +120,8 @@ def request_generation(
     details: dict[str, Any] = {"locale": request.RequestInfo.locale}
     if request.Filters is not None:
         details["Filters"] = request.Filters.model_dump(mode="json")
+    if request.includeExisting:
+        details["includeExisting"] = True
     row = store.put_new(
         GeneratedResource(
             id=generation_id or str(uuid.uuid4()),

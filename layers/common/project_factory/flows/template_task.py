@@ -15,7 +15,11 @@ from project_factory.adapters.boundary_source import Boundary
 from project_factory.adapters.file_store import XLSX
 from project_factory.errors import InvalidRequestError, NotFoundError
 from project_factory.flows.campaigns import campaign_boundary_codes, covered_codes
-from project_factory.flows.child_templates import frozen_parent_rows, keep_parent_targets
+from project_factory.flows.child_templates import (
+    frozen_parent_rows,
+    keep_parent_targets,
+    parent_file_rows,
+)
 from project_factory.flows.generate import TemplateFilters, generation_summary
 from project_factory.flows.sheet_schemas import bound_schema
 from project_factory.generated import GeneratedResource, GeneratedStatus
@@ -23,7 +27,7 @@ from project_factory.models import Campaign
 from project_factory.services import Services
 from project_factory.sheets.cells import cell_text
 from project_factory.sheets.freeze import freeze_rows
-from project_factory.sheets.messages import load_bundled_messages
+from project_factory.sheets.messages import Messages, load_bundled_messages
 from project_factory.sheets.spec import SheetSpec
 from project_factory.sheets.template import (
     TEMPLATE_SPECS,
@@ -85,6 +89,7 @@ def generate_template(
         if parent_id and row.type != "boundary"
         else []
     )
+    own = _campaign_rows(row, spec, json_schema, messages, services, frozen)
     data = build_template(
         row.type,
         json_schema,
@@ -102,7 +107,7 @@ def generate_template(
             "schemaVersion": schema_version(json_schema),
             "generatedId": row.id,
         },
-        existing_rows=[*frozen, *_existing_rows(row, spec, services, frozen)],
+        existing_rows=[*frozen, *own, *_existing_rows(row, spec, services, [*frozen, *own])],
     )
     if parent_id and row.type == "boundary":
         data = keep_parent_targets(data, row, parent_id, json_schema, messages, locale, services)
@@ -161,6 +166,31 @@ def _selected(
     else:
         return every
     return [boundary for boundary in every if boundary.code in codes]
+
+
+def _campaign_rows(
+    row: GeneratedResource,
+    spec: SheetSpec,
+    json_schema: Mapping[str, Any],
+    messages: Messages,
+    services: Services,
+    frozen: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """The campaign's own records when asked (`includeExisting`): the rows of its newest
+    created file of the type, with their ids, editable (a change uploaded again updates
+    the record, flows/plan.py), but those the parent's `frozen` rows carry already."""
+    if not (row.additionalDetails.get("includeExisting") and row.campaignId):
+        return []
+    if row.type == "boundary":
+        return []
+    rows = parent_file_rows(row.tenantId, row.campaignId, spec, json_schema, messages, services)
+    id_column = spec.id_column
+    carried = {cell_text(values[id_column]) for values in frozen if id_column in values}
+    return [
+        values
+        for values in rows or []
+        if id_column not in values or cell_text(values[id_column]) not in carried
+    ]
 
 
 def _existing_rows(
