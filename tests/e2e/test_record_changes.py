@@ -35,8 +35,8 @@ def _edited(integrator, resource: dict, key_header: str, edits: dict) -> bytes:
     return wb.save(book)
 
 
-def test_a_capacity_changed_and_a_facility_retired_come_back_updated_and_deactivated(integrator):
-    # Given three facilities created through their template
+def _three_facilities(integrator) -> dict:
+    """Three facilities created through their template; the resource."""
     book = _template(integrator, "facilityWithBoundary")
     codes = wb.localities(book, DISTRICT_NAME, 1) * 3
     rows = [
@@ -51,7 +51,12 @@ def test_a_capacity_changed_and_a_facility_retired_come_back_updated_and_deactiv
         for name, code in zip(NAMES, codes, strict=True)
     ]
     wb.fill_rows(book, wb.FACILITY_NAME, rows)
-    created = _created(integrator, book, "facility")
+    return _created(integrator, book, "facility")
+
+
+def test_a_capacity_changed_and_a_facility_retired_come_back_updated_and_deactivated(integrator):
+    # Given three facilities created through their template
+    created = _three_facilities(integrator)
     # When their processed file comes back with a capacity changed and one marked Inactive
     upload = _edited(
         integrator,
@@ -101,3 +106,20 @@ def test_a_user_moved_to_another_boundary_is_updated_with_the_same_username(inte
     assert after[wb.STATUS] == "UPDATED"
     assert (after[wb.USER_UUID], after[wb.USERNAME]) == (before[wb.USER_UUID], before[wb.USERNAME])
     assert after[wb.BOUNDARY_CODE] == second
+
+
+def test_a_dry_run_reports_each_rows_plan_and_changes_nothing(integrator):
+    # Given three facilities created, and their processed file with one capacity changed
+    created = _three_facilities(integrator)
+    upload = _edited(integrator, created, wb.FACILITY_NAME, {NAMES[2]: {wb.CAPACITY: 9}})
+    # When it is validated only
+    checked = integrator.create_and_wait(integrator.upload(upload), "facility", action="validate")
+    # Then each row's #plan# says what a create would do, and the plan is counted
+    assert checked["status"] == "validated", checked["additionalDetails"]
+    processed = wb.sheet_rows(integrator.fetch(checked["processedFileStoreId"]), wb.FACILITY_NAME)
+    assert [row["#plan#"] for row in processed] == ["skip", "skip", "update: Capacity"]
+    assert checked["additionalDetails"]["plan"] == {"skip": 2, "update": 1}
+    # And a create of the same file afterwards still has the change to make
+    changed = integrator.create_and_wait(integrator.upload(upload), "facility")
+    processed = wb.sheet_rows(integrator.fetch(changed["processedFileStoreId"]), wb.FACILITY_NAME)
+    assert [row[wb.STATUS] for row in processed] == ["SKIPPED", "SKIPPED", "UPDATED"]
