@@ -4,27 +4,30 @@ the facility service's `/v1/_update`, a facility deactivated and an unchanged ro
 user moved to another boundary through HRMS `_update`, and, with the fake losing answers or
 timing out, every change is applied once."""
 
-import io
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from openpyxl import load_workbook
 
 from local.samples import user_rows, workbook_from_rows
-from project_factory.sheets.spec import FACILITY, USER, SheetSpec
+from project_factory.sheets.spec import FACILITY, USER
 from tests.fakes.digit_server import ANSWER_LOST, TIMEOUT, FakeDigit
 from tests.fakes.digit_services import FACILITY_UPDATE
 from tests.support.api import ProjectFactoryClient
 from tests.support.checks import header, processed_rows
+from tests.support.record_edits import (
+    BOUNDARY,
+    CAPACITY,
+    FACILITY_ID,
+    FACILITY_USAGE,
+    NAME,
+    USER_NAME,
+    edited,
+    facilities,
+    locality,
+)
 
-NAME = "HCM_ADMIN_CONSOLE_FACILITY_NAME"
-CAPACITY = "HCM_ADMIN_CONSOLE_FACILITY_CAPACITY"
-FACILITY_USAGE = "HCM_ADMIN_CONSOLE_FACILITY_USAGE"
-FACILITY_ID = "HCM_ADMIN_CONSOLE_FACILITY_CODE"
-USER_NAME = "HCM_ADMIN_CONSOLE_USER_NAME"
 USER_ID = "HCM_ADMIN_CONSOLE_USER_UUID"
-BOUNDARY = "HCM_ADMIN_CONSOLE_BOUNDARY_CODE"
 #: Seeds whose draws fail some of the run's facility calls, updates among them (the calls
 #: come in one order: one chunk, one batch), and leave the loop enough attempts to finish.
 SEEDS = {ANSWER_LOST: 9, TIMEOUT: 5}
@@ -43,57 +46,13 @@ def no_faults(digit: FakeDigit) -> Iterator[None]:
     digit.clear_faults()
 
 
-def _facilities(count: int) -> list[dict[str, Any]]:
-    return [
-        {
-            NAME: f"Store {n}",
-            "HCM_ADMIN_CONSOLE_FACILITY_TYPE": "Warehouse",
-            "HCM_ADMIN_CONSOLE_FACILITY_STATUS": "Permanent",
-            CAPACITY: 100 + n,
-            BOUNDARY: _locality(0),
-            FACILITY_USAGE: "Active",
-        }
-        for n in range(count)
-    ]
-
-
-def _locality(index: int) -> str:
-    from project_factory.adapters.boundary_source import BundledBoundarySource
-
-    every = BundledBoundarySource().boundaries("mz", "ADMIN")
-    return [b.code for b in every if b.type == "Locality"][index]
-
-
 def _run(client: ProjectFactoryClient, data: bytes, resource_type: str) -> dict[str, Any]:
     accepted = client.create(client.upload(data), resource_type)
     assert accepted.status_code == 200, accepted.text
     return client.wait_until_final(accepted.json()["ResourceDetails"]["id"], timeout=240)
 
 
-def _edited(
-    client: ProjectFactoryClient,
-    resource: dict[str, Any],
-    spec: SheetSpec,
-    key: str,
-    edits: dict[Any, dict[str, Any]],
-) -> bytes:
-    """The processed file, as a user re-uploads it, with `edits` {key value: {code: value}}."""
-    book = load_workbook(io.BytesIO(client.download(resource["processedFileStoreId"])))
-    sheet = book[header(spec.data_sheet)]
-    columns = {cell.value: cell.column for cell in sheet[1]}
-    changed = 0
-    for row in range(2, sheet.max_row + 1):
-        changes = edits.get(sheet.cell(row, columns[header(key)]).value)
-        for code, value in (changes or {}).items():
-            sheet.cell(row, columns[header(code)], value=value)
-            changed += 1
-    assert changed == sum(len(changes) for changes in edits.values())
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _tenant_facilities(digit: FakeDigit, tenant_id: str) -> dict[str, dict[str, Any]]:
+def _tenantfacilities(digit: FakeDigit, tenant_id: str) -> dict[str, dict[str, Any]]:
     """The fake's facilities of a tenant, by name."""
     return {
         record["name"]: record
@@ -107,14 +66,14 @@ def _usage(facility: dict[str, Any]) -> str | None:
     return next((field["value"] for field in fields if field["key"] == "usage"), None)
 
 
-def _created_facilities(
+def _createdfacilities(
     client: ProjectFactoryClient, digit: FakeDigit, count: int
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """`count` facilities created in the fake: the resource, and each facility's id by name."""
-    created = _run(client, workbook_from_rows(FACILITY, _facilities(count)), "facility")
+    created = _run(client, workbook_from_rows(FACILITY, facilities(count)), "facility")
     assert created["status"] == "created", created["additionalDetails"]
     ids = {
-        name: record["id"] for name, record in _tenant_facilities(digit, client.tenant_id).items()
+        name: record["id"] for name, record in _tenantfacilities(digit, client.tenant_id).items()
     }
     assert len(ids) == count
     return created, ids
@@ -125,9 +84,9 @@ def test_a_capacity_changed_and_a_facility_retired_are_applied_in_digit_and_the_
 ):
     # Given three facilities created in the facility service, and their processed file
     # with one capacity changed and one facility marked Inactive
-    created, ids = _created_facilities(client, digit, 3)
+    created, ids = _createdfacilities(client, digit, 3)
     edits = {"Store 0": {CAPACITY: 999}, "Store 1": {FACILITY_USAGE: "Inactive"}}
-    upload = _edited(client, created, FACILITY, NAME, edits)
+    upload = edited(client, created, FACILITY, NAME, edits)
     # When it is uploaded again
     changed = _run(client, upload, "facility")
     # Then the capacity is updated, the facility deactivated and the third skipped, each
@@ -145,7 +104,7 @@ def test_a_capacity_changed_and_a_facility_retired_are_applied_in_digit_and_the_
     ]
     counts = changed["additionalDetails"]["counts"]
     assert (counts["updated"], counts["deactivated"], counts["skipped"]) == (1, 1, 1)
-    held = _tenant_facilities(digit, client.tenant_id)
+    held = _tenantfacilities(digit, client.tenant_id)
     assert len(held) == 3
     assert held["Store 0"]["storageCapacity"] == 999
     assert (_usage(held["Store 1"]), held["Store 1"]["storageCapacity"]) == ("Inactive", 101)
@@ -158,14 +117,14 @@ def test_a_capacity_changed_and_a_facility_retired_are_applied_in_digit_and_the_
 def test_a_user_moved_to_another_boundary_is_updated_in_hrms(client, digit):
     # Given a user created in HRMS in one locality
     [user] = user_rows(1, invalid=0)
-    user[BOUNDARY] = _locality(0)
+    user[BOUNDARY] = locality(0)
     created = _run(client, workbook_from_rows(USER, [user]), "user")
     assert created["status"] == "created", created["additionalDetails"]
     [before] = processed_rows(client, created, USER)
     user_id = before[header(USER_ID)]
     # When its processed file comes back with another boundary
-    moved = {user[USER_NAME]: {BOUNDARY: _locality(1)}}
-    changed = _run(client, _edited(client, created, USER, USER_NAME, moved), "user")
+    moved = {user[USER_NAME]: {BOUNDARY: locality(1)}}
+    changed = _run(client, edited(client, created, USER, USER_NAME, moved), "user")
     # Then the user is updated once in place: the same id, its old jurisdiction inactive
     # and the new one active, and no employee added
     assert changed["status"] == "created", changed["additionalDetails"]
@@ -174,8 +133,8 @@ def test_a_user_moved_to_another_boundary_is_updated_in_hrms(client, digit):
     [employee] = [e for e in digit.records("employee") if e["tenantId"] == client.tenant_id]
     assert employee["uuid"] == user_id
     assert [(j["boundary"], j["isActive"]) for j in employee["jurisdictions"]] == [
-        (_locality(0), False),
-        (_locality(1), True),
+        (locality(0), False),
+        (locality(1), True),
     ]
     assert digit.update_requests("employee")[user_id] == 1
     assert digit.applied_updates("employee")[user_id] == 1
@@ -186,10 +145,10 @@ def test_changes_under_lost_answers_and_timeouts_are_each_applied_once(client, d
     # Given facilities created, then their processed file with every capacity changed and
     # one facility retired, run while 10% of the facility service's calls lose their answer
     # after doing the work (or answer after our read timeout)
-    created, ids = _created_facilities(client, digit, 12)
+    created, ids = _createdfacilities(client, digit, 12)
     edits: dict[Any, dict[str, Any]] = {f"Store {n}": {CAPACITY: 500 + n} for n in range(11)}
     edits["Store 11"] = {FACILITY_USAGE: "Inactive"}
-    upload = _edited(client, created, FACILITY, NAME, edits)
+    upload = edited(client, created, FACILITY, NAME, edits)
     # (the fake's counts of injected faults are the module's: compared with before)
     before = digit.injected("/facility/")[kind], digit.injected(FACILITY_UPDATE)[kind]
     digit.inject(kind, rate=0.1, seed=SEEDS[kind], path_prefixes=("/facility/",))
@@ -211,7 +170,7 @@ def test_changes_under_lost_answers_and_timeouts_are_each_applied_once(client, d
     assert {name: applied[facility_id] for name, facility_id in ids.items()} == {
         name: 1 for name in ids
     }
-    held = _tenant_facilities(digit, client.tenant_id)
+    held = _tenantfacilities(digit, client.tenant_id)
     assert len(held) == 12
     assert {name: held[name]["storageCapacity"] for name in ids if name != "Store 11"} == {
         f"Store {n}": 500 + n for n in range(11)

@@ -12,35 +12,21 @@ from local.fault_injection import CRASH, THROTTLE, MotoFaults
 from local.lambdas import set_fault_hook
 from local.samples import workbook_from_rows
 from project_factory.adapters.boundary_source import BundledBoundarySource
-from project_factory.sheets.spec import FACILITY, USER, SheetSpec
+from project_factory.sheets.spec import FACILITY, USER
 from tests.support.checks import header, processed_rows, registry_entities
+from tests.support.record_edits import (
+    BOUNDARY,
+    CAPACITY,
+    FACILITY_ID,
+    FACILITY_USAGE,
+    NAME,
+    USER_NAME,
+    edited,
+    facilities,
+    locality,
+)
 
-NAME = "HCM_ADMIN_CONSOLE_FACILITY_NAME"
-CAPACITY = "HCM_ADMIN_CONSOLE_FACILITY_CAPACITY"
-FACILITY_USAGE = "HCM_ADMIN_CONSOLE_FACILITY_USAGE"
-FACILITY_ID = "HCM_ADMIN_CONSOLE_FACILITY_CODE"
-USER_NAME = "HCM_ADMIN_CONSOLE_USER_NAME"
-BOUNDARY = "HCM_ADMIN_CONSOLE_BOUNDARY_CODE"
 SEEDS = {THROTTLE: 22, CRASH: 31}
-
-
-def _facilities(count: int) -> list[dict[str, Any]]:
-    return [
-        {
-            NAME: f"Store {n}",
-            "HCM_ADMIN_CONSOLE_FACILITY_TYPE": "Warehouse",
-            "HCM_ADMIN_CONSOLE_FACILITY_STATUS": "Permanent",
-            CAPACITY: 100 + n,
-            BOUNDARY: _locality(0),
-            FACILITY_USAGE: "Active",
-        }
-        for n in range(count)
-    ]
-
-
-def _locality(index: int) -> str:
-    every = BundledBoundarySource().boundaries("mz", "ADMIN")
-    return [b.code for b in every if b.type == "Locality"][index]
 
 
 def _run(client, data: bytes, resource_type: str) -> dict[str, Any]:
@@ -49,31 +35,14 @@ def _run(client, data: bytes, resource_type: str) -> dict[str, Any]:
     return client.wait_until_final(accepted.json()["ResourceDetails"]["id"])
 
 
-def _edited(client, resource: dict[str, Any], spec: SheetSpec, key: str, edits: dict) -> bytes:
-    """The processed file, as a user re-uploads it, with `edits` {key value: {code: value}}."""
-    book = load_workbook(io.BytesIO(client.download(resource["processedFileStoreId"])))
-    sheet = book[header(spec.data_sheet)]
-    columns = {cell.value: cell.column for cell in sheet[1]}
-    changed = 0
-    for row in range(2, sheet.max_row + 1):
-        changes = edits.get(sheet.cell(row, columns[header(key)]).value)
-        for code, value in (changes or {}).items():
-            sheet.cell(row, columns[header(code)], value=value)
-            changed += 1
-    assert changed == sum(len(changes) for changes in edits.values())
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 def test_a_capacity_changed_and_a_facility_retired_are_applied_and_unchanged_rows_skipped(
     client, stack
 ):
     # Given three facilities created, and their processed file with one capacity changed
     # and one facility marked Inactive
-    created = _run(client, workbook_from_rows(FACILITY, _facilities(3)), "facility")
+    created = _run(client, workbook_from_rows(FACILITY, facilities(3)), "facility")
     assert created["status"] == "created", created["additionalDetails"]
-    upload = _edited(
+    upload = edited(
         client,
         created,
         FACILITY,
@@ -109,14 +78,14 @@ def test_a_user_moved_to_another_boundary_is_updated_and_keeps_its_username(clie
         "HCM_ADMIN_CONSOLE_USER_PHONE_NUMBER": 9123456780,
         "HCM_ADMIN_CONSOLE_USER_ROLE": "Distributor",
         "HCM_ADMIN_CONSOLE_USER_EMPLOYMENT_TYPE": "Temporary",
-        BOUNDARY: _locality(0),
+        BOUNDARY: locality(0),
         "HCM_ADMIN_CONSOLE_USER_USAGE": "Active",
     }
     created = _run(client, workbook_from_rows(USER, [user]), "user")
     assert created["status"] == "created", created["additionalDetails"]
     [before] = registry_entities(stack, client.tenant_id, "user")
     # When its processed file comes back with another boundary
-    upload = _edited(client, created, USER, USER_NAME, {"Amina Mabunda": {BOUNDARY: _locality(1)}})
+    upload = edited(client, created, USER, USER_NAME, {"Amina Mabunda": {BOUNDARY: locality(1)}})
     changed = _run(client, upload, "user")
     # Then the user is updated in place: the same id and username, the new boundary
     assert changed["status"] == "created", changed["additionalDetails"]
@@ -124,12 +93,12 @@ def test_a_user_moved_to_another_boundary_is_updated_and_keeps_its_username(clie
     assert row["#status#"] == "UPDATED"
     [after] = registry_entities(stack, client.tenant_id, "user")
     assert (after["id"], after["username"]) == (before["id"], before["username"])
-    assert after["boundaryCodes"] == [_locality(1)]
+    assert after["boundaryCodes"] == [locality(1)]
 
 
 def test_a_row_whose_id_names_no_record_is_invalid(client):
     # Given a facility row carrying an id the registry does not have
-    [row] = _facilities(1)
+    [row] = facilities(1)
     row[FACILITY_ID] = "F-NOWHERE"
     # When it is uploaded
     resource = _run(client, workbook_from_rows(FACILITY, [row]), "facility")
@@ -144,10 +113,10 @@ def test_changes_under_injected_faults_are_each_applied_once(client, stack, kind
     # Given facilities created, then their processed file with every capacity changed and
     # one facility retired, run while 10% of the registry's calls are throttled (or of the
     # Create invocations die midway), so batches fail and the retry loop comes back
-    created = _run(client, workbook_from_rows(FACILITY, _facilities(12)), "facility")
+    created = _run(client, workbook_from_rows(FACILITY, facilities(12)), "facility")
     edits = {f"Store {n}": {CAPACITY: 500 + n} for n in range(11)}
     edits["Store 11"] = {FACILITY_USAGE: "Inactive"}
-    upload = _edited(client, created, FACILITY, NAME, edits)
+    upload = edited(client, created, FACILITY, NAME, edits)
     creates_before = stack.runtime.invocations["CreateFunction"]
     faults = MotoFaults(registry_table=stack.physical_id("RegistryTable"))
     set_fault_hook(faults)
@@ -178,10 +147,10 @@ def test_changes_under_injected_faults_are_each_applied_once(client, stack, kind
 def test_a_dry_run_reports_the_plan_and_changes_nothing(client, stack):
     # Given facilities created, and their processed file with a capacity changed, one
     # facility retired, one left alone and a new facility added
-    created = _run(client, workbook_from_rows(FACILITY, _facilities(3)), "facility")
+    created = _run(client, workbook_from_rows(FACILITY, facilities(3)), "facility")
     book = load_workbook(
         io.BytesIO(
-            _edited(
+            edited(
                 client,
                 created,
                 FACILITY,
@@ -192,7 +161,7 @@ def test_a_dry_run_reports_the_plan_and_changes_nothing(client, stack):
     )
     sheet = book[header(FACILITY.data_sheet)]
     columns = {cell.value: cell.column for cell in sheet[1]}
-    [new] = _facilities(1)
+    [new] = facilities(1)
     new[NAME] = "Store New"
     for code, value in new.items():
         sheet.cell(5, columns[header(code)], value=value)
@@ -238,7 +207,7 @@ def test_a_campaign_template_with_its_records_updates_them_and_never_duplicates(
     [locality] = [
         b.code for b in BundledBoundarySource().boundaries("mz", "ADMIN") if b.parent == district
     ][:1]
-    rows = _facilities(3)
+    rows = facilities(3)
     for row in rows:
         row[BOUNDARY] = locality
     accepted = client.create(
