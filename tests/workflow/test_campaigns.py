@@ -219,6 +219,9 @@ def test_a_frozen_cell_edited_with_the_protection_removed_is_refused(
     assert processed["Parent Store 0"]["#status#"] == "SKIPPED"
     # (the moved row would be an update of its boundary; the file is invalid, so not yet)
     assert processed["Parent Store 2"]["#status#"] == "VALID"
+    assert processed["Parent Store 2"]["#errorDetails#"].startswith(
+        "Valid, but its record not changed"
+    )
     assert resource["additionalDetails"]["counts"]["created"] == 0
     [error] = resource["additionalDetails"]["rowErrors"]
     assert error["row"] == 3

@@ -182,7 +182,13 @@ def _results(
             elif row.action == "validate":
                 yield number, (RowResult(RowStatus.VALID), line)
             else:
-                note = messages.text("PF_ERR_NOT_CREATED_INVALID_FILE", locale)
+                changes = line.get("operation") in ("update", "deactivate")
+                code = (
+                    "PF_ERR_NOT_CHANGED_INVALID_FILE"
+                    if changes
+                    else "PF_ERR_NOT_CREATED_INVALID_FILE"
+                )
+                note = messages.text(code, locale)
                 yield number, (RowResult(RowStatus.VALID, errors=[note]), line)
 
 
