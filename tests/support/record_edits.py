@@ -1,5 +1,5 @@
-"""What the record-change workflow tests share: facility rows in one locality, and a
-processed file edited as a user edits it before uploading it again."""
+"""What the record-change workflow tests share: facility rows in one locality, a file run
+to its end, and a processed file edited as a user edits it before uploading it again."""
 
 import io
 from typing import Any
@@ -38,6 +38,15 @@ def facilities(count: int) -> list[dict[str, Any]]:
         }
         for n in range(count)
     ]
+
+
+def run_file(
+    client: ProjectFactoryClient, data: bytes, resource_type: str, *, timeout: float = 120
+) -> dict[str, Any]:
+    """Uploads `data`, creates from it and waits for the final row."""
+    accepted = client.create(client.upload(data), resource_type)
+    assert accepted.status_code == 200, accepted.text
+    return client.wait_until_final(accepted.json()["ResourceDetails"]["id"], timeout=timeout)
 
 
 def edited(

@@ -25,6 +25,7 @@ from tests.support.record_edits import (
     edited,
     facilities,
     locality,
+    run_file,
 )
 
 USER_ID = "HCM_ADMIN_CONSOLE_USER_UUID"
@@ -46,13 +47,7 @@ def no_faults(digit: FakeDigit) -> Iterator[None]:
     digit.clear_faults()
 
 
-def _run(client: ProjectFactoryClient, data: bytes, resource_type: str) -> dict[str, Any]:
-    accepted = client.create(client.upload(data), resource_type)
-    assert accepted.status_code == 200, accepted.text
-    return client.wait_until_final(accepted.json()["ResourceDetails"]["id"], timeout=240)
-
-
-def _tenantfacilities(digit: FakeDigit, tenant_id: str) -> dict[str, dict[str, Any]]:
+def _tenant_facilities(digit: FakeDigit, tenant_id: str) -> dict[str, dict[str, Any]]:
     """The fake's facilities of a tenant, by name."""
     return {
         record["name"]: record
@@ -66,14 +61,16 @@ def _usage(facility: dict[str, Any]) -> str | None:
     return next((field["value"] for field in fields if field["key"] == "usage"), None)
 
 
-def _createdfacilities(
+def _created_facilities(
     client: ProjectFactoryClient, digit: FakeDigit, count: int
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """`count` facilities created in the fake: the resource, and each facility's id by name."""
-    created = _run(client, workbook_from_rows(FACILITY, facilities(count)), "facility")
+    created = run_file(
+        client, workbook_from_rows(FACILITY, facilities(count)), "facility", timeout=240
+    )
     assert created["status"] == "created", created["additionalDetails"]
     ids = {
-        name: record["id"] for name, record in _tenantfacilities(digit, client.tenant_id).items()
+        name: record["id"] for name, record in _tenant_facilities(digit, client.tenant_id).items()
     }
     assert len(ids) == count
     return created, ids
@@ -84,11 +81,11 @@ def test_a_capacity_changed_and_a_facility_retired_are_applied_in_digit_and_the_
 ):
     # Given three facilities created in the facility service, and their processed file
     # with one capacity changed and one facility marked Inactive
-    created, ids = _createdfacilities(client, digit, 3)
+    created, ids = _created_facilities(client, digit, 3)
     edits = {"Store 0": {CAPACITY: 999}, "Store 1": {FACILITY_USAGE: "Inactive"}}
     upload = edited(client, created, FACILITY, NAME, edits)
     # When it is uploaded again
-    changed = _run(client, upload, "facility")
+    changed = run_file(client, upload, "facility", timeout=240)
     # Then the capacity is updated, the facility deactivated and the third skipped, each
     # with its id; the service holds the new values, each change applied once, and no
     # facility was added
@@ -104,7 +101,7 @@ def test_a_capacity_changed_and_a_facility_retired_are_applied_in_digit_and_the_
     ]
     counts = changed["additionalDetails"]["counts"]
     assert (counts["updated"], counts["deactivated"], counts["skipped"]) == (1, 1, 1)
-    held = _tenantfacilities(digit, client.tenant_id)
+    held = _tenant_facilities(digit, client.tenant_id)
     assert len(held) == 3
     assert held["Store 0"]["storageCapacity"] == 999
     assert (_usage(held["Store 1"]), held["Store 1"]["storageCapacity"]) == ("Inactive", 101)
@@ -118,13 +115,13 @@ def test_a_user_moved_to_another_boundary_is_updated_in_hrms(client, digit):
     # Given a user created in HRMS in one locality
     [user] = user_rows(1, invalid=0)
     user[BOUNDARY] = locality(0)
-    created = _run(client, workbook_from_rows(USER, [user]), "user")
+    created = run_file(client, workbook_from_rows(USER, [user]), "user", timeout=240)
     assert created["status"] == "created", created["additionalDetails"]
     [before] = processed_rows(client, created, USER)
     user_id = before[header(USER_ID)]
     # When its processed file comes back with another boundary
     moved = {user[USER_NAME]: {BOUNDARY: locality(1)}}
-    changed = _run(client, edited(client, created, USER, USER_NAME, moved), "user")
+    changed = run_file(client, edited(client, created, USER, USER_NAME, moved), "user", timeout=240)
     # Then the user is updated once in place: the same id, its old jurisdiction inactive
     # and the new one active, and no employee added
     assert changed["status"] == "created", changed["additionalDetails"]
@@ -145,7 +142,7 @@ def test_changes_under_lost_answers_and_timeouts_are_each_applied_once(client, d
     # Given facilities created, then their processed file with every capacity changed and
     # one facility retired, run while 10% of the facility service's calls lose their answer
     # after doing the work (or answer after our read timeout)
-    created, ids = _createdfacilities(client, digit, 12)
+    created, ids = _created_facilities(client, digit, 12)
     edits: dict[Any, dict[str, Any]] = {f"Store {n}": {CAPACITY: 500 + n} for n in range(11)}
     edits["Store 11"] = {FACILITY_USAGE: "Inactive"}
     upload = edited(client, created, FACILITY, NAME, edits)
@@ -153,7 +150,7 @@ def test_changes_under_lost_answers_and_timeouts_are_each_applied_once(client, d
     before = digit.injected("/facility/")[kind], digit.injected(FACILITY_UPDATE)[kind]
     digit.inject(kind, rate=0.1, seed=SEEDS[kind], path_prefixes=("/facility/",))
     try:
-        changed = _run(client, upload, "facility")
+        changed = run_file(client, upload, "facility", timeout=240)
     finally:
         digit.clear_faults()
     # Then faults were injected, updates among the calls they hit, and the retry loop came
@@ -170,7 +167,7 @@ def test_changes_under_lost_answers_and_timeouts_are_each_applied_once(client, d
     assert {name: applied[facility_id] for name, facility_id in ids.items()} == {
         name: 1 for name in ids
     }
-    held = _tenantfacilities(digit, client.tenant_id)
+    held = _tenant_facilities(digit, client.tenant_id)
     assert len(held) == 12
     assert {name: held[name]["storageCapacity"] for name in ids if name != "Store 11"} == {
         f"Store {n}": 500 + n for n in range(11)
@@ -178,5 +175,5 @@ def test_changes_under_lost_answers_and_timeouts_are_each_applied_once(client, d
     assert _usage(held["Store 11"]) == "Inactive"
     assert digit.duplicates("facility") == 0
     # And the same changes uploaded again find nothing to do
-    again = _run(client, upload, "facility")
+    again = run_file(client, upload, "facility", timeout=240)
     assert [row["#status#"] for row in processed_rows(client, again, FACILITY)] == ["SKIPPED"] * 12

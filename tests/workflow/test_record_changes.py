@@ -3,7 +3,6 @@ boundary updated in the built-in registry, a record deactivated, unchanged rows 
 and a retried file applying each change once."""
 
 import io
-from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -24,15 +23,10 @@ from tests.support.record_edits import (
     edited,
     facilities,
     locality,
+    run_file,
 )
 
 SEEDS = {THROTTLE: 22, CRASH: 31}
-
-
-def _run(client, data: bytes, resource_type: str) -> dict[str, Any]:
-    accepted = client.create(client.upload(data), resource_type)
-    assert accepted.status_code == 200, accepted.text
-    return client.wait_until_final(accepted.json()["ResourceDetails"]["id"])
 
 
 def test_a_capacity_changed_and_a_facility_retired_are_applied_and_unchanged_rows_skipped(
@@ -40,7 +34,7 @@ def test_a_capacity_changed_and_a_facility_retired_are_applied_and_unchanged_row
 ):
     # Given three facilities created, and their processed file with one capacity changed
     # and one facility marked Inactive
-    created = _run(client, workbook_from_rows(FACILITY, facilities(3)), "facility")
+    created = run_file(client, workbook_from_rows(FACILITY, facilities(3)), "facility")
     assert created["status"] == "created", created["additionalDetails"]
     upload = edited(
         client,
@@ -50,7 +44,7 @@ def test_a_capacity_changed_and_a_facility_retired_are_applied_and_unchanged_row
         {"Store 0": {CAPACITY: 999}, "Store 1": {FACILITY_USAGE: "Inactive"}},
     )
     # When it is uploaded again
-    changed = _run(client, upload, "facility")
+    changed = run_file(client, upload, "facility")
     # Then the capacity is updated, the facility deactivated and the third skipped, each
     # with its id, and the registry holds the new values (no record added)
     assert changed["status"] == "created", changed["additionalDetails"]
@@ -81,12 +75,12 @@ def test_a_user_moved_to_another_boundary_is_updated_and_keeps_its_username(clie
         BOUNDARY: locality(0),
         "HCM_ADMIN_CONSOLE_USER_USAGE": "Active",
     }
-    created = _run(client, workbook_from_rows(USER, [user]), "user")
+    created = run_file(client, workbook_from_rows(USER, [user]), "user")
     assert created["status"] == "created", created["additionalDetails"]
     [before] = registry_entities(stack, client.tenant_id, "user")
     # When its processed file comes back with another boundary
     upload = edited(client, created, USER, USER_NAME, {"Amina Mabunda": {BOUNDARY: locality(1)}})
-    changed = _run(client, upload, "user")
+    changed = run_file(client, upload, "user")
     # Then the user is updated in place: the same id and username, the new boundary
     assert changed["status"] == "created", changed["additionalDetails"]
     [row] = processed_rows(client, changed, USER)
@@ -101,7 +95,7 @@ def test_a_row_whose_id_names_no_record_is_invalid(client):
     [row] = facilities(1)
     row[FACILITY_ID] = "F-NOWHERE"
     # When it is uploaded
-    resource = _run(client, workbook_from_rows(FACILITY, [row]), "facility")
+    resource = run_file(client, workbook_from_rows(FACILITY, [row]), "facility")
     # Then the row is invalid, with RECORD_NOT_FOUND, and nothing is created
     assert resource["status"] == "invalid", resource["additionalDetails"]
     [processed] = processed_rows(client, resource, FACILITY)
@@ -113,7 +107,7 @@ def test_changes_under_injected_faults_are_each_applied_once(client, stack, kind
     # Given facilities created, then their processed file with every capacity changed and
     # one facility retired, run while 10% of the registry's calls are throttled (or of the
     # Create invocations die midway), so batches fail and the retry loop comes back
-    created = _run(client, workbook_from_rows(FACILITY, facilities(12)), "facility")
+    created = run_file(client, workbook_from_rows(FACILITY, facilities(12)), "facility")
     edits = {f"Store {n}": {CAPACITY: 500 + n} for n in range(11)}
     edits["Store 11"] = {FACILITY_USAGE: "Inactive"}
     upload = edited(client, created, FACILITY, NAME, edits)
@@ -124,7 +118,7 @@ def test_changes_under_injected_faults_are_each_applied_once(client, stack, kind
         # Seeds whose draws fail an early call: the run's calls are few (one chunk, one
         # batch) and come in one order, so the fault lands in the Create step.
         faults.inject(kind, rate=0.1, seed=SEEDS[kind])
-        changed = _run(client, upload, "facility")
+        changed = run_file(client, upload, "facility")
     finally:
         set_fault_hook(None)
     # Then every row ends once, with its change made, and the registry holds each record
@@ -140,14 +134,14 @@ def test_changes_under_injected_faults_are_each_applied_once(client, stack, kind
         500 + n for n in range(11)
     ]
     # And the same changes uploaded again find nothing to do
-    again = _run(client, upload, "facility")
+    again = run_file(client, upload, "facility")
     assert [row["#status#"] for row in processed_rows(client, again, FACILITY)] == ["SKIPPED"] * 12
 
 
 def test_a_dry_run_reports_the_plan_and_changes_nothing(client, stack):
     # Given facilities created, and their processed file with a capacity changed, one
     # facility retired, one left alone and a new facility added
-    created = _run(client, workbook_from_rows(FACILITY, facilities(3)), "facility")
+    created = run_file(client, workbook_from_rows(FACILITY, facilities(3)), "facility")
     book = load_workbook(
         io.BytesIO(
             edited(
