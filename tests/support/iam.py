@@ -279,9 +279,18 @@ def _dynamodb(operation: str, body: Mapping[str, Any], arns: Arns) -> list[Reque
     if operation in ("TransactWriteItems", "TransactGetItems"):
         raise NotImplementedError("no flow uses DynamoDB transactions; map them here first")
     table = str(body.get("TableName"))
-    item = body.get("Key") or body.get("Item")
+    item = body.get("Key") or body.get("Item") or _queried_key(body)
     context = {"dynamodb:LeadingKeys": _leading_keys([item])} if item else {}
     return [Request(action, arns.table(table, body.get("IndexName")), context)]
+
+
+def _queried_key(body: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A Query's partition key value (IAM's LeadingKeys for it), from `pk = :value` in its
+    key condition; None for a Query of an index (keyed otherwise) or another operation."""
+    match = re.search(r"\b(pk|id)\s*=\s*(:\w+)", str(body.get("KeyConditionExpression") or ""))
+    if match is None or body.get("IndexName"):
+        return None
+    return {match[1]: (body.get("ExpressionAttributeValues") or {}).get(match[2])}
 
 
 # ------------------------------------------------------------------------- rendering

@@ -676,8 +676,11 @@ class Integrator:
     def update_campaign(self, **details: Any) -> dict[str, Any]:
         return self.expect(self.campaign_request("update", details))["CampaignDetails"]
 
-    def search_campaigns(self, *ids: str) -> list[dict[str, Any]]:
-        return self.expect(self.campaign_request("search", {"ids": list(ids)}))["CampaignDetails"]
+    def search_campaigns(self, *ids: str, include_targets: bool = False) -> list[dict[str, Any]]:
+        criteria: dict[str, Any] = {"ids": list(ids)}
+        if include_targets:
+            criteria["includeTargets"] = True
+        return self.expect(self.campaign_request("search", criteria))["CampaignDetails"]
 
 
 def is_loopback(url: str) -> bool:

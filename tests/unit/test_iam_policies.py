@@ -90,6 +90,7 @@ EXPECTED: dict[str, list[str]] = {
         "dynamodb:GetItem CampaignsTable.Arn",
         "dynamodb:PutItem CampaignsTable.Arn",
         "dynamodb:BatchGetItem CampaignsTable.Arn",
+        "dynamodb:Query RegistryTable.Arn if dynamodb:LeadingKeys=TARGET#*",
     ],
     "FileStoreApiFunction": LAMBDA_MANAGED
     + _put("files")
@@ -157,7 +158,7 @@ EXPECTED: dict[str, list[str]] = {
         "dynamodb:BatchWriteItem RegistryTable.Arn",
         "dynamodb:BatchGetItem RegistryTable.Arn",
         "dynamodb:DeleteItem RegistryTable.Arn if dynamodb:LeadingKeys=KEY#*",
-        "dynamodb:UpdateItem RegistryTable.Arn if dynamodb:LeadingKeys=SEQ#*",
+        "dynamodb:UpdateItem RegistryTable.Arn if dynamodb:LeadingKeys=SEQ#*,TARGET#*",
     ]
     + _read("scratch")
     + _put("scratch")

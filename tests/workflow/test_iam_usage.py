@@ -8,7 +8,8 @@ the translated template, with the actions and resources IAM authorises it by (a 
 of a version is s3:GetObjectVersion, a CopyObject needs the source's read and the copy's
 put, a BatchGetItem names each table and its partition keys). The flows driven: campaigns
 and a child campaign (the boundary-change event and its three generations, one failing),
-facility and user files created for a campaign (credentials file), an upload under
+facility and user files created for a campaign (credentials file), its targets set twice and
+searched, an upload under
 uploads/, a file that fails validation and is retried, searches and file links.
 """
 
@@ -27,6 +28,7 @@ from local.samples import facility_rows, workbook_from_rows
 from project_factory.adapters.boundary_source import BundledBoundarySource
 from project_factory.sheets.spec import FACILITY, USER
 from tests.support.iam import Arns, Request, allows, requests_of, role_policies, s3_bucket
+from tests.support.targets import TARGET, filled, run_targets, target_template
 
 PARENT_DISTRICTS = ["SHADI_A11E8E", "NERAGE_866B43"]
 NEW_DISTRICTS = ["KOLO_F765D1", "MASUHI_7AB991"]
@@ -183,6 +185,14 @@ def _drive_every_flow(client, stack) -> None:
     ]
     facility = _created(client, FACILITY, facilities, parent["id"])
     user = _created(client, USER, users, parent["id"])
+    # Targets set for the parent on its template's tabs, one of them set again later, and
+    # searched with the campaign.
+    template = target_template(client, parent["id"])
+    for target in (1000, 2000):
+        targets = filled(template, lambda _code, target=target: {TARGET: target})
+        assert run_targets(client, targets, parent["id"])["status"] == "created"
+    searched = client.campaign("search", {"ids": [parent["id"]], "includeTargets": True})
+    assert searched.status_code == 200, searched.text
 
     # A child campaign: the event regenerates its three templates from the parent's files
     # (with the tenant's permanent facilities); a child of a parent without users fails one.

@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel, Field
 
 from project_factory.generated import GeneratedResource
-from project_factory.models import Campaign, RequestInfo, ResourceRow
+from project_factory.models import Campaign, RequestInfo, ResourceRow, SearchedCampaign
 
 
 class ResponseInfo(BaseModel):
@@ -84,7 +84,7 @@ class CampaignResponse(BaseModel):
 
 class CampaignSearchResponse(BaseModel):
     ResponseInfo: ResponseInfoModel
-    CampaignDetails: list[Campaign]
+    CampaignDetails: list[SearchedCampaign]
 
 
 class StoredFileRef(BaseModel):

@@ -7,7 +7,14 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 ResourceType = Literal["facility", "user", "boundary", "boundaryWithTarget"]
@@ -306,9 +313,40 @@ class CampaignRequest(Strict):
     CampaignDetails: CampaignInput
 
 
+#: Campaigns whose targets one search may return: a campaign may hold thousands.
+MAX_CAMPAIGNS_WITH_TARGETS = 10
+
+
 class CampaignSearchCriteria(Strict):
     tenantId: TenantId
     ids: list[str] = Field(min_length=1, max_length=100)
+    #: each campaign's targets (per boundary and column), for up to 10 ids
+    includeTargets: bool = False
+
+    @model_validator(mode="after")
+    def _few_with_targets(self) -> "CampaignSearchCriteria":
+        if self.includeTargets and len(self.ids) > MAX_CAMPAIGNS_WITH_TARGETS:
+            raise ValueError(
+                f"includeTargets returns the targets of at most {MAX_CAMPAIGNS_WITH_TARGETS} "
+                f"campaigns; {len(self.ids)} ids were given"
+            )
+        return self
+
+
+class BoundaryTargets(BaseModel):
+    """One boundary's targets in a campaign: column code -> number."""
+
+    boundaryCode: str
+    targets: dict[str, int | float]
+
+
+class SearchedCampaign(Campaign):
+    """A campaign as search answers it: with its targets when asked (includeTargets)."""
+
+    #: (left out of the answer when not asked: a search answers campaigns as it always has)
+    targets: list[BoundaryTargets] | None = Field(
+        default=None, exclude_if=lambda targets: targets is None
+    )
 
 
 class CampaignSearchRequest(Strict):

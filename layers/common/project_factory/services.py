@@ -137,16 +137,33 @@ class Services:
     def target(self, resource_type: str, hierarchy_type: str) -> Target:
         key = (resource_type, hierarchy_type)
         if key not in self._targets:
-            kind = getattr(self.settings, f"{resource_type}_target", "builtin")
+            setting = _TARGET_SETTINGS.get(resource_type, resource_type)
+            kind = getattr(self.settings, f"{setting}_target", "builtin")
             if kind == "digit":
                 from project_factory.adapters.targets.digit import digit_target
 
                 self._targets[key] = digit_target(resource_type, self.settings, hierarchy_type)
+            elif resource_type == "boundaryWithTarget":
+                import boto3
+
+                from project_factory.adapters.targets.registry_targets import (
+                    RegistryBoundaryTargets,
+                )
+
+                dynamodb = boto3.resource("dynamodb", region_name=self.settings.region)
+                table = dynamodb.Table(self.settings.registry_table)
+                self._targets[key] = RegistryBoundaryTargets(
+                    table, failure_rate=self.settings.registry_transient_failure_rate
+                )
             else:
                 from project_factory.adapters.targets.registry import registry_target
 
                 self._targets[key] = registry_target(resource_type, self.settings)
         return self._targets[key]
+
+
+#: The setting naming where a type's rows go, when it is not the type's own name.
+_TARGET_SETTINGS = {"boundaryWithTarget": "project"}
 
 
 def load_services() -> Services:

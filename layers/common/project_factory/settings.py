@@ -52,9 +52,12 @@ class Settings(BaseModel):
     facility_target: TargetKind = "builtin"
     user_target: TargetKind = "builtin"
     boundary_target: TargetKind = "builtin"
+    # boundaryWithTarget rows: the registry's targets, or one DIGIT health-project per boundary
+    project_target: TargetKind = "builtin"
     facility_service_url: str = ""
     hrms_service_url: str = ""
     boundary_service_url: str = ""
+    project_service_url: str = ""
     # The DIGIT token: never a plain variable in a deployment. DIGIT_AUTH_TOKEN_SOURCE names
     # where it is read: an SSM SecureString (`ssm:/project-factory/<stack>/digit-token`), a
     # Secrets Manager secret (`secretsmanager:<name or arn>`), or a file (`file:/path`, for
@@ -81,6 +84,10 @@ class Settings(BaseModel):
     egov_boundary_hierarchy_searchpath: str = (
         "boundary-service/boundary-hierarchy-definition/_search"
     )
+    # config/index.ts `paths.projectCreate`, `projectUpdate`, `projectSearch`
+    health_project_create_path: str = "health-project/v1/_create"
+    health_project_update_path: str = "health-project/v1/_update"
+    health_project_search_path: str = "health-project/v1/_search"
 
     # Row rules.
     phone_length: int = Field(default=10, ge=5, le=15)

@@ -6,12 +6,14 @@ from project_factory.adapters.targets.digit import (
     UserTarget,
     digit_target,
 )
+from project_factory.adapters.targets.digit.projects import ProjectTarget
 from project_factory.settings import Settings
 
 URLS = {
     "facility_service_url": "http://facility.local",
     "hrms_service_url": "http://hrms.local",
     "boundary_service_url": "http://boundary.local",
+    "project_service_url": "http://project.local",
 }
 
 
@@ -21,6 +23,7 @@ URLS = {
         ("facility", FacilityTarget, True),
         ("user", UserTarget, False),
         ("boundary", BoundaryTarget, False),
+        ("boundaryWithTarget", ProjectTarget, False),
     ],
 )
 def test_the_factory_builds_the_target_of_each_type(resource_type, kind, confirms_by_search):
@@ -54,7 +57,26 @@ def test_users_and_boundaries_need_a_hierarchy_type():
 
 def test_targets_are_not_made_for_types_digit_does_not_create():
     # Given settings with every service URL
-    # When a target is asked for boundaryWithTarget
-    # Then it is refused
-    with pytest.raises(ValueError, match="boundaryWithTarget"):
-        digit_target("boundaryWithTarget", Settings(**URLS), "ADMIN")
+    # When a target is asked for a type no DIGIT target creates
+    # Then it is refused, naming the type
+    with pytest.raises(ValueError, match="household"):
+        digit_target("household", Settings(**URLS), "ADMIN")
+
+
+def test_the_project_target_needs_the_project_service_url():
+    # Given settings without the project service's URL
+    # When a boundaryWithTarget target is built
+    # Then the error names the missing variable
+    with pytest.raises(ValueError, match="PROJECT_SERVICE_URL"):
+        digit_target("boundaryWithTarget", Settings(), "ADMIN")
+
+
+def test_the_project_target_waits_as_long_as_a_lost_create_may_land():
+    # Given settings with every service URL
+    settings = Settings(**URLS)
+
+    # When the boundaryWithTarget target is built
+    target = digit_target("boundaryWithTarget", settings, "ADMIN")
+
+    # Then a row whose answer was lost is not sent again before the settings' delay
+    assert target.resend_after_seconds == settings.resend_after_seconds

@@ -25,6 +25,9 @@ class DigitPaths:
     relationship_search: str
     hierarchy_search: str
     mdms_search: str
+    project_create: str
+    project_update: str
+    project_search: str
 
     @classmethod
     def of(cls, settings: Settings) -> Self:
@@ -40,6 +43,9 @@ class DigitPaths:
             relationship_search=settings.egov_boundary_relationship_searchpath,
             hierarchy_search=settings.egov_boundary_hierarchy_searchpath,
             mdms_search=settings.egov_mdms_v2_search_endpoint,
+            project_create=settings.health_project_create_path,
+            project_update=settings.health_project_update_path,
+            project_search=settings.health_project_search_path,
         )
 
 

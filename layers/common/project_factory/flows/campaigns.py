@@ -11,13 +11,16 @@ from typing import Any, Protocol
 
 from project_factory.adapters.boundary_source import BoundarySource
 from project_factory.adapters.resource_store import new_audit, now_ms
+from project_factory.adapters.targets.base import TargetsKeeper
 from project_factory.errors import InvalidRequestError, NotFoundError
 from project_factory.models import (
+    BoundaryTargets,
     Campaign,
     CampaignBoundary,
     CampaignInput,
     CampaignRequest,
     CampaignSearchRequest,
+    SearchedCampaign,
 )
 from project_factory.services import Services
 
@@ -70,10 +73,25 @@ def update_campaign(request: CampaignRequest, services: Services) -> Campaign:
     return updated
 
 
-def search_campaigns(request: CampaignSearchRequest, services: Services) -> list[Campaign]:
+def search_campaigns(request: CampaignSearchRequest, services: Services) -> list[SearchedCampaign]:
     criteria = request.CampaignDetails
     found = services.campaigns.get_many(criteria.ids)
-    return [campaign for campaign in found if campaign.tenantId == criteria.tenantId]
+    return [
+        SearchedCampaign(
+            **campaign.model_dump(),
+            targets=_targets(campaign, services) if criteria.includeTargets else None,
+        )
+        for campaign in found
+        if campaign.tenantId == criteria.tenantId
+    ]
+
+
+def _targets(campaign: Campaign, services: Services) -> list[BoundaryTargets]:
+    """The targets the campaign's target files set, from where they were stored."""
+    keeper = services.target("boundaryWithTarget", campaign.hierarchyType)
+    assert isinstance(keeper, TargetsKeeper)
+    held = keeper.targets_of(campaign.tenantId, campaign.id)
+    return [BoundaryTargets(boundaryCode=code, targets=held[code]) for code in sorted(held)]
 
 
 def campaign_boundaries(campaign: Campaign, services: Services) -> list[CampaignBoundary]:

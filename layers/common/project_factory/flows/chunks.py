@@ -21,7 +21,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from project_factory import progress
-from project_factory.adapters.targets.base import PendingRow, RecordKeeper, Target, TargetResult
+from project_factory.adapters.targets.base import (
+    PendingRow,
+    RecordKeeper,
+    RowFinder,
+    Target,
+    TargetResult,
+)
 from project_factory.errors import TransientError, UpstreamError
 from project_factory.flows.run_secrets import Opener, without_secrets
 from project_factory.flows.scratch import ScratchKeys
@@ -247,11 +253,16 @@ def _confirm(
 
 
 def _found(target: Target, tenant_id: str, rows: list[PendingRow]) -> dict[str, TargetResult]:
-    """What the service holds of these rows: created records by client reference (`find`),
-    and changes made (`changes_made`, for a target that changes records)."""
-    creates = [row.client_ref for row in rows if row.operation == "create"]
+    """What the service holds of these rows: created records by client reference (`find`,
+    or `find_rows` for a target that needs the rows), and changes made (`changes_made`,
+    for a target that changes records)."""
+    creates = [row for row in rows if row.operation == "create"]
     changes = [row for row in rows if row.operation != "create"]
-    found = target.find(tenant_id, creates) if creates else {}
+    found: dict[str, TargetResult] = {}
+    if creates and isinstance(target, RowFinder):
+        found = target.find_rows(tenant_id, creates)
+    elif creates:
+        found = target.find(tenant_id, [row.client_ref for row in creates])
     if changes and isinstance(target, RecordKeeper):
         found |= target.changes_made(tenant_id, changes)
     return found

@@ -28,6 +28,7 @@ from project_factory.flows.sheet_schemas import bound_schema
 from project_factory.models import ResourceRow, ResourceStatus, RowStatus
 from project_factory.services import Services
 from project_factory.sheets.credentials import CredentialsWorkbook
+from project_factory.sheets.layout import excel_row
 from project_factory.sheets.limits import WorkbookLimits
 from project_factory.sheets.messages import Messages, load_bundled_messages
 from project_factory.sheets.processed import RowResult, write_processed
@@ -67,7 +68,10 @@ class _Tally:
             failing = result.status in _FAILING
             if failing and len(self.row_errors) < MAX_STORED_ERRORS:
                 self.row_errors.append(
-                    {"row": number, "status": result.status.value, "errors": result.errors}
+                    {"row": excel_row(number)}
+                    # a target file's rows are on its tabs (their numbers are places)
+                    | ({"sheet": line["sheet"]} if "sheet" in line else {})
+                    | {"status": result.status.value, "errors": result.errors}
                 )
             yield number, result
 

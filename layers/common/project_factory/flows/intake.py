@@ -8,6 +8,7 @@ from project_factory.adapters.file_store import FilePin, StoredFile
 from project_factory.adapters.resource_store import new_audit
 from project_factory.errors import InvalidRequestError, NotFoundError
 from project_factory.flows.sheet_schemas import bound_schema
+from project_factory.flows.target_rows import require_campaign
 from project_factory.models import (
     CreateResourceRequest,
     ResourceDetailsInput,
@@ -73,6 +74,7 @@ def accept(
                 f"file {details.fileStoreId} does not exist for tenant {details.tenantId}",
                 code="FILE_NOT_FOUND",
             ) from missing
+    require_campaign(details.type, details.action, details.campaignId)
     # The upload's own size, before anything reads it (the rest of the limits apply when
     # Validate opens the file: see sheets/limits.py).
     check_upload_size(stored_file.size, services.settings.upload_max_bytes)

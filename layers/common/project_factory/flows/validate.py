@@ -24,6 +24,7 @@ from project_factory.flows.plan import PlannedRow, plan_rows
 from project_factory.flows.run_secrets import SEALED, Sealer
 from project_factory.flows.scratch import PartWriter, ScratchKeys
 from project_factory.flows.sheet_schemas import bound_schema
+from project_factory.flows.target_rows import TargetRows
 from project_factory.models import ResourceRow
 from project_factory.passwords import generate_password
 from project_factory.services import Services
@@ -35,8 +36,8 @@ from project_factory.sheets.spec import SheetSpec, spec_for
 from project_factory.sheets.validation import Registered, RowValidator
 from project_factory.sheets.xlsx_package import unreadable
 
-# Rows of these types are created in a target; others are validated only for now.
-TYPES_WITH_TARGETS = frozenset({"facility", "user", "boundary"})
+# Rows of these types are created in a target (every type, now that targets are stored).
+TYPES_WITH_TARGETS = frozenset({"facility", "user", "boundary", "boundaryWithTarget"})
 
 
 def validate_resource(resource_id: str, services: Services, redrive: int = 0) -> dict[str, Any]:
@@ -60,11 +61,6 @@ def _validate_resource(resource_id: str, services: Services, redrive: int) -> di
         # so rows an earlier run may have created are confirmed, never sent anew.
         services.resources.start_progress(resource_id, _read_progress(kept))
         return _answer(row, kept, keys, services)
-    if row.action == "create" and row.type not in TYPES_WITH_TARGETS:
-        raise InvalidRequestError(
-            f"{row.type} files can be validated; creating them is not supported yet",
-            code="UNSUPPORTED_ACTION",
-        )
     settings = services.settings
     spec, schema = bound_schema(spec_for(row.type), row.tenantId, services)
     messages = load_bundled_messages()
@@ -102,6 +98,12 @@ def _validate_resource(resource_id: str, services: Services, redrive: int) -> di
     verdicts = PartWriter(services.files, keys.verdicts, settings.chunk_size)
     chunks = PartWriter(services.files, keys.chunk, _chunk_size(row, settings.chunk_size))
     credentials = _Credentials(row, services)
+    # A target row to create carries its campaign and its boundary's place (flows/target_rows.py).
+    target_rows = (
+        TargetRows(row, services)
+        if row.type == "boundaryWithTarget" and row.action == "create"
+        else None
+    )
     services.resources.start_progress(resource_id, progress.started("validating", validated=0))
     invalid = 0
     planned_rows = plan_rows(
@@ -123,7 +125,9 @@ def _validate_resource(resource_id: str, services: Services, redrive: int) -> di
         # The client reference id makes every create (and change) of this row idempotent.
         client_ref = f"{row.id}:{verdict.row_number}"
         head = {"clientRef": client_ref, "rowNumber": verdict.row_number}
-        if planned.operation == "create":
+        if planned.operation == "create" and target_rows is not None:
+            chunks.add(head | {"data": target_rows.added_to(verdict.canonical)})
+        elif planned.operation == "create":
             chunks.add(head | credentials.added_to(client_ref, verdict.canonical))
         else:
             chunks.add(
@@ -216,14 +220,17 @@ def _answer(
 
 def _chunk_size(row: ResourceRow, configured: int) -> int:
     # Chunks run in parallel; a boundary must exist before its children, so a boundary
-    # file stays one chunk, created in file order (parents come first in the sheet).
-    return sys.maxsize if row.type == "boundary" else configured
+    # file stays one chunk, created in file order (parents come first in the sheet). A
+    # target file too: its DIGIT projects share the projects of the boundaries above them,
+    # which one chunk creates once, in order.
+    return sys.maxsize if row.type in ("boundary", "boundaryWithTarget") else configured
 
 
 def _verdict_line(planned: PlannedRow) -> dict[str, Any]:
     verdict = planned.verdict
     return {
         "rowNumber": verdict.row_number,
+        **({"sheet": verdict.sheet} if verdict.sheet is not None else {}),
         "errors": verdict.errors + ([planned.error] if planned.error else []),
         "create": verdict.create,
         # sent to the target (a create, update or deactivation): its outcome is in a chunk

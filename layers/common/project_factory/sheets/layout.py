@@ -17,6 +17,11 @@ ERRORS_COLUMN = "#errorDetails#"
 #: A validation's plan: what a create of the same file would do to each row (flows/plan.py).
 PLAN_COLUMN = "#plan#"
 
+#: A row of a file read across tabs (SheetSpec.across_tabs) is known by its place: the
+#: tab's index among the workbook's sheets, then its Excel row (at most 1,048,576 < 2**21).
+#: Places keep file order as plain ints, so a single-sheet file's places are its rows.
+TAB_STRIDE = 1 << 21
+
 #: The header is looked for in this many rows from the top (templates may put a title
 #: or instructions above it).
 HEADER_SCAN_ROWS = 5
@@ -117,3 +122,27 @@ def require_columns(
             code="REQUIRED_COLUMN_MISSING",
             columns=missing,
         )
+
+
+def place(tab_index: int, row_number: int) -> int:
+    """A row's place in a file read across tabs (see TAB_STRIDE)."""
+    return tab_index * TAB_STRIDE + row_number
+
+
+def excel_row(row_place: int) -> int:
+    """The Excel row of a place (a single-sheet file's row is its own place)."""
+    return row_place % TAB_STRIDE
+
+
+def tab_index(row_place: int) -> int:
+    """The index among the workbook's sheets of the tab holding a place."""
+    return row_place // TAB_STRIDE
+
+
+def is_data_tab(header: Header, key_column: str, value_columns: Iterable[str]) -> bool:
+    """Whether a tab's header makes it one of a file's data tabs: it names the key column
+    (the boundary code) and at least one value column (a target). The readme, the boundary
+    sheet (codes, no targets) and a child template's hidden `(OLD)` copies never do."""
+    return key_column in header.columns and any(
+        column in header.columns for column in value_columns
+    )

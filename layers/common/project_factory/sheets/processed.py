@@ -1,18 +1,30 @@
 """The processed copy of an upload: the same workbook, each data row with its outcome.
 
-Only the data sheet's XML is rewritten, in a streaming pass over the zip: every other
-part (other sheets, styles, shared strings, workbook) is copied as it is, and in the
-data sheet only the written cells, the header cells added, the `<dimension>` and the
-`<cols>` entries of the written columns change; views, data validations, protection
-and every other cell keep their bytes. Each data row keeps its place and gets the
-created id, the output columns (e.g. username), `#status#` and `#errorDetails#`; a
-secret output's column (a user's password, handed out in the credentials file) is empty.
-Missing columns are appended after the last used one; columns already there (a
-processed file uploaded again) are reused, and shown if hidden.
+Only the data sheet's XML (in a file read across tabs, each data tab's: see below) is
+rewritten, in a streaming pass over the zip: every other part (other sheets, styles,
+shared strings, workbook) is copied as it is, and in the data sheet only the written
+cells, the header cells added, the `<dimension>` and the `<cols>` entries of the
+written columns change; views, data validations, protection and every other cell keep
+their bytes. Each data row stays where it is and gets the created id, the output
+columns (e.g. username), `#status#` and `#errorDetails#`; a secret output's column (a
+user's password, handed out in the credentials file) is empty. Missing columns are
+appended after the last used one; columns already there (a processed file uploaded
+again) are reused, and shown if hidden.
+
+A file read across tabs (SheetSpec.across_tabs: a target file, one tab per district)
+has several data sheets: every sheet whose header names the boundary code and a target
+column (layout.is_data_tab); the readme, the boundary sheet, the lists and the metadata
+are copied like any other part. Each data tab is rewritten as the data sheet is, with
+its own header and columns, and its rows' results are keyed by place (layout.place: the
+tab's index among the workbook's sheets, then the Excel row). One sorted stream of
+results serves every tab, so the tabs are written in workbook order, into the zip
+entries the data tabs hold whatever order the upload stored them in (parts are found
+by name: the order of a zip's entries is free).
 
 Memory stays bounded whatever the size of the sheet: rows are read and written one by
 one, results are consumed as a sorted stream, and of the shared strings only those of
-the header rows are read (the others are only checked for being blank).
+the header rows are read, in one pass for every sheet surveyed (the others are only
+checked for being blank).
 
 The upload is read under the same limits as by the reader, and the file written is one
 Excel opens: no column past XFD (TOO_MANY_COLUMNS when the written columns would need
@@ -23,11 +35,11 @@ never a formula, whatever they begin with.
 
 import re
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from project_factory.errors import DomainError
+from project_factory.errors import DomainError, InvalidRequestError
 from project_factory.models import RowStatus
 from project_factory.sheets.layout import (
     ERRORS_COLUMN,
@@ -37,7 +49,9 @@ from project_factory.sheets.layout import (
     Header,
     find_sheet,
     is_blank,
+    is_data_tab,
     locate_header,
+    place,
     top_row_values,
 )
 from project_factory.sheets.limits import (
@@ -48,7 +62,7 @@ from project_factory.sheets.limits import (
 )
 from project_factory.sheets.messages import Messages
 from project_factory.sheets.schema import bundled_json_schema
-from project_factory.sheets.spec import SheetSpec
+from project_factory.sheets.spec import SheetSpec, tab_value_columns
 from project_factory.sheets.xlsx_dates import DateStyles
 from project_factory.sheets.xlsx_edit import (
     cell_style,
@@ -61,6 +75,7 @@ from project_factory.sheets.xlsx_package import DAMAGED, XlsxPackage, unreadable
 from project_factory.sheets.xlsx_rows import (
     CHUNK_SIZE,
     CellValues,
+    RawCell,
     RawRow,
     SheetXml,
     column_letters,
@@ -118,36 +133,29 @@ def write_processed(
     `plan_column` adds (or reuses) `#plan#`, each row's RowResult.plan: a validation's.
 
     `results` are (Excel row number, result) pairs in ascending row order, consumed
-    once as the sheet is written. A data row without a result is marked FAILED (it
-    must never vanish silently); results of rows that are not data rows are ignored.
-    An upload that cannot be read (or passes `limits`) raises WorkbookError.
+    once as the sheet is written; for a spec read across tabs (SheetSpec.across_tabs),
+    (place, result) pairs in ascending place order (layout.place). A data row without a
+    result is marked FAILED (it must never vanish silently); results of rows that are
+    not data rows are ignored. An upload that cannot be read (or passes `limits`)
+    raises WorkbookError.
     """
     schema = json_schema if json_schema is not None else bundled_json_schema(spec.schema_identifier)
-    known = [*(schema.get("x-columns") or schema["properties"]), *spec.written_columns]
+    status_columns = (*_STATUS_COLUMNS, *((PLAN_COLUMN,) if plan_column else ()))
+    written = (*spec.written_columns, *status_columns)
+    known = [*(schema.get("x-columns") or schema["properties"]), *written]
     missing = RowResult(
         status=RowStatus.FAILED, errors=[messages.text("PF_ERR_NO_OUTCOME", locale)]
     )
     with XlsxPackage(original, limits) as package:
-        title = find_sheet(package.sheet_names, spec.data_sheet, messages)
-        part = package.sheet_part(title)
         try:
-            status_columns = (*_STATUS_COLUMNS, *((PLAN_COLUMN,) if plan_column else ()))
-            layout = _survey(package, part, title, messages.lookup([*known, *status_columns]))
-            written = (*spec.written_columns, *status_columns)
-            appended = [code for code in written if code not in layout.header.columns]
-            # Only appended columns need to know where the rows end (a full extra pass).
-            last_used = _last_used(package, part, layout) if appended else 0
-            plan = _plan(layout.header, appended, last_used, messages, locale)
-            rows = _RowWriter(layout, plan, spec, _Outcomes(results), missing)
-            with zipfile.ZipFile(target, "w") as out:
-                for info in package.archive.infolist():
-                    with package.open(info.filename) as source, out.open(_like(info), "w") as sink:
-                        if info.filename == part:
-                            rows.write(SheetXml(source, limits), sink)
-                        elif _XML_PART.search(info.filename):
-                            _copy_clean(source, sink)
-                        else:
-                            _copy(source, sink)
+            tabs = _data_tabs(package, spec, schema, messages, messages.lookup(known))
+            plans = [_plan_tab(package, tab, written, messages, locale) for tab in tabs]
+            outcomes = _Outcomes(results)
+            writers = {
+                tab.part: _RowWriter(tab, plan, spec, outcomes, missing)
+                for tab, plan in zip(tabs, plans, strict=True)
+            }
+            _write_package(package, writers, target)
         except ResultsMismatch:
             raise
         except DAMAGED as error:
@@ -163,6 +171,17 @@ class _Layout:
 
 
 @dataclass(frozen=True)
+class _Tab:
+    """A data sheet: its part, where its rows' results are, its header."""
+
+    part: str
+    #: the place of the sheet's row 0: row n's result is the one at `base + n` (0 but
+    #: for a file read across tabs, see layout.place)
+    base: int
+    layout: _Layout
+
+
+@dataclass(frozen=True)
 class _Plan:
     #: column code -> 1-based index, for every column written
     columns: dict[str, int]
@@ -172,24 +191,89 @@ class _Plan:
     last_column: int
 
 
-def _survey(package: XlsxPackage, part: str, title: str, spellings: Mapping[str, str]) -> _Layout:
-    """Where the header is, from the top rows and the shared strings they use."""
-    with package.open(part) as stream:
-        sheet = SheetXml(stream, package.limits)
-        top: list[tuple[int, RawRow]] = []
-        for row in sheet.rows():
-            if row.number > HEADER_SCAN_ROWS:
-                break
-            top.append((row.number, row))
-        top_cells = [(number, sheet.cells(row)) for number, row in top]
-        prefix = sheet.prefix
-    raw = CellValues([], DateStyles(), prefix, package.limits)
-    wanted = {
-        int(value)
-        for _, cells in top_cells
-        for cell in cells
-        if cell.kind == b"s" and (value := raw.raw_value(cell))
-    }
+def _data_tabs(
+    package: XlsxPackage,
+    spec: SheetSpec,
+    schema: Mapping[str, Any],
+    messages: Messages,
+    spellings: Mapping[str, str],
+) -> list[_Tab]:
+    """The sheets whose rows get outcomes, in workbook order: the data sheet or, for a
+    file read across tabs, every sheet whose header makes it a data tab."""
+    if not spec.across_tabs:
+        title = find_sheet(package.sheet_names, spec.data_sheet, messages)
+        (top,) = _survey(package, [title])
+        return [_Tab(top.part, 0, top.layout(spellings))]
+    assert spec.boundary_column is not None
+    values = tab_value_columns(spec, schema)
+    tabs: dict[str, _Tab] = {}
+    for index, top in enumerate(_survey(package, package.sheet_names)):
+        try:
+            layout = top.layout(spellings)
+        except InvalidRequestError as error:
+            if error.code != "HEADER_MISSING":
+                raise
+            continue  # the readme, the lists, the metadata: no header at all
+        if is_data_tab(layout.header, spec.boundary_column, values) and top.part not in tabs:
+            tabs[top.part] = _Tab(top.part, place(index, 0), layout)
+    if not tabs:
+        raise InvalidRequestError(
+            f"The workbook has no sheet whose header names "
+            f"'{messages.text(spec.boundary_column)}' and a column among "
+            f"{', '.join(repr(messages.text(column)) for column in values)}; "
+            f"its sheets are: {', '.join(package.sheet_names) or 'none'}",
+            code="DATA_SHEET_MISSING",
+            sheet=spec.data_sheet,
+        )
+    return list(tabs.values())
+
+
+@dataclass(frozen=True)
+class _Top:
+    """A sheet's top rows, where its header is looked for, and how its cells read."""
+
+    title: str
+    part: str
+    rows: list[tuple[int, list[RawCell]]]
+    values: CellValues
+
+    def layout(self, spellings: Mapping[str, str]) -> _Layout:
+        """Where the header is (InvalidRequestError HEADER_MISSING when there is none)."""
+        decoded = [
+            (number, {cell.column: self.values.value(cell, number) for cell in cells})
+            for number, cells in self.rows
+        ]
+        header = locate_header(self.title, top_row_values(decoded), spellings)
+        header_cells = next(
+            (cells for number, cells in self.rows if number == header.row_number), []
+        )
+        model = next((cell for cell in header_cells if cell.column == header.last_column), None)
+        return _Layout(header, cell_style(model) if model else b"", self.values)
+
+
+def _survey(package: XlsxPackage, titles: Sequence[str]) -> list[_Top]:
+    """The top rows of the sheets `titles`, and of the shared strings those they use
+    (read in one pass for all the sheets)."""
+    tops: list[tuple[str, str, bytes, list[tuple[int, list[RawCell]]]]] = []
+    wanted: set[int] = set()
+    for title in titles:
+        part = package.sheet_part(title)
+        with package.open(part) as stream:
+            sheet = SheetXml(stream, package.limits)
+            rows: list[tuple[int, list[RawCell]]] = []
+            for row in sheet.rows():
+                if row.number > HEADER_SCAN_ROWS:
+                    break
+                rows.append((row.number, sheet.cells(row)))
+            prefix = sheet.prefix
+        raw = CellValues([], DateStyles(), prefix, package.limits)
+        wanted.update(
+            int(value)
+            for _, cells in rows
+            for cell in cells
+            if cell.kind == b"s" and (value := raw.raw_value(cell))
+        )
+        tops.append((title, part, prefix, rows))
     texts: dict[int, str] = {}
     blank: set[int] = set()
     for index, text in enumerate(package.shared_strings()):
@@ -197,15 +281,11 @@ def _survey(package: XlsxPackage, part: str, title: str, spellings: Mapping[str,
             texts[index] = text
         elif not text.strip():
             blank.add(index)
-    values = CellValues(_SharedTexts(texts, blank), DateStyles(), prefix, package.limits)
-    decoded = [
-        (number, {cell.column: values.value(cell, number) for cell in cells})
-        for number, cells in top_cells
+    shared = _SharedTexts(texts, blank)
+    return [
+        _Top(title, part, rows, CellValues(shared, DateStyles(), prefix, package.limits))
+        for title, part, prefix, rows in tops
     ]
-    header = locate_header(title, top_row_values(decoded), spellings)
-    header_cells = next((cells for number, cells in top_cells if number == header.row_number), [])
-    model = next((cell for cell in header_cells if cell.column == header.last_column), None)
-    return _Layout(header, cell_style(model) if model else b"", values)
 
 
 class _SharedTexts:
@@ -242,6 +322,21 @@ def _last_used(package: XlsxPackage, part: str, layout: _Layout) -> int:
                     last_used = cell.column
                     break
     return last_used
+
+
+def _plan_tab(
+    package: XlsxPackage,
+    tab: _Tab,
+    written: Sequence[str],
+    messages: Messages,
+    locale: str | None,
+) -> _Plan:
+    """Where a data sheet's written columns go: the header's, then those it lacks."""
+    header = tab.layout.header
+    appended = [code for code in written if code not in header.columns]
+    # Only appended columns need to know where the rows end (a full extra pass).
+    last_used = _last_used(package, tab.part, tab.layout) if appended else 0
+    return _plan(header, appended, last_used, messages, locale)
 
 
 def _plan(
@@ -295,17 +390,17 @@ class _Outcomes:
 
 
 class _RowWriter:
-    """Writes the data sheet: its head adjusted, each row as it comes, its tail."""
+    """Writes a data sheet: its head adjusted, each row as it comes, its tail."""
 
     def __init__(
         self,
-        layout: _Layout,
+        tab: _Tab,
         plan: _Plan,
         spec: SheetSpec,
         outcomes: _Outcomes,
         missing: RowResult,
     ) -> None:
-        self._layout, self._plan, self._spec = layout, plan, spec
+        self._layout, self._base, self._plan, self._spec = tab.layout, tab.base, plan, spec
         self._outcomes, self._missing = outcomes, missing
 
     def write(self, sheet: SheetXml, sink: BinaryIO) -> None:
@@ -341,7 +436,7 @@ class _RowWriter:
             values = self._layout.values
             if all(is_blank(values.value(cell)) for cell in cells):
                 return row.xml
-            result = self._outcomes.take(row.number) or self._missing
+            result = self._outcomes.take(self._base + row.number) or self._missing
             body = replace_cells(sheet.prefix, row.number, cells, self._texts(result))
         attrs = widen_spans(row.attrs, self._plan.last_column)
         tag = sheet.prefix + b"row"
@@ -369,6 +464,34 @@ class _RowWriter:
             # A password is handed out once, in the credentials file: never in this one.
             texts[columns[spec.output_columns[key]]] = None
         return texts
+
+
+def _write_package(
+    package: XlsxPackage, writers: Mapping[str, _RowWriter], target: BinaryIO
+) -> None:
+    """Every part of the upload to `target`, the data sheets rewritten by their writers
+    (part -> writer, in workbook order) and the others copied.
+
+    The results are one stream, in workbook order: the k-th zip entry holding a data
+    sheet gets the k-th data sheet of the workbook (parts are found by name, so the order
+    of a zip's entries is free).
+    """
+    in_order = iter(writers)
+    pending = set(writers)
+    with zipfile.ZipFile(target, "w") as out:
+        for info in package.archive.infolist():
+            writer = None
+            if info.filename in pending:
+                pending.discard(info.filename)
+                part = next(in_order)
+                info, writer = package.archive.getinfo(part), writers[part]
+            with package.open(info.filename) as source, out.open(_like(info), "w") as sink:
+                if writer is not None:
+                    writer.write(SheetXml(source, package.limits), sink)
+                elif _XML_PART.search(info.filename):
+                    _copy_clean(source, sink)
+                else:
+                    _copy(source, sink)
 
 
 def _copy(source: BinaryIO, sink: BinaryIO) -> None:

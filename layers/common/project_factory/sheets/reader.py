@@ -4,7 +4,9 @@ The sheet's XML is scanned row by row straight from the zip (see `xlsx_rows`): o
 the current row and the shared strings are in memory, so a 100k-row upload never sits
 in memory as cells. Values are those openpyxl's read-only mode gave (the reader used
 to be built on it). Columns are found by their header text (any locale) in the first
-rows, never by position.
+rows, never by position. A target file's rows are on every tab whose header names the
+boundary code and a target (SheetSpec.across_tabs): they come tab after tab, in workbook
+order, each numbered by its place (layout.place).
 
 Uploads are read under limits (see `limits`): a file past one is refused as a whole
 (WorkbookError with its code), and whatever a damaged or hostile file makes the parser
@@ -16,22 +18,27 @@ character XML cannot carry (a control character) is reported on its row
 import io
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from project_factory.errors import InvalidRequestError
 from project_factory.sheets.layout import (
     HEADER_SCAN_ROWS,
+    Header,
+    excel_row,
     find_sheet,
     is_blank,
+    is_data_tab,
     locate_header,
+    place,
     require_columns,
     top_row_values,
 )
 from project_factory.sheets.limits import DEFAULT_LIMITS, WorkbookLimits, refused
 from project_factory.sheets.messages import Messages
 from project_factory.sheets.schema import bundled_json_schema
-from project_factory.sheets.spec import SheetSpec
+from project_factory.sheets.spec import SheetSpec, tab_value_columns
 from project_factory.sheets.xlsx_package import DAMAGED, XlsxPackage, unreadable
 from project_factory.sheets.xlsx_rows import CellValues, SheetXml, column_letters
 from project_factory.sheets.xlsx_text import clean, illegal_character
@@ -66,6 +73,15 @@ class SheetRow:
     values: dict[str, Any]
     #: the cells whose values held characters XML cannot carry (replaced in `values`)
     illegal: tuple[IllegalCell, ...] = ()
+    #: the tab the row is on, for a file read across tabs (its row_number is then a place,
+    #: see layout.place); None for a single data sheet
+    sheet: str | None = None
+
+    @property
+    def label(self) -> str:
+        """Where the row is, as a user finds it: `7`, or `7 (tab Kabul)` across tabs."""
+        row = excel_row(self.row_number)
+        return f"{row} ({self.sheet})" if self.sheet is not None else str(row)
 
 
 def open_workbook(
@@ -108,6 +124,8 @@ def iter_sheet_rows(
     """
     schema = json_schema if json_schema is not None else bundled_json_schema(spec.schema_identifier)
     columns: Sequence[str] = schema.get("x-columns") or list(schema["properties"])
+    if spec.across_tabs:
+        return _across_tabs(source, spec, messages, schema, columns, limits)
     package = XlsxPackage(source, limits)
     resources = ExitStack()
     resources.callback(package.close)
@@ -128,6 +146,83 @@ def iter_sheet_rows(
     positions = list(header.columns.items())
     below = [(number, cells) for number, cells in top if number > header.row_number]
     return _data_rows(resources, chain(below, following, rows), positions, limits)
+
+
+def _across_tabs(
+    source: BinaryIO | bytes,
+    spec: SheetSpec,
+    messages: Messages,
+    schema: Mapping[str, Any],
+    columns: Sequence[str],
+    limits: WorkbookLimits,
+) -> Iterator[SheetRow]:
+    """The rows of every data tab (layout.is_data_tab), tab after tab in workbook order,
+    each numbered by its place. Every tab's header and required columns are checked before
+    this returns, as for a single sheet."""
+    package = XlsxPackage(source, limits)
+    try:
+        tabs = _data_tabs(package, spec, messages, schema, columns)
+    except _DAMAGED as error:
+        package.close()
+        raise unreadable(error) from error
+    except BaseException:
+        package.close()
+        raise
+    return _tab_rows(package, tabs, limits)
+
+
+def _data_tabs(
+    package: XlsxPackage,
+    spec: SheetSpec,
+    messages: Messages,
+    schema: Mapping[str, Any],
+    columns: Sequence[str],
+) -> list[tuple[int, str, Header]]:
+    """(index among the sheets, title, header) of the data tabs; DATA_SHEET_MISSING when
+    there is none."""
+    assert spec.boundary_column is not None
+    spellings = messages.lookup(columns)
+    value_columns = tab_value_columns(spec, schema)
+    tabs = []
+    for index, title in enumerate(package.sheet_names):
+        rows = iter_values(package, title)
+        top, _ = _split_top(rows)
+        rows.close()
+        try:
+            header = locate_header(title, top_row_values(top), spellings)
+        except InvalidRequestError as error:
+            if error.code == "HEADER_MISSING":
+                continue  # a sheet of no rows of ours: the readme, the lists
+            raise
+        if is_data_tab(header, spec.boundary_column, value_columns):
+            require_columns(title, header, schema.get("required", ()), messages)
+            tabs.append((index, title, header))
+    if not tabs:
+        raise InvalidRequestError(
+            f"The workbook has no tab with the columns "
+            f"'{messages.text(spec.boundary_column)}' and a target; "
+            f"its sheets are: {', '.join(package.sheet_names) or 'none'}",
+            code="DATA_SHEET_MISSING",
+            sheet=spec.data_sheet,
+        )
+    return tabs
+
+
+def _tab_rows(
+    package: XlsxPackage, tabs: Sequence[tuple[int, str, Header]], limits: WorkbookLimits
+) -> Iterator[SheetRow]:
+    try:
+        for index, title, header in tabs:
+            resources = ExitStack()
+            rows = (
+                (place(index, number), cells)
+                for number, cells in iter_values(package, title)
+                if number > header.row_number
+            )
+            for row in _data_rows(resources, rows, list(header.columns.items()), limits):
+                yield replace(row, sheet=title)
+    finally:
+        package.close()
 
 
 def open_values(package: XlsxPackage, prefix: bytes) -> CellValues:
@@ -189,11 +284,12 @@ def _data_rows(
         for row_number, cells in rows:
             if all(is_blank(value) for value in cells.values()):
                 continue
-            if row_number > last_row:
+            if excel_row(row_number) > last_row:
+                row = excel_row(row_number)
                 raise refused(
                     "TOO_MANY_ROWS",
-                    f"Row {row_number:,} holds values; uploads hold rows up to {last_row:,}",
-                    row=row_number,
+                    f"Row {row:,} holds values; uploads hold rows up to {last_row:,}",
+                    row=row,
                 )
             values = {}
             illegal = []
@@ -202,7 +298,7 @@ def _data_rows(
                 if value is None:
                     continue
                 if isinstance(value, str) and (character := illegal_character(value)):
-                    cell = f"{column_letters(column)}{row_number}"
+                    cell = f"{column_letters(column)}{excel_row(row_number)}"
                     illegal.append(IllegalCell(code, cell, f"U+{ord(character):04X}"))
                     value = clean(value)
                 values[code] = value

@@ -72,6 +72,10 @@ class SheetSpec:
     fields: Mapping[str, str] = _EMPTY
     #: boundary sheets: (column, boundary type), top level first
     levels: tuple[tuple[str, str], ...] = ()
+    #: rows are on every tab whose header names the boundary column and a value column (a
+    #: target file: one tab per district; layout.is_data_tab), not on `data_sheet` alone;
+    #: their row numbers are places across tabs (layout.place)
+    across_tabs: bool = False
 
     @property
     def written_columns(self) -> tuple[str, ...]:
@@ -144,6 +148,7 @@ BOUNDARY_WITH_TARGET = SheetSpec(
     unique_columns=(BOUNDARY_CODE_COLUMN,),
     boundary_column=BOUNDARY_CODE_COLUMN,
     multiple_boundaries=False,
+    across_tabs=True,
 )
 
 SPECS: Mapping[str, SheetSpec] = MappingProxyType(
@@ -253,6 +258,13 @@ def boundary_path(spec: SheetSpec, values: Mapping[str, Any]) -> list[tuple[str,
         for column, level in spec.levels
         if values.get(column) not in (None, "")
     ]
+
+
+def tab_value_columns(spec: SheetSpec, json_schema: Mapping[str, Any]) -> list[str]:
+    """The columns of a file read across tabs besides its key and id: a target file's
+    targets, in schema order (see SheetSpec.across_tabs)."""
+    columns = json_schema.get("x-columns") or list(json_schema["properties"])
+    return [column for column in columns if column not in (spec.boundary_column, spec.id_column)]
 
 
 def to_canonical(

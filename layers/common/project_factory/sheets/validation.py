@@ -61,6 +61,8 @@ class RowVerdict:
     create: bool = False
     #: the id the row already carries (it exists and is not created again)
     existing_id: str | None = None
+    #: the tab the row is on, for a file read across tabs (row_number is then its place)
+    sheet: str | None = None
 
     @property
     def valid(self) -> bool:
@@ -84,6 +86,9 @@ class _Row:
 
     row_number: int
     values: dict[str, Any]
+    #: where the row is, as messages name it (SheetRow.label), and its tab across tabs
+    label: str = ""
+    sheet: str | None = None
     errors: list[tuple[int, str]] = field(default_factory=list)
     failed_columns: set[str] = field(default_factory=set)
     existing_id: str | None = None
@@ -121,7 +126,8 @@ class RowValidator:
         self._required = [c for c in json_schema.get("required", ()) if c in self._properties]
         self._numeric = [c for c in columns if self._properties[c].get("type") in _NUMERIC]
         unique = [*json_schema.get("x-unique", ()), *spec.unique_columns]
-        self._first_row: dict[str, dict[Any, int]] = {
+        #: unique column -> value -> (row number, label) of its first row
+        self._first_row: dict[str, dict[Any, tuple[int, str]]] = {
             column: {} for column in dict.fromkeys(unique) if column in self._properties
         }
         self._enums = {
@@ -135,7 +141,7 @@ class RowValidator:
         self._messages = messages or load_bundled_messages()
         self._locale = self._messages.locale_or_default(locale)
         #: boundary sheets: path code -> first row; codes of valid rows (possible parents)
-        self._boundary_rows: dict[str, int] = {}
+        self._boundary_rows: dict[str, tuple[int, str]] = {}
         self._defined_boundaries: set[str] = set()
         #: a child campaign's upload: the parent's rows, whose cells may not change
         self._frozen = (
@@ -162,7 +168,7 @@ class RowValidator:
     # Checks of the row on its own.
 
     def _prepare(self, row: SheetRow) -> _Row:
-        item = _Row(row.row_number, self._coerce(row.values))
+        item = _Row(row.row_number, self._coerce(row.values), row.label, row.sheet)
         for cell in row.illegal:
             # A character no workbook may carry: the row is refused, naming the cell.
             self._fail(
@@ -325,6 +331,7 @@ class RowValidator:
             errors=list(dict.fromkeys(errors)),
             create=self._creatable(item),
             existing_id=item.existing_id,
+            sheet=item.sheet,
         )
 
     def _check_unique(self, item: _Row) -> None:
@@ -333,15 +340,15 @@ class RowValidator:
                 continue
             value = item.values[column]
             key = _unique_key(value)
-            first = first_rows.setdefault(key, item.row_number)
+            first, label = first_rows.setdefault(key, (item.row_number, item.label))
             if first != item.row_number:
-                self._fail(item, column, "PF_ERR_DUPLICATE", value=cell_text(value), row=first)
+                self._fail(item, column, "PF_ERR_DUPLICATE", value=cell_text(value), row=label)
 
     def _check_boundary(self, item: _Row, boundary: _BoundaryRef) -> None:
         """Once per file, and under a parent defined earlier or existing."""
-        first = self._boundary_rows.setdefault(boundary.code, item.row_number)
+        first, label = self._boundary_rows.setdefault(boundary.code, (item.row_number, item.label))
         if first != item.row_number:
-            self._fail(item, boundary.column, "PF_ERR_BOUNDARY_REPEATED", row=first)
+            self._fail(item, boundary.column, "PF_ERR_BOUNDARY_REPEATED", row=label)
         parent = boundary.parent_code
         known = parent is None or parent in self._defined_boundaries
         if not known and not (self._allowed is not None and parent in self._allowed):

@@ -113,6 +113,26 @@ class RecordKeeper(Protocol):
         ...
 
 
+@runtime_checkable
+class RowFinder(Protocol):
+    """A target whose records a client reference alone cannot find (a project is found by
+    its campaign and boundary): a retry's confirmation hands it the rows themselves, and
+    `find` is not asked (flows/chunks.py)."""
+
+    def find_rows(self, tenant_id: str, rows: Sequence[PendingRow]) -> dict[str, TargetResult]:
+        """What the service holds of these rows, by client reference, as `find` answers."""
+        ...
+
+
+@runtime_checkable
+class TargetsKeeper(Protocol):
+    """The target of boundaryWithTarget rows: it answers a campaign's targets."""
+
+    def targets_of(self, tenant_id: str, campaign_id: str) -> dict[str, dict[str, Any]]:
+        """The campaign's targets: boundary code -> column -> value."""
+        ...
+
+
 def comparable(value: Any) -> Any:
     """A canonical field's value as a row's and a record's are compared (flows/plan.py, the
     targets' `changes_made`): blanks alike, whole floats as ints, lists as sorted texts

@@ -276,20 +276,7 @@ class RegistryTarget:
         return None
 
     def _inject_fault(self, client_ref: str) -> bool:
-        """Fail a chosen row's first attempt; the marker makes every later attempt go through."""
-        if self._failure_rate <= 0 or _stable_fraction(client_ref) >= self._failure_rate:
-            return False
-        from botocore.exceptions import ClientError
-
-        marker = {"pk": f"FAULT#{client_ref}", "sk": "FAULT", "createdTime": _now_ms()}
-        try:
-            with outage_is_transient("registry"):
-                self._table.put_item(Item=marker, ConditionExpression=_ABSENT)
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return inject_fault(self._table, self._failure_rate, client_ref)
 
     def _business_key(self, row: PendingRow) -> str:
         return self._kind.normalise_key(str(row.data[self._kind.key_field]))
@@ -484,6 +471,24 @@ def registry_target(resource_type: str, settings: Settings, table: Any = None) -
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+def inject_fault(table: Any, failure_rate: float, client_ref: str) -> bool:
+    """Whether to fail a chosen row's first attempt (the demo's RegistryTransientFailureRate);
+    its FAULT marker makes every later attempt go through."""
+    if failure_rate <= 0 or _stable_fraction(client_ref) >= failure_rate:
+        return False
+    from botocore.exceptions import ClientError
+
+    marker = {"pk": f"FAULT#{client_ref}", "sk": "FAULT", "createdTime": _now_ms()}
+    try:
+        with outage_is_transient("registry"):
+            table.put_item(Item=marker, ConditionExpression=_ABSENT)
+    except ClientError as exc:
+        if error_code(exc) == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 def _output(username: str | None) -> dict[str, str]:

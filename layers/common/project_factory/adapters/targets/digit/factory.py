@@ -6,6 +6,7 @@ from project_factory.adapters.key_claims import dynamo_key_claims
 from project_factory.adapters.targets.base import Target
 from project_factory.adapters.targets.digit.boundaries import BoundaryTarget
 from project_factory.adapters.targets.digit.facility import FacilityTarget
+from project_factory.adapters.targets.digit.projects import ProjectTarget
 from project_factory.adapters.targets.digit.users import UserTarget
 from project_factory.settings import Settings
 
@@ -31,8 +32,19 @@ def digit_target(resource_type: str, settings: Settings, hierarchy_type: str | N
             # The facility service keeps no name unique: names are claimed in our table.
             claims=dynamo_key_claims(settings.registry_table, settings.region),
         )
+    if resource_type == "boundaryWithTarget":
+        # One health-project per boundary; a project's place comes with its row (its ancestors).
+        return ProjectTarget(
+            client(settings.project_service_url, "PROJECT_SERVICE_URL"),
+            batch_size,
+            paths,
+            resend_after_seconds=resend_after,
+        )
     if resource_type not in ("user", "boundary"):
-        raise ValueError(f"DIGIT creates facility, user and boundary rows, not {resource_type!r}")
+        raise ValueError(
+            "DIGIT creates facility, user, boundary and boundaryWithTarget rows, "
+            f"not {resource_type!r}"
+        )
     if not hierarchy_type:
         raise ValueError(f"{resource_type} rows need the request's hierarchyType")
     if resource_type == "user":

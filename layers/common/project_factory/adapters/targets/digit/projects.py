@@ -1,0 +1,424 @@
+"""DIGIT campaign targets: one health-project per boundary, as the HCM project-factory makes them.
+
+A `boundaryWithTarget` row sets a boundary's targets for a campaign (flows/target_rows.py
+adds the campaign, the boundaries above it and the campaign's project fields). DIGIT keeps
+them as the original does (health-services/project-factory/src/server/utils/
+processingResultHandler.ts, buildProjectTemplateForBoundary and createLevelBulk): a project
+per boundary, its referenceID the campaign, its parent the project of the boundary above,
+and its targets one per beneficiary type. The boundaries above a row get a project without
+targets first, level by level from the top, since a child names its parent's id.
+
+A project has no key of its own (the service makes a second one for the same campaign and
+boundary), so a client reference alone does not find it: every create, and a retry's
+confirmation (`find_rows`), searches the campaign's projects by boundary first. What a project
+holds says which row made it: additionalDetails.clientReferenceId (the row that created it,
+or `{campaign}:{boundary}` for a boundary above the rows), targetsSetBy (the row whose
+targets it carries) and targets (per column, as the file had them).
+
+  no project at the boundary         created (with the boundaries above that lack one)
+  clientReferenceId is the row's     created (an earlier attempt's create, answer lost)
+  targetsSetBy is the row's          updated (an earlier attempt's update, answer lost)
+  the same targets per column        existing (the same targets uploaded again)
+  other targets                      updated: the stored project sent back with the row's
+"""
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from project_factory.adapters.digit_paths import DEFAULT_PATHS, DigitPaths
+from project_factory.adapters.http import JsonHttpClient, QueryValue
+from project_factory.adapters.targets.base import PendingRow, TargetResult
+from project_factory.adapters.targets.digit.project_records import (
+    PARENT_MISSING,
+    ProjectNode,
+    awaiting_parent,
+    by_campaign,
+    created_result,
+    done_before,
+    held_targets,
+    is_placed,
+    missing_nodes,
+    pick_project,
+    project_boundary,
+    project_nodes,
+    refusal_says,
+    row_code,
+    row_columns,
+    row_problem,
+    same_targets,
+    under_failed,
+)
+from project_factory.adapters.targets.digit.shared import (
+    Results,
+    chunks,
+    in_batches,
+    rejected,
+    submit,
+)
+from project_factory.errors import UpstreamError
+
+#: Target column -> beneficiaryType. The original reads this per project type from MDMS
+#: (HCM-ADMIN-CONSOLE.targetConfigs: beneficiaries[].columns); these are the console's two
+#: target columns. Columns not mapped travel in additionalDetails.targets only.
+DEFAULT_BENEFICIARIES: Mapping[str, str] = {
+    "HCM_ADMIN_CONSOLE_TARGET": "INDIVIDUAL",
+    "HCM_ADMIN_CONSOLE_TARGET_HOUSEHOLDS": "HOUSEHOLD",
+}
+
+# Records per search page: project.search.max.limit=200 (health-services/project
+# application.properties); a larger limit is answered with 200.
+_PAGE_SIZE = 200
+# A search by boundaries finds about one project each: more pages means the service ignored
+# the criteria. A campaign's whole listing (`targets_of`) may run long.
+_MAX_PAGES = 20
+_MAX_CAMPAIGN_PAGES = 1000
+
+
+class ProjectTarget:
+    """Campaign targets as DIGIT health-projects, one per boundary (see the module)."""
+
+    resource_type = "boundaryWithTarget"
+    # The project create answers with the ids it made: each row is settled by its own call.
+    confirms_by_search = False
+
+    def __init__(
+        self,
+        client: JsonHttpClient,
+        batch_size: int,
+        paths: DigitPaths = DEFAULT_PATHS,
+        *,
+        resend_after_seconds: float,
+        beneficiaries: Mapping[str, str] = DEFAULT_BENEFICIARIES,
+    ) -> None:
+        self._client = client
+        self._batch_size = batch_size
+        self._paths = paths
+        # A create whose answer was lost may still land until then (and the project service
+        # persists what it answered a little later): a row is not sent again before.
+        self.resend_after_seconds = resend_after_seconds
+        self._beneficiaries = dict(beneficiaries)
+
+    def create(self, tenant_id: str, rows: Sequence[PendingRow]) -> list[TargetResult]:
+        # Projects this call made, by (campaign, boundary): parents for later batches even
+        # before the service's search shows them.
+        made: dict[tuple[str, str], str] = {}
+        return in_batches(
+            rows, self._batch_size, lambda batch: self._create(tenant_id, batch, made)
+        )
+
+    def find(self, tenant_id: str, client_refs: Sequence[str]) -> dict[str, TargetResult]:
+        """Nothing: a reference alone does not name a project (it is found by its campaign and
+        boundary), so the flow asks `find_rows` with the rows themselves (base.RowFinder)."""
+        return {}
+
+    def find_rows(self, tenant_id: str, rows: Sequence[PendingRow]) -> dict[str, TargetResult]:
+        """The rows an earlier attempt created (clientReferenceId) or set the targets of
+        (targetsSetBy), by client reference; other rows are left out."""
+        found: Results = {}
+        for campaign_id, group in by_campaign(rows).items():
+            held = self._at_boundaries(tenant_id, campaign_id, [row_code(row) for row in group])
+            for row in group:
+                project = pick_project(held.get(row_code(row), []), row.client_ref)
+                answered = done_before(row, project) if project else None
+                if answered is not None:
+                    found[row.client_ref] = answered
+        return found
+
+    def registered(self, tenant_id: str, key: str, values: Sequence[str]) -> set[str]:
+        # A boundary's targets are set again, never refused as taken: no key is unique.
+        return set()
+
+    def targets_of(self, tenant_id: str, campaign_id: str) -> dict[str, dict[str, Any]]:
+        """The campaign's targets: boundary code -> column -> value, from every project of the
+        campaign (the boundaries above the rows, which carry none, left out)."""
+        criteria = [{"tenantId": tenant_id, "referenceID": campaign_id}]
+        held: dict[str, dict[str, dict[str, Any]]] = {}
+        for project in self._search(tenant_id, criteria, _MAX_CAMPAIGN_PAGES):
+            code = project_boundary(project)
+            if code and project.get("referenceID") == campaign_id:
+                held.setdefault(code, {})[str(project.get("id"))] = project
+        targets: dict[str, dict[str, Any]] = {}
+        for code, found in held.items():
+            project = pick_project(list(found.values()), None)
+            columns = held_targets(project) if project is not None else {}
+            if columns:
+                targets[code] = columns
+        return targets
+
+    # -- create -------------------------------------------------------------------------------
+
+    def _create(
+        self, tenant_id: str, batch: Sequence[PendingRow], made: dict[tuple[str, str], str]
+    ) -> Results:
+        results: Results = {}
+        valid = []
+        for row in batch:
+            problem = row_problem(row)
+            if problem is not None:
+                results[row.client_ref] = problem
+            else:
+                valid.append(row)
+        for campaign_id, group in by_campaign(valid).items():
+            results |= self._create_for(tenant_id, campaign_id, group, made)
+        return results
+
+    def _create_for(
+        self,
+        tenant_id: str,
+        campaign_id: str,
+        rows: Sequence[PendingRow],
+        made: dict[tuple[str, str], str],
+    ) -> Results:
+        """One campaign's rows: what exists read once, then the missing projects made level
+        by level, and the projects holding other targets updated."""
+        results: Results = {}
+        owners: dict[str, PendingRow] = {}
+        for row in rows:
+            first = owners.setdefault(row_code(row), row)
+            if first is not row:  # Validate keeps codes unique in a file: a defect if seen
+                results[row.client_ref] = rejected(
+                    row,
+                    "DUPLICATE_BOUNDARY",
+                    f"boundary {row_code(row)} is row {first.row_number}'s",
+                )
+        nodes = project_nodes(campaign_id, list(owners.values()))
+        held = self._at_boundaries(tenant_id, campaign_id, list(nodes))
+        ids: dict[str, str] = {}
+        changes: list[tuple[PendingRow, dict[str, Any]]] = []
+        for code, node in nodes.items():
+            project = pick_project(held.get(code, []), node.ref)
+            if project is not None:
+                ids[code] = str(project["id"])
+            elif (campaign_id, code) in made:
+                ids[code] = made[(campaign_id, code)]
+            if node.row is None or code not in ids:
+                continue
+            if project is None:
+                # Made above an earlier batch's rows moments ago, not searchable yet: its
+                # targets are set on the next attempt, once it can be read.
+                results[node.row.client_ref] = TargetResult(
+                    node.row.client_ref,
+                    "pending",
+                    code="AWAITING_PROJECT",
+                    reason=f"the project of boundary {code} is not searchable yet",
+                    sent=True,
+                )
+            elif answered := done_before(node.row, project) or same_targets(node.row, project):
+                results[node.row.client_ref] = answered
+            else:
+                changes.append((node.row, project))
+        missing = missing_nodes(nodes, ids)
+        if missing:
+            results |= self._create_levels(tenant_id, campaign_id, missing, ids, made)
+        if changes:
+            results |= self._update(changes)
+        return results
+
+    def _create_levels(
+        self,
+        tenant_id: str,
+        campaign_id: str,
+        todo: dict[str, ProjectNode],
+        ids: dict[str, str],
+        made: dict[tuple[str, str], str],
+    ) -> Results:
+        """The missing projects, a level per call from the top: a project is sent once its
+        parent's exists; under one that failed, a row answers as that one did."""
+        results: Results = {}
+        failed: dict[str, tuple[str, TargetResult]] = {}  # code -> (failed boundary, answer)
+        while todo:
+            level = [node for node in todo.values() if is_placed(node, ids, failed)]
+            if not level:
+                # The rows' ancestors loop: Validate builds them from a tree, so a defect.
+                for node in todo.values():
+                    if node.row is not None:
+                        results[node.row.client_ref] = rejected(
+                            node.row, "ANCESTORS_CYCLE", f"{node.code} is among its ancestors"
+                        )
+                return results
+            ready = []
+            for node in level:
+                del todo[node.code]
+                if node.parent in failed:
+                    failed[node.code] = failed[node.parent]
+                    if node.row is not None:
+                        results[node.row.client_ref] = under_failed(node.row, *failed[node.parent])
+                else:
+                    ready.append(node)
+            if not ready:
+                continue
+            fresh = set(made.values())
+            answers = self._send_level(tenant_id, campaign_id, ready, ids, fresh)
+            for node in ready:
+                answer = answers[node.ref]
+                if answer.outcome == "created" and answer.id:
+                    ids[node.code] = made[(campaign_id, node.code)] = answer.id
+                else:
+                    failed[node.code] = (node.code, answer)
+                if node.row is not None:
+                    results[node.row.client_ref] = answer
+        return results
+
+    def _send_level(
+        self,
+        tenant_id: str,
+        campaign_id: str,
+        nodes: Sequence[ProjectNode],
+        ids: Mapping[str, str],
+        fresh: set[str],
+    ) -> Results:
+        """One create for a level's projects (refusals narrowed down by shared.submit), each
+        answered by its node's reference: created with the id the answer gives its boundary."""
+        by_ref = {node.ref: node for node in nodes}
+        # A boundary above the rows goes as a row of its own, named by its code in refusals.
+        units = [node.row or PendingRow(node.ref, 0, {"code": node.code}) for node in nodes]
+
+        def send(some: Sequence[PendingRow]) -> Results:
+            bodies = [
+                self._body(tenant_id, campaign_id, by_ref[unit.client_ref], ids) for unit in some
+            ]
+            try:
+                answer = self._client.post(self._paths.project_create, {"Projects": bodies})
+            except UpstreamError as exc:
+                if {body["parent"] for body in bodies} & fresh and refusal_says(
+                    exc, PARENT_MISSING
+                ):
+                    return awaiting_parent(some)
+                raise
+            returned = {
+                project_boundary(project): str(project["id"])
+                for project in answer.get("Project") or []
+                if project.get("id")
+            }
+            return {
+                unit.client_ref: created_result(unit, returned.get(by_ref[unit.client_ref].code))
+                for unit in some
+            }
+
+        return submit(units, send, "Projects")
+
+    def _body(
+        self, tenant_id: str, campaign_id: str, node: ProjectNode, ids: Mapping[str, str]
+    ) -> dict[str, Any]:
+        """A boundary's project as buildProjectTemplateForBoundary makes it, from the
+        campaign's fields; a row's carries its targets, per beneficiary type and per column."""
+        fields = node.source.data.get("project") or {}
+        body: dict[str, Any] = {
+            "tenantId": tenant_id,
+            "name": fields.get("name"),
+            "projectType": fields.get("projectType"),
+            "projectSubType": fields.get("projectType"),
+            "startDate": fields.get("startDate"),
+            "endDate": fields.get("endDate"),
+            "description": f"{fields.get('name')} campaign created through Admin Console "
+            f"with Campaign Id as {campaign_id}",
+            "referenceID": campaign_id,
+            "parent": ids.get(node.parent) if node.parent else None,
+            "address": {
+                "tenantId": tenant_id,
+                "boundary": node.code,
+                "boundaryType": node.boundary_type,
+            },
+            # The original sums the rows' targets into the boundaries above them; here those
+            # carry none (a campaign's targets are the rows', see `targets_of`).
+            "targets": [],
+            "additionalDetails": {"clientReferenceId": node.ref},
+        }
+        if node.row is not None:
+            columns = row_columns(node.row)
+            body["targets"] = self._by_beneficiary(columns)
+            body["additionalDetails"] |= {
+                "targets": columns,
+                "targetsSetBy": node.row.client_ref,
+            }
+        return body
+
+    # -- update -------------------------------------------------------------------------------
+
+    def _update(self, changes: Sequence[tuple[PendingRow, dict[str, Any]]]) -> Results:
+        """The stored projects sent back with the rows' targets (one call, narrowed down by
+        shared.submit when refused)."""
+        projects = {row.client_ref: project for row, project in changes}
+
+        def send(rows: Sequence[PendingRow]) -> Results:
+            bodies = [self._changed(row, projects[row.client_ref]) for row in rows]
+            self._client.post(self._paths.project_update, {"Projects": bodies})
+            return {
+                row.client_ref: TargetResult(
+                    row.client_ref, "updated", id=str(projects[row.client_ref]["id"])
+                )
+                for row in rows
+            }
+
+        return submit([row for row, _ in changes], send, "Projects")
+
+    def _changed(self, row: PendingRow, project: Mapping[str, Any]) -> dict[str, Any]:
+        """The project as searched, its targets replaced by the row's.
+
+        The service keeps every stored target an update leaves out, and merges
+        additionalDetails into the stored ones (health-services/project ProjectEnrichment.
+        enrichProjectTargetOnUpdate, ProjectServiceUtil.jsonMerge): a stored target is sent
+        back with its id (its new number, or isDeleted), a column no longer set as null.
+        """
+        columns = row_columns(row)
+        stored: dict[str, list[dict[str, Any]]] = {}
+        for target in project.get("targets") or []:
+            if not target.get("isDeleted"):
+                stored.setdefault(str(target.get("beneficiaryType")), []).append(target)
+        targets = []
+        for wanted in self._by_beneficiary(columns):
+            kept = stored.get(wanted["beneficiaryType"]) or [{}]
+            targets.append(dict(kept.pop(0)) | wanted)
+        targets += [target | {"isDeleted": True} for left in stored.values() for target in left]
+        details = dict(project.get("additionalDetails") or {})
+        dropped = {column: None for column in held_targets(project) if column not in columns}
+        details |= {"targets": dropped | columns, "targetsSetBy": row.client_ref}
+        return dict(project) | {"targets": targets, "additionalDetails": details}
+
+    def _by_beneficiary(self, columns: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """[{beneficiaryType, targetNo}]: the columns of each beneficiary type summed."""
+        sums: dict[str, Any] = {}
+        for column, kind in self._beneficiaries.items():
+            if column in columns:
+                sums[kind] = sums.get(kind, 0) + columns[column]
+        return [{"beneficiaryType": kind, "targetNo": number} for kind, number in sums.items()]
+
+    # -- search -------------------------------------------------------------------------------
+
+    def _at_boundaries(
+        self, tenant_id: str, campaign_id: str, codes: Sequence[str]
+    ) -> dict[str, list[dict[str, Any]]]:
+        """The campaign's projects at these boundaries, by code (more than one where the
+        service made a second). Criteria objects are ORed; 50 per call keep the query small."""
+        found: dict[str, dict[str, dict[str, Any]]] = {}
+        for chunk in chunks(codes):
+            criteria = [
+                {"tenantId": tenant_id, "referenceID": campaign_id, "address": {"boundary": code}}
+                for code in chunk
+            ]
+            for project in self._search(tenant_id, criteria, _MAX_PAGES):
+                code = project_boundary(project)
+                if project.get("referenceID") == campaign_id and code in chunk:
+                    found.setdefault(code, {})[str(project.get("id"))] = project
+        return {code: list(projects.values()) for code, projects in found.items()}
+
+    def _search(
+        self, tenant_id: str, criteria: list[dict[str, Any]], max_pages: int
+    ) -> Iterator[dict[str, Any]]:
+        """Every project of a search, page by page (tenantId, limit and offset in the query:
+        ProjectApiController.searchProject requires all three)."""
+        for number in range(max_pages):
+            params: dict[str, QueryValue] = {
+                "tenantId": tenant_id,
+                "limit": _PAGE_SIZE,
+                "offset": number * _PAGE_SIZE,
+            }
+            answer = self._client.post(self._paths.project_search, {"Projects": criteria}, params)
+            page = answer.get("Project") or []
+            yield from page
+            if len(page) < _PAGE_SIZE:
+                return
+        raise UpstreamError(
+            f"a project search returned more than {max_pages * _PAGE_SIZE} projects: "
+            "it ignores its criteria"
+        )
