@@ -6,7 +6,12 @@ import pytest
 from local.samples import facility_rows, user_rows, workbook_from_rows
 from project_factory.sheets.spec import FACILITY, USER
 from tests.fakes.digit_server import FakeDigit
-from tests.fakes.digit_services import FACILITY_BULK_CREATE, HRMS_CREATE, INDIVIDUAL_SEARCH
+from tests.fakes.digit_services import (
+    FACILITY_BULK_CREATE,
+    FACILITY_SEARCH,
+    HRMS_CREATE,
+    INDIVIDUAL_SEARCH,
+)
 from tests.support.checks import (
     assert_each_input_row_once_with_a_final_status,
     header,
@@ -57,6 +62,20 @@ def test_bulk_creates_confirmed_by_search_after_a_delay_are_created_once(client,
     assert {row["#status#"] for row in processed} == {"CREATED"}
     assert len(_tenant_records(digit, "facility", client.tenant_id)) == 8
     assert digit.duplicates("facility") == 0
+
+
+def test_a_bulk_file_with_no_faults_costs_one_create_and_one_search_per_batch(client, digit):
+    # Given 300 facilities (CreateBatchSize 100) and a service with no faults
+    rows = facility_rows(300, invalid=0)
+    before = digit.calls(FACILITY_BULK_CREATE), digit.calls(FACILITY_SEARCH)
+    # When they are created
+    resource = _create_and_wait(client, rows, FACILITY)
+    # Then nothing was searched before a create: three bulk creates and three confirming
+    # searches of 100 references each (20 calls per 1,000 rows)
+    assert resource["status"] == "created", resource["additionalDetails"]
+    after = digit.calls(FACILITY_BULK_CREATE), digit.calls(FACILITY_SEARCH)
+    assert (after[0] - before[0], after[1] - before[1]) == (3, 3)
+    assert len(_tenant_records(digit, "facility", client.tenant_id)) == 300
 
 
 def test_rows_never_confirmed_stop_at_max_retries_with_a_reason(client, digit):

@@ -28,6 +28,9 @@ class Settings(BaseModel):
 
     # The create flow.
     chunk_size: int = Field(default=1000, ge=1, le=10_000)
+    # The state machine's MapMaxConcurrency: chunks are made small enough that a file big
+    # enough yields 4 of them per parallel slot (flows/validate.py), so no wave runs half empty.
+    map_max_concurrency: int = Field(default=8, ge=1, le=1000)
     create_batch_size: int = Field(default=100, ge=1, le=1000)
     backoff_seconds: int = Field(default=2, ge=1)
     backoff_max_seconds: int = Field(default=60, ge=1)

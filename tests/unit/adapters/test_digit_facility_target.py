@@ -5,15 +5,14 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from project_factory.adapters.http import JsonHttpClient, QueryValue
 from project_factory.adapters.key_claims import ClaimRequest, DynamoKeyClaims
 from project_factory.adapters.targets.base import Operation, PendingRow
 from project_factory.adapters.targets.digit import FacilityTarget
 from project_factory.adapters.targets.digit.facility import CLAIM_KIND
 from tests.fakes.digit_server import FakeDigit
-from tests.fakes.digit_services import FACILITY_BULK_CREATE, FACILITY_UPDATE
+from tests.fakes.digit_services import FACILITY_BULK_CREATE, FACILITY_SEARCH, FACILITY_UPDATE
 from tests.support.tables import create_registry_table
-from tests.unit.adapters.conftest import TIMEOUT_SECONDS
+from tests.unit.adapters.conftest import InterceptingClient
 
 TENANT = "mz"
 
@@ -145,32 +144,53 @@ def test_a_timeout_is_transient_and_find_confirms_what_the_lost_call_created(dig
     assert target.find(TENANT, ["res1-1"])["res1-1"].outcome == "created"
 
 
-def test_a_retry_never_sends_a_row_an_earlier_attempt_created(digit, target):
-    # Given a row whose first create's answer was lost
+def test_a_first_attempt_sends_without_searching_and_a_lost_answer_is_found_after(digit, target):
+    # Given a row whose first create's answer is lost
     digit.timeout_next(FACILITY_BULK_CREATE, 1, seconds=0.5)
-    target.create(TENANT, [facility("res1-1")])
 
-    # When the create is retried
-    (result,) = target.create(TENANT, [facility("res1-1")])
+    # When it is created, and then looked for by its reference (as the flow confirms)
+    (first,) = target.create(TENANT, [facility("res1-1")])
+    found = target.find(TENANT, ["res1-1"])
 
-    # Then the row is answered as created without being sent again
-    assert result.outcome == "created"
+    # Then the create was the only call (no search before it), the row stays pending as
+    # sent, and the search finds the facility the lost request made, once
+    assert (first.outcome, first.sent) == ("pending", True)
+    assert digit.calls(FACILITY_SEARCH) == 1
     assert digit.calls(FACILITY_BULK_CREATE) == 1
+    assert found["res1-1"].outcome == "created"
     assert digit.duplicates("facility") == 0
 
 
-def test_a_failure_after_a_first_batch_leaves_the_rest_pending(digit, target):
-    # Given four rows, the first two created already, and a service failing the next call
+class SecondCreateFailsClient(InterceptingClient):
+    """A client whose second bulk create meets the service failing (a 502)."""
+
+    def __init__(self, digit: FakeDigit) -> None:
+        super().__init__(digit.url)
+        self._digit = digit
+        self.creates = 0
+
+    def before(self, path: str, body: Mapping[str, Any]) -> None:
+        if path == FACILITY_BULK_CREATE:
+            self.creates += 1
+            if self.creates == 2:
+                self._digit.fail_next(FACILITY_BULK_CREATE, 1, status=502)
+
+
+def test_a_failure_after_a_first_batch_leaves_the_rest_pending(digit):
+    # Given four rows, and a service failing the second bulk create
+    client = SecondCreateFailsClient(digit)
     rows = [facility(f"res1-{number}") for number in range(1, 5)]
-    target.create(TENANT, rows[:2])
-    digit.fail_next(FACILITY_BULK_CREATE, 1, status=502)
 
     # When all four are created in batches of two
-    results = target.create(TENANT, rows)
+    results = FacilityTarget(client, batch_size=2).create(TENANT, rows)
 
-    # Then the answers of the first batch are kept and the second batch waits as pending
-    assert [result.outcome for result in results] == ["created", "created", "pending", "pending"]
-    assert results[2].code == "TRANSIENT_ERROR"
+    # Then the first batch is accepted (awaiting its confirming search) and the second
+    # waits as pending with the failure
+    assert client.creates == 2
+    assert [result.outcome for result in results] == ["pending"] * 4
+    assert [result.code for result in results] == ["AWAITING_CONFIRMATION"] * 2 + [
+        "TRANSIENT_ERROR"
+    ] * 2
 
 
 def test_registered_tells_which_facility_ids_exist(digit, target):
@@ -216,27 +236,20 @@ def stored(digit: FakeDigit, facility_id: str) -> dict[str, Any]:
     return next(record for record in digit.records("facility") if record["id"] == facility_id)
 
 
-class RivalEditClient(JsonHttpClient):
+class RivalEditClient(InterceptingClient):
     """A client through which another editor's update of the same facility lands just
     before ours: ours then carries a rowVersion the service no longer holds."""
 
     def __init__(self, url: str, capacity: int) -> None:
-        super().__init__(url, "test-token", TIMEOUT_SECONDS, TIMEOUT_SECONDS)
+        super().__init__(url)
         self._capacity = capacity
         self._raced = False
 
-    def post(
-        self,
-        path: str,
-        body: Mapping[str, Any] | None = None,
-        params: Mapping[str, QueryValue] | None = None,
-    ) -> dict[str, Any]:
-        # Paths are settings, with or without their leading slash.
-        if "/" + path.lstrip("/") == FACILITY_UPDATE and body is not None and not self._raced:
+    def before(self, path: str, body: Mapping[str, Any]) -> None:
+        if path == FACILITY_UPDATE and body and not self._raced:
             self._raced = True
             rival = dict(body["Facility"]) | {"storageCapacity": self._capacity}
             super().post(path, {"Facility": rival})
-        return super().post(path, body, params)
 
 
 def test_records_reads_facilities_by_id_as_the_canonical_fields_a_create_sent(digit, target):

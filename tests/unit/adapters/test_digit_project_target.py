@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from project_factory.adapters.http import JsonHttpClient, QueryValue
+from project_factory.adapters.http import JsonHttpClient
 from project_factory.adapters.targets.base import PendingRow, TargetResult
 from project_factory.adapters.targets.digit.projects import ProjectTarget
 from project_factory.errors import UpstreamError
@@ -21,7 +21,7 @@ from tests.fakes.digit_services import (
     PROJECT_SEARCH,
     PROJECT_UPDATE,
 )
-from tests.unit.adapters.conftest import TIMEOUT_SECONDS
+from tests.unit.adapters.conftest import TIMEOUT_SECONDS, InterceptingClient
 
 TENANT = "mz"
 CAMPAIGN = "campaign-7f3a"
@@ -426,29 +426,22 @@ def test_find_by_reference_alone_finds_nothing(target: ProjectTarget) -> None:
     assert target.find(TENANT, ["res1-1"]) == {}
 
 
-class ParentNotPersistedYet(JsonHttpClient):
+class ParentNotPersistedYet(InterceptingClient):
     """The project service answering a child's create before its persister wrote the parent:
     the first create naming a parent is refused as ProjectValidator.validateParentAgainstDB
     refuses a parent it cannot read."""
 
     def __init__(self, url: str) -> None:
-        super().__init__(url, "test-token", TIMEOUT_SECONDS, TIMEOUT_SECONDS)
+        super().__init__(url)
         self.refused = 0
 
-    def post(
-        self,
-        path: str,
-        body: Mapping[str, Any] | None = None,
-        params: Mapping[str, QueryValue] | None = None,
-    ) -> dict[str, Any]:
-        creating = "/" + path.lstrip("/") == PROJECT_CREATE
-        sent = (body or {}).get("Projects") or []
-        if creating and not self.refused and any(project.get("parent") for project in sent):
+    def before(self, path: str, body: Mapping[str, Any]) -> None:
+        sent = body.get("Projects") or []
+        if path == PROJECT_CREATE and not self.refused and any(p.get("parent") for p in sent):
             self.refused += 1
             message = "The parent project with id x does not exists in the system"
             errors = [{"code": "INVALID_PARENT_PROJECT", "message": message}]
             raise UpstreamError(message, code="SERVICE_REFUSED", status=400, errors=errors)
-        return super().post(path, body, params)
 
 
 def test_rows_under_a_parent_the_service_cannot_read_yet_wait_for_it(

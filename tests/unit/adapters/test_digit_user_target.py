@@ -6,7 +6,7 @@ import pytest
 from project_factory.adapters.targets.base import Operation, PendingRow
 from project_factory.adapters.targets.digit import UserTarget
 from tests.fakes.digit_server import FakeDigit
-from tests.fakes.digit_services import HRMS_CREATE, HRMS_UPDATE
+from tests.fakes.digit_services import HRMS_CREATE, HRMS_SEARCH, HRMS_UPDATE
 
 TENANT = "mz"
 USER_FIELDS = ("name", "phone", "roles", "employmentType", "boundaryCodes", "usage", "username")
@@ -124,19 +124,21 @@ def test_a_500_leaves_the_row_pending_and_uncertain(digit, target):
     assert "health-hrms" in (result.reason or "")
 
 
-def test_a_retry_after_a_timeout_answers_the_created_user_without_sending_it_again(digit, target):
-    # Given a create whose answer was lost after HRMS made the employee
+def test_a_first_attempt_sends_without_searching_and_a_lost_answer_is_found_after(digit, target):
+    # Given a create whose answer is lost after HRMS made the employee
     digit.timeout_next(HRMS_CREATE, 1, seconds=0.5)
     (first,) = target.create(TENANT, [user("res2-1", "8100000001", "Pw-kept-111")])
-    assert first.outcome == "pending"
 
-    # When the create is retried
-    (result,) = target.create(TENANT, [user("res2-1", "8100000001", "Pw-kept-111")])
+    # When the row is looked for by its reference (as the flow confirms before a resend)
+    found = target.find(TENANT, ["res2-1"])
 
-    # Then the first attempt's user is answered (no password echoed), and never sent twice
-    assert result.outcome == "created"
-    assert "password" not in result.output
+    # Then the create was sent without a search first, and the search finds the first
+    # attempt's user (no password echoed): nothing is sent twice
+    assert (first.outcome, first.sent) == ("pending", True)
     assert digit.calls(HRMS_CREATE) == 1
+    assert digit.calls(HRMS_SEARCH) == 1
+    assert found["res2-1"].outcome == "created"
+    assert "password" not in found["res2-1"].output
     assert digit.duplicates("employee") == 0
     assert len(digit.records("employee")) == 1
 

@@ -28,13 +28,18 @@ from project_factory.flows.target_rows import TargetRows
 from project_factory.models import ResourceRow
 from project_factory.passwords import generate_password
 from project_factory.services import Services
+from project_factory.settings import Settings
 from project_factory.sheets.limits import WorkbookLimits
 from project_factory.sheets.messages import Messages, load_bundled_messages
 from project_factory.sheets.metadata import check_upload_metadata
-from project_factory.sheets.reader import iter_sheet_rows
+from project_factory.sheets.reader import estimated_rows, iter_sheet_rows
 from project_factory.sheets.spec import SheetSpec, spec_for
 from project_factory.sheets.validation import Registered, RowValidator
 from project_factory.sheets.xlsx_package import unreadable
+
+#: Chunks per parallel slot of the Map, and the fewest rows a chunk is cut to for that.
+CHUNKS_PER_SLOT = 4
+MIN_CHUNK_ROWS = 100
 
 # Rows of these types are created in a target (every type, now that targets are stored).
 TYPES_WITH_TARGETS = frozenset({"facility", "user", "boundary", "boundaryWithTarget"})
@@ -96,7 +101,8 @@ def _validate_resource(resource_id: str, services: Services, redrive: int) -> di
         _reading(lambda: iter_sheet_rows(upload, spec, messages, json_schema=schema, limits=limits))
     )
     verdicts = PartWriter(services.files, keys.verdicts, settings.chunk_size)
-    chunks = PartWriter(services.files, keys.chunk, _chunk_size(row, settings.chunk_size))
+    rows_guess = estimated_rows(upload, spec, messages, limits)
+    chunks = PartWriter(services.files, keys.chunk, _chunk_size(row, settings, rows_guess))
     credentials = _Credentials(row, services)
     # A target row to create carries its campaign and its boundary's place (flows/target_rows.py).
     target_rows = (
@@ -218,12 +224,20 @@ def _answer(
     }
 
 
-def _chunk_size(row: ResourceRow, configured: int) -> int:
+def _chunk_size(row: ResourceRow, settings: Settings, rows_guess: int | None) -> int:
+    """Rows per chunk: ChunkSize, or fewer, so that a file big enough (as its dimension
+    tells) yields at least 4 x MapMaxConcurrency chunks: the Map's last wave never runs
+    mostly empty. At least MIN_CHUNK_ROWS, so a small file is not spread thin."""
     # Chunks run in parallel; a boundary must exist before its children, so a boundary
     # file stays one chunk, created in file order (parents come first in the sheet). A
     # target file too: its DIGIT projects share the projects of the boundaries above them,
     # which one chunk creates once, in order.
-    return sys.maxsize if row.type in ("boundary", "boundaryWithTarget") else configured
+    if row.type in ("boundary", "boundaryWithTarget"):
+        return sys.maxsize
+    if rows_guess is None:
+        return settings.chunk_size
+    spread = -(-rows_guess // (CHUNKS_PER_SLOT * settings.map_max_concurrency))
+    return min(settings.chunk_size, max(MIN_CHUNK_ROWS, spread))
 
 
 def _verdict_line(planned: PlannedRow) -> dict[str, Any]:

@@ -16,6 +16,7 @@ character XML cannot carry (a control character) is reported on its row
 """
 
 import io
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
@@ -45,6 +46,9 @@ from project_factory.sheets.xlsx_text import clean, illegal_character
 
 if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook
+
+#: `<dimension ref="A1:K1001"/>`: the last row of its range
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*\bref="[A-Z]+\d+(?::[A-Z]+(\d+))?"')
 
 #: What a damaged zip or sheet raises halfway through the rows.
 _DAMAGED = DAMAGED
@@ -223,6 +227,28 @@ def _tab_rows(
                 yield replace(row, sheet=title)
     finally:
         package.close()
+
+
+def estimated_rows(
+    source: BinaryIO | bytes,
+    spec: SheetSpec,
+    messages: Messages,
+    limits: WorkbookLimits = DEFAULT_LIMITS,
+) -> int | None:
+    """The data sheet's last row as its `<dimension>` says, or None (no dimension, a file
+    read across tabs, a sheet not found): a guess to plan chunk sizes by, never trusted for
+    more. Only the sheet's head is read; what the file holds is the real read's to report."""
+    if spec.across_tabs:
+        return None
+    try:
+        with XlsxPackage(source, limits) as package:
+            title = find_sheet(package.sheet_names, spec.data_sheet, messages)
+            with package.open(package.sheet_part(title)) as stream:
+                head = SheetXml(stream, limits).head
+    except Exception:
+        return None
+    found = _DIMENSION.search(head)
+    return int(found[1]) if found and found[1] else None
 
 
 def open_values(package: XlsxPackage, prefix: bytes) -> CellValues:

@@ -147,8 +147,11 @@ class FacilityTarget:
         )
 
     def _create(self, tenant_id: str, batch: Sequence[PendingRow]) -> Results:
-        results = self.find(tenant_id, [row.client_ref for row in batch])
-        unsent = [row for row in batch if row.client_ref not in results]
+        # No search first: the flow has confirmed every row an earlier attempt sent
+        # (flows/chunks.py) before it hands it here again, so a first attempt costs the
+        # bulk create and its confirming search, nothing more.
+        results: Results = {}
+        unsent = list(batch)
         if unsent and self._claims is not None:
             unsent, answered = self._claim_names(tenant_id, self._claims, unsent)
             results |= answered

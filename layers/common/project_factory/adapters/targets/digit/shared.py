@@ -21,10 +21,10 @@ from project_factory.errors import DomainError, TransientError, UpstreamError
 
 # References per search call (they travel in a query string or a body), and records per
 # page: a page larger than the references leaves room for duplicates made by other clients.
-# A search for 50 references that runs past _MAX_PAGES pages ignores its filter: better to
+# A search for 100 references that runs past _MAX_PAGES pages ignores its filter: better to
 # stop than to scan a tenant (what the original did).
-_REFS_PER_SEARCH = 50
-PAGE_SIZE = 100
+_REFS_PER_SEARCH = 100
+PAGE_SIZE = 200
 _MAX_PAGES = 20
 
 #: Codes of a call refused whatever it carried (see adapters.http): no row is at fault.

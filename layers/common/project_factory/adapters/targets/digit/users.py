@@ -113,16 +113,10 @@ class UserTarget:
         return {value for value in values if str(value).strip() in taken}
 
     def _create(self, tenant_id: str, batch: Sequence[PendingRow]) -> Results:
-        found = self.find(tenant_id, [row.client_ref for row in batch])
-        # An employee of an earlier attempt has the row's own password (made by the flow
-        # before the first attempt and sealed with its chunk): nothing is sent again.
-        results = {
-            row.client_ref: found[row.client_ref] for row in batch if row.client_ref in found
-        }
-        unsent = [row for row in batch if row.client_ref not in results]
-        if unsent:
-            results |= submit(unsent, lambda rows: self._send(tenant_id, rows), "Employees")
-        return results
+        # No search first: the flow has confirmed every row an earlier attempt sent
+        # (flows/chunks.py) before it hands it here again; an employee an earlier attempt
+        # made is found there, with the row's own password, and never sent again.
+        return submit(batch, lambda rows: self._send(tenant_id, rows), "Employees")
 
     def _send(self, tenant_id: str, rows: Sequence[PendingRow]) -> Results:
         employees = [self._employee(tenant_id, row) for row in rows]

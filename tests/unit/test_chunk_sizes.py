@@ -1,0 +1,81 @@
+"""Chunks sized for the Map (#14): a file big enough yields 4 x MapMaxConcurrency chunks,
+none smaller than MIN_CHUNK_ROWS nor larger than ChunkSize; the row count is the data
+sheet's own `<dimension>`."""
+
+from typing import Any
+
+import pytest
+
+from local.samples import facility_rows, workbook_from_rows
+from project_factory.flows.validate import CHUNKS_PER_SLOT, MIN_CHUNK_ROWS, _chunk_size
+from project_factory.models import ResourceRow
+from project_factory.settings import Settings
+from project_factory.sheets.messages import load_bundled_messages
+from project_factory.sheets.reader import estimated_rows
+from project_factory.sheets.spec import BOUNDARY_WITH_TARGET, FACILITY
+
+
+def _row(resource_type: str = "facility") -> ResourceRow:
+    fields: dict[str, Any] = {
+        "id": "r-1",
+        "tenantId": "mz",
+        "type": resource_type,
+        "fileStoreId": "f-1",
+        "action": "create",
+        "hierarchyType": "ADMIN",
+        "status": "data-accepted",
+        "auditDetails": {
+            "createdBy": "u",
+            "createdTime": 1,
+            "lastModifiedBy": "u",
+            "lastModifiedTime": 1,
+        },
+    }
+    return ResourceRow(**fields)
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [(100_000, 1000), (20_000, 625), (5_000, 157), (1_000, MIN_CHUNK_ROWS), (30, MIN_CHUNK_ROWS)],
+)
+def test_a_file_is_cut_into_four_chunks_per_parallel_slot_within_the_bounds(rows, expected):
+    # Given ChunkSize 1000 and MapMaxConcurrency 8
+    settings = Settings(chunk_size=1000, map_max_concurrency=8)
+    # When the chunk size of a file of `rows` rows is chosen
+    size = _chunk_size(_row(), settings, rows)
+    # Then it is the bound, or what makes 4 x 8 chunks
+    assert size == expected
+    if MIN_CHUNK_ROWS < size < 1000:
+        assert -(-rows // size) >= CHUNKS_PER_SLOT * 8
+
+
+def test_without_a_row_count_the_configured_chunk_size_stands():
+    # When a file's size is not known, ChunkSize is used as it is
+    assert _chunk_size(_row(), Settings(chunk_size=700), None) == 700
+
+
+def test_a_small_configured_chunk_size_is_never_raised():
+    # Given ChunkSize 4 (tests of the retry loop cut files that fine)
+    assert _chunk_size(_row(), Settings(chunk_size=4), 10_000) == 4
+
+
+def test_boundary_and_target_files_stay_one_chunk():
+    # Then boundaries and targets are created in one chunk, in file order
+    for resource_type in ("boundary", "boundaryWithTarget"):
+        assert _chunk_size(_row(resource_type), Settings(), 50_000) > 50_000
+
+
+def test_the_row_count_is_read_from_the_data_sheets_dimension():
+    # Given a workbook of 250 facility rows below the header
+    data = workbook_from_rows(FACILITY, facility_rows(250, invalid=0))
+    # When its rows are estimated
+    estimate = estimated_rows(data, FACILITY, load_bundled_messages())
+    # Then the dimension's last row is answered (the header included)
+    assert estimate == 251
+
+
+def test_a_file_read_across_tabs_or_not_a_workbook_has_no_estimate():
+    messages = load_bundled_messages()
+    data = workbook_from_rows(FACILITY, facility_rows(3, invalid=0))
+    assert estimated_rows(data, BOUNDARY_WITH_TARGET, messages) is None
+    assert estimated_rows(b"not a workbook", FACILITY, messages) is None
