@@ -30,7 +30,7 @@ from tests.support.targets import (
 
 #: Seeds whose draws fail some of the project calls, creates among them (the calls come in
 #: one order: one chunk, one batch), and leave the loop attempts to finish.
-SEEDS = {ANSWER_LOST: 7, TIMEOUT: 26}
+SEEDS = {ANSWER_LOST: 30, TIMEOUT: 31}
 
 
 @pytest.fixture(scope="module")
