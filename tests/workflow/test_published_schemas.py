@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from local.samples import facility_rows, user_rows, workbook_from_rows
 from project_factory.sheets.spec import FACILITY, USER
 from tests.fakes.digit_server import FakeDigit
-from tests.fakes.digit_services import HRMS_CREATE, HRMS_SEARCH, INDIVIDUAL_SEARCH
+from tests.fakes.digit_services import HRMS_CREATE, INDIVIDUAL_SEARCH
 from tests.fakes.mdms_records import facility_all, user_all
 from tests.support.checks import (
     assert_each_input_row_once_with_a_final_status,
@@ -116,8 +116,8 @@ def test_a_failing_phone_check_names_the_service_path_and_status(client, digit):
 
 
 def test_a_service_refusing_every_call_fails_the_rows_with_its_reason(client, digit):
-    # Given HRMS answering 404 to its employee search (a wrong path, say)
-    digit.fail_next(HRMS_SEARCH, 50, status=404)
+    # Given HRMS answering 404 to its employee create (a wrong path, say)
+    digit.fail_next(HRMS_CREATE, 50, status=404)
     # When users are created
     resource = _create(client, USER, _users(2), user_all())
     # Then each row FAILED at once with the code, the service, the path and the status
@@ -128,7 +128,7 @@ def test_a_service_refusing_every_call_fails_the_rows_with_its_reason(client, di
     for row in processed:
         details = row["#errorDetails#"]
         assert details.startswith("SERVICE_NOT_FOUND: ")
-        assert "/health-hrms/employees/_search" in details and "HTTP 404" in details
+        assert "/health-hrms/employees/_create" in details and "HTTP 404" in details
     assert resource["additionalDetails"]["rowErrors"][0]["errors"][0].startswith(
         "SERVICE_NOT_FOUND"
     )

@@ -85,8 +85,9 @@ def submit(rows: Sequence[PendingRow], send: Send, collection: str) -> Results:
         return all_pending(rows, exc, sent=may_have_been_applied(exc))
     except UpstreamError as exc:
         if exc.code in WHOLE_CALL_REFUSALS:
-            # A wrong path or a refused token: every row would get the same answer.
-            return {row.client_ref: refused(row, exc) for row in rows}
+            # A wrong path or a refused token: every row would get the same answer, under
+            # our stable code (SERVICE_NOT_FOUND, SERVICE_UNAUTHORIZED), whatever the body.
+            return {row.client_ref: refused(row, exc, code=exc.code) for row in rows}
         named = _named_refusals(exc, rows, collection)
         if named:
             rest = [row for row in rows if row.client_ref not in named]
@@ -156,10 +157,12 @@ def _row_named(
 # -- results --------------------------------------------------------------------------------
 
 
-def refused(row: PendingRow, exc: UpstreamError) -> TargetResult:
-    """The service's own code and message, and which call it answered with what status."""
+def refused(row: PendingRow, exc: UpstreamError, *, code: str | None = None) -> TargetResult:
+    """The service's own code (or `code`) and message, and which call it answered with
+    what status."""
     errors = exc.params.get("errors") or []
-    code = str(errors[0].get("code")) if errors and errors[0].get("code") else exc.code
+    if code is None:
+        code = str(errors[0].get("code")) if errors and errors[0].get("code") else exc.code
     messages = [str(error.get("message")) for error in errors if error.get("message")]
     if not messages:
         return rejected(row, code, exc.message)
