@@ -8,6 +8,7 @@ import pytest
 from project_factory.adapters.boundary_source import BundledBoundarySource
 from project_factory.adapters.resource_store import new_audit
 from project_factory.errors import InvalidRequestError
+from project_factory.flows.campaigns import campaign_boundary_codes
 from project_factory.flows.target_rows import TargetRows, require_campaign
 from project_factory.models import (
     Action,
@@ -131,16 +132,23 @@ def test_target_rows_of_an_upload_without_a_campaign_are_refused() -> None:
 
     # When / Then its rows cannot be given their campaign
     with pytest.raises(InvalidRequestError) as refused:
-        TargetRows(row, services(campaign()))
+        target_rows(row, services(campaign()))
     assert refused.value.code == "CAMPAIGN_REQUIRED"
 
 
 # -- TargetRows -------------------------------------------------------------------------
 
 
+def target_rows(row: ResourceRow, services: Services) -> TargetRows:
+    """TargetRows as Validate builds it: with the campaign's codes it checked the rows by."""
+    campaign = services.campaigns.get(row.campaignId) if row.campaignId else None
+    covered = campaign_boundary_codes(campaign, services) if campaign else set()
+    return TargetRows(row, services, covered)
+
+
 def test_a_row_gets_its_campaign_and_its_boundarys_level_and_keeps_its_own_fields() -> None:
     # Given the rows of a campaign over Shadi
-    rows = TargetRows(upload(), services(campaign()))
+    rows = target_rows(upload(), services(campaign()))
     validated = canonical(KURA)
 
     # When a locality's row is completed
@@ -155,7 +163,7 @@ def test_a_row_gets_its_campaign_and_its_boundarys_level_and_keeps_its_own_field
 
 def test_a_locality_under_the_campaigns_district_has_that_district_alone_above_it() -> None:
     # Given the rows of a campaign over Shadi (everything below it)
-    rows = TargetRows(upload(), services(campaign()))
+    rows = target_rows(upload(), services(campaign()))
 
     # When a locality of Shadi is completed
     added = rows.added_to(canonical(KURA))
@@ -167,7 +175,7 @@ def test_a_locality_under_the_campaigns_district_has_that_district_alone_above_i
 
 def test_the_campaigns_own_boundary_has_no_ancestors() -> None:
     # Given the rows of a campaign over Shadi
-    rows = TargetRows(upload(), services(campaign()))
+    rows = target_rows(upload(), services(campaign()))
 
     # When Shadi's own row is completed
     added = rows.added_to(canonical(SHADI))
@@ -178,7 +186,7 @@ def test_the_campaigns_own_boundary_has_no_ancestors() -> None:
 
 def test_ancestors_run_from_the_campaigns_top_boundary_down() -> None:
     # Given the rows of a campaign over the province Chisu (everything below it)
-    rows = TargetRows(upload(), services(campaign("CMP-1", (PROVINCE, "Province"))))
+    rows = target_rows(upload(), services(campaign("CMP-1", (PROVINCE, "Province"))))
 
     # When a locality of Shadi, a district of Chisu, is completed
     added = rows.added_to(canonical(KURA))
@@ -194,7 +202,7 @@ def test_a_child_campaigns_rows_have_the_parents_boundaries_above_them() -> None
     # Given a child campaign over Nerage, whose parent is over Shadi
     parent = campaign("CMP-PARENT")
     child = campaign("CMP-CHILD", (NERAGE, "District"), parent="CMP-PARENT")
-    rows = TargetRows(upload("CMP-CHILD"), services(parent, child))
+    rows = target_rows(upload("CMP-CHILD"), services(parent, child))
 
     # When a locality of each district is completed
     under_the_parents = rows.added_to(canonical(KURA))
@@ -209,7 +217,7 @@ def test_a_child_campaigns_rows_have_the_parents_boundaries_above_them() -> None
 
 def test_a_row_gets_the_campaigns_project_fields() -> None:
     # Given the rows of a campaign whose additionalDetails carry a project type and dates
-    rows = TargetRows(upload(), services(campaign()))
+    rows = target_rows(upload(), services(campaign()))
 
     # When a row is completed
     added = rows.added_to(canonical(KURA))
@@ -226,7 +234,7 @@ def test_a_row_gets_the_campaigns_project_fields() -> None:
 
 def test_project_fields_the_campaign_lacks_are_none() -> None:
     # Given the rows of a campaign without additionalDetails
-    rows = TargetRows(upload(), services(campaign(details={})))
+    rows = target_rows(upload(), services(campaign(details={})))
 
     # When a row is completed
     added = rows.added_to(canonical(KURA))
@@ -242,7 +250,7 @@ def test_project_fields_the_campaign_lacks_are_none() -> None:
 
 def test_each_row_gets_a_project_of_its_own() -> None:
     # Given two rows completed by the same TargetRows
-    rows = TargetRows(upload(), services(campaign()))
+    rows = target_rows(upload(), services(campaign()))
     first = rows.added_to(canonical(KURA))
     second = rows.added_to(canonical(SHADI))
 

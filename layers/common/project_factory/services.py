@@ -36,12 +36,15 @@ class Services:
             config=Config(**config),
         )
 
-    @cached_property
-    def resources(self) -> ResourceStore:
+    def _table(self, name: str) -> Any:
+        """A DynamoDB table of the stack, as boto3's resource."""
         import boto3
 
-        dynamodb = boto3.resource("dynamodb", region_name=self.settings.region)
-        return DynamoResourceStore(dynamodb.Table(self.settings.resources_table))
+        return boto3.resource("dynamodb", region_name=self.settings.region).Table(name)
+
+    @cached_property
+    def resources(self) -> ResourceStore:
+        return DynamoResourceStore(self._table(self.settings.resources_table))
 
     @cached_property
     def files(self) -> FileStore:
@@ -54,12 +57,9 @@ class Services:
 
     @cached_property
     def usernames(self) -> "UsernameAllocator":
-        import boto3
-
         from project_factory.adapters.usernames import UsernameAllocator
 
-        dynamodb = boto3.resource("dynamodb", region_name=self.settings.region)
-        table = dynamodb.Table(self.settings.registry_table)
+        table = self._table(self.settings.registry_table)
         return UsernameAllocator(table, self.settings.username_pattern)
 
     @cached_property
@@ -80,24 +80,18 @@ class Services:
 
     @cached_property
     def generated(self) -> "GeneratedStore":
-        import boto3
-
         from project_factory.adapters.generated_store import DynamoGeneratedStore
 
-        dynamodb = boto3.resource("dynamodb", region_name=self.settings.region)
         return DynamoGeneratedStore(
-            dynamodb.Table(self.settings.generated_table),
+            self._table(self.settings.generated_table),
             expiry_seconds=self.settings.generated_expiry_days * 86_400,
         )
 
     @cached_property
     def campaigns(self) -> "CampaignStore":
-        import boto3
-
         from project_factory.adapters.campaign_store import DynamoCampaignStore
 
-        dynamodb = boto3.resource("dynamodb", region_name=self.settings.region)
-        return DynamoCampaignStore(dynamodb.Table(self.settings.campaigns_table))
+        return DynamoCampaignStore(self._table(self.settings.campaigns_table))
 
     @cached_property
     def events(self) -> "EventPublisher":
@@ -144,21 +138,20 @@ class Services:
 
                 self._targets[key] = digit_target(resource_type, self.settings, hierarchy_type)
             elif resource_type == "boundaryWithTarget":
-                import boto3
-
                 from project_factory.adapters.targets.registry_targets import (
                     RegistryBoundaryTargets,
                 )
 
-                dynamodb = boto3.resource("dynamodb", region_name=self.settings.region)
-                table = dynamodb.Table(self.settings.registry_table)
                 self._targets[key] = RegistryBoundaryTargets(
-                    table, failure_rate=self.settings.registry_transient_failure_rate
+                    self._table(self.settings.registry_table),
+                    failure_rate=self.settings.registry_transient_failure_rate,
                 )
             else:
                 from project_factory.adapters.targets.registry import registry_target
 
-                self._targets[key] = registry_target(resource_type, self.settings)
+                self._targets[key] = registry_target(
+                    resource_type, self.settings, self._table(self.settings.registry_table)
+                )
         return self._targets[key]
 
 

@@ -1,7 +1,7 @@
 """What every DynamoDB adapter needs: number conversion, paged queries, batch reads."""
 
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -37,6 +37,23 @@ def plain(value: Any) -> Any:
 
 def error_code(error: Exception) -> str:
     return str(getattr(error, "response", {}).get("Error", {}).get("Code", ""))
+
+
+def conditional_write(write: Callable[[], Any], store: str) -> bool:
+    """Whether a conditional write was made: False when its condition did not hold (what
+    it was conditioned on moved); throttling and outages are TransientError."""
+    from botocore.exceptions import ClientError
+
+    from project_factory.adapters.aws_errors import outage_is_transient
+
+    try:
+        with outage_is_transient(store):
+            write()
+    except ClientError as error:
+        if error_code(error) == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 def query_all(table: Any, arguments: dict[str, Any]) -> Iterator[dict[str, Any]]:

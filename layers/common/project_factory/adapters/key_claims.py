@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from project_factory.adapters.aws_errors import outage_is_transient
-from project_factory.adapters.dynamo import batch_get, error_code
+from project_factory.adapters.dynamo import batch_get, conditional_write, error_code
 from project_factory.errors import TransientError
 
 #: PutItems in flight at once (boto3 clients are thread-safe; its pool holds 10 connections)
@@ -142,27 +142,21 @@ class DynamoKeyClaims:
     def take_over_stale(
         self, tenant_id: str, kind: str, request: ClaimRequest, held: Claim
     ) -> bool:
-        from botocore.exceptions import ClientError
-
         claimed = held.item.get("claimedAt")
         if held.won or claimed is None:
             return False  # a claim written before claims were dated is never presumed dead
         if self._now_ms() - int(claimed) < self._stale_after_ms:
             return False
-        try:
-            with outage_is_transient("registry"):
-                self._client.put_item(
-                    TableName=self._table.name,
-                    Item=self._item(tenant_id, kind, request),
-                    # Only if nobody took or renewed it meanwhile.
-                    ConditionExpression=_STILL_THEIRS,
-                    ExpressionAttributeValues={":owner": held.owner, ":claimed": claimed},
-                )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return conditional_write(
+            lambda: self._client.put_item(
+                TableName=self._table.name,
+                Item=self._item(tenant_id, kind, request),
+                # Only if nobody took or renewed it meanwhile.
+                ConditionExpression=_STILL_THEIRS,
+                ExpressionAttributeValues={":owner": held.owner, ":claimed": claimed},
+            ),
+            "registry",
+        )
 
     def _claim_one(
         self, tenant_id: str, kind: str, request: ClaimRequest, *, again: bool = False

@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from project_factory.errors import InvalidRequestError
-from project_factory.flows.campaigns import campaign_boundary_codes
 from project_factory.models import ResourceRow
 from project_factory.services import Services
 
@@ -34,11 +33,12 @@ def require_campaign(resource_type: str, action: str, campaign_id: str | None) -
 class TargetRows:
     """Adds the campaign and the boundary's place to a validated target row."""
 
-    def __init__(self, row: ResourceRow, services: Services) -> None:
+    def __init__(self, row: ResourceRow, services: Services, covered: set[str]) -> None:
+        """`covered`: the campaign's boundary codes (flows/campaigns.campaign_boundary_codes),
+        which Validate has already worked out to check the rows against."""
         require_campaign(row.type, row.action, row.campaignId)
         assert row.campaignId is not None
         campaign = services.campaigns.get(row.campaignId)
-        covered = campaign_boundary_codes(campaign, services)
         tree = services.boundaries.boundaries(row.tenantId, row.hierarchyType)
         self._campaign_id = campaign.id
         self._boundaries = {b.code: b for b in tree if b.code in covered}

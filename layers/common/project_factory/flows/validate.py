@@ -72,11 +72,12 @@ def _validate_resource(resource_id: str, services: Services, redrive: int) -> di
     target = (
         services.target(row.type, row.hierarchyType) if row.type in TYPES_WITH_TARGETS else None
     )
+    allowed_boundaries = _allowed_boundaries(row, spec, services)
     validator = RowValidator(
         schema,
         spec,
         phone_length=settings.phone_length,
-        allowed_boundary_codes=_allowed_boundaries(row, spec, services),
+        allowed_boundary_codes=allowed_boundaries,
         registered=_registered(row, spec, target)
         if target and not settings.allow_phone_reuse
         else None,
@@ -106,7 +107,7 @@ def _validate_resource(resource_id: str, services: Services, redrive: int) -> di
     credentials = _Credentials(row, services)
     # A target row to create carries its campaign and its boundary's place (flows/target_rows.py).
     target_rows = (
-        TargetRows(row, services)
+        TargetRows(row, services, allowed_boundaries or set())
         if row.type == "boundaryWithTarget" and row.action == "create"
         else None
     )

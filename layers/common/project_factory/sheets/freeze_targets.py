@@ -28,7 +28,11 @@ from project_factory.sheets.layout import HEADER_SCAN_ROWS, is_blank, locate_hea
 from project_factory.sheets.limits import DEFAULT_LIMITS, WorkbookLimits
 from project_factory.sheets.messages import Messages
 from project_factory.sheets.reader import iter_values
-from project_factory.sheets.spec import BOUNDARY_CODE_COLUMN
+from project_factory.sheets.spec import (
+    BOUNDARY_CODE_COLUMN,
+    BOUNDARY_WITH_TARGET,
+    tab_value_columns,
+)
 from project_factory.sheets.workbook_edit import (
     HEADER_ROW,
     add_readme_line,
@@ -49,8 +53,7 @@ Targets = Mapping[str, Mapping[str, Any]]
 
 def target_columns(json_schema: Mapping[str, Any]) -> list[str]:
     """The columns of a boundaryWithTarget schema that hold targets, in schema order."""
-    columns = json_schema.get("x-columns") or list(json_schema["properties"])
-    return [column for column in columns if column != BOUNDARY_CODE_COLUMN]
+    return tab_value_columns(BOUNDARY_WITH_TARGET, json_schema)
 
 
 def parent_targets(

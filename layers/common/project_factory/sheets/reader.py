@@ -17,8 +17,8 @@ character XML cannot carry (a control character) is reported on its row
 
 import io
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from itertools import chain
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -133,7 +133,7 @@ def iter_sheet_rows(
     package = XlsxPackage(source, limits)
     resources = ExitStack()
     resources.callback(package.close)
-    try:
+    with _closed_on_failure(resources.close):
         title = find_sheet(package.sheet_names, spec.data_sheet, messages)
         sheet = SheetXml(resources.enter_context(package.open(package.sheet_part(title))), limits)
         values = open_values(package, sheet.prefix)
@@ -141,12 +141,6 @@ def iter_sheet_rows(
         top, following = _split_top(rows)
         header = locate_header(title, top_row_values(top), messages.lookup(columns))
         require_columns(title, header, schema.get("required", ()), messages)
-    except _DAMAGED as error:
-        resources.close()
-        raise unreadable(error) from error
-    except BaseException:
-        resources.close()
-        raise
     positions = list(header.columns.items())
     below = [(number, cells) for number, cells in top if number > header.row_number]
     return _data_rows(resources, chain(below, following, rows), positions, limits)
@@ -164,15 +158,23 @@ def _across_tabs(
     each numbered by its place. Every tab's header and required columns are checked before
     this returns, as for a single sheet."""
     package = XlsxPackage(source, limits)
-    try:
+    with _closed_on_failure(package.close):
         tabs = _data_tabs(package, spec, messages, schema, columns)
+    return _tab_rows(package, tabs, limits)
+
+
+@contextmanager
+def _closed_on_failure(close: Callable[[], None]) -> Iterator[None]:
+    """The checks made before the rows are handed out: what they opened is closed when one
+    fails, and a damaged part is UNREADABLE_WORKBOOK."""
+    try:
+        yield
     except _DAMAGED as error:
-        package.close()
+        close()
         raise unreadable(error) from error
     except BaseException:
-        package.close()
+        close()
         raise
-    return _tab_rows(package, tabs, limits)
 
 
 def _data_tabs(

@@ -40,7 +40,7 @@ from typing import Any
 from project_factory.adapters.aws_errors import outage_is_transient
 from project_factory.adapters.dynamo import (
     batch_get,
-    error_code,
+    conditional_write,
     plain,
     query_all,
     to_dynamo,
@@ -478,17 +478,10 @@ def inject_fault(table: Any, failure_rate: float, client_ref: str) -> bool:
     its FAULT marker makes every later attempt go through."""
     if failure_rate <= 0 or _stable_fraction(client_ref) >= failure_rate:
         return False
-    from botocore.exceptions import ClientError
-
     marker = {"pk": f"FAULT#{client_ref}", "sk": "FAULT", "createdTime": _now_ms()}
-    try:
-        with outage_is_transient("registry"):
-            table.put_item(Item=marker, ConditionExpression=_ABSENT)
-    except ClientError as exc:
-        if error_code(exc) == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return conditional_write(
+        lambda: table.put_item(Item=marker, ConditionExpression=_ABSENT), "registry"
+    )
 
 
 def _output(username: str | None) -> dict[str, str]:

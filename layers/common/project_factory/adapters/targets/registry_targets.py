@@ -23,7 +23,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from project_factory.adapters.aws_errors import outage_is_transient
-from project_factory.adapters.dynamo import batch_get, error_code, plain, query_all, to_dynamo
+from project_factory.adapters.dynamo import (
+    batch_get,
+    conditional_write,
+    plain,
+    query_all,
+    to_dynamo,
+)
 from project_factory.adapters.resource_store import now_ms
 from project_factory.adapters.targets.base import PendingRow, TargetResult
 from project_factory.adapters.targets.registry import inject_fault
@@ -159,15 +165,16 @@ class RegistryBoundaryTargets:
             "createdTime": now,
             "lastModifiedTime": now,
         }
-        return self._conditional(
-            lambda: self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+        return conditional_write(
+            lambda: self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)"),
+            "registry",
         )
 
     def _replace(
         self, tenant_id: str, row: PendingRow, targets: dict[str, Any], *, seen: str
     ) -> bool:
         campaign, code = _key(row)
-        return self._conditional(
+        return conditional_write(
             lambda: self._table.update_item(
                 Key={"pk": _target_pk(tenant_id, campaign), "sk": code},
                 UpdateExpression=(
@@ -182,21 +189,9 @@ class RegistryBoundaryTargets:
                     ":now": now_ms(),
                     ":seen": seen,
                 },
-            )
+            ),
+            "registry",
         )
-
-    def _conditional(self, write: Any) -> bool:
-        """Whether a conditional write was made (False: what it was conditioned on moved)."""
-        from botocore.exceptions import ClientError
-
-        try:
-            with outage_is_transient("registry"):
-                write()
-        except ClientError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
 
 
 def _failed_on_purpose(row: PendingRow) -> TargetResult:
