@@ -11,6 +11,7 @@ import base64
 import binascii
 import json
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -272,6 +273,7 @@ def digit_resolver() -> APIGatewayHttpResolver:
         json_body_deserializer=parse_json,
         serializer=lambda body: json.dumps(body, default=str),
     )
+    _resolving[id(app)] = threading.Lock()
 
     @app.exception_handler(DomainError)
     def _domain(error: DomainError) -> Response[Any]:
@@ -316,10 +318,20 @@ def resolve(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) ->
         return _event_answer(*domain_error(error))
     if event.get("routeKey") not in MULTIPART_ROUTES:
         headers["content-type"] = "application/json"
-    return app.resolve(
-        {**event, "headers": headers, "body": body, "isBase64Encoded": is_base64_encoded},
-        context,
-    )
+    # The resolver keeps the event it is answering on itself (app.current_event, which the
+    # routes' caller() reads): one event at a time per resolver. Lambda gives a container one
+    # event at a time anyway; the local stack answers requests in threads of one process, where
+    # two at once would each read the other's claims (TENANT_FORBIDDEN for the right token).
+    with _resolving.get(id(app)) or _ANY_RESOLVER:
+        return app.resolve(
+            {**event, "headers": headers, "body": body, "isBase64Encoded": is_base64_encoded},
+            context,
+        )
+
+
+#: A lock per resolver, made with it (see resolve); one for resolvers made otherwise.
+_resolving: dict[int, threading.Lock] = {}
+_ANY_RESOLVER = threading.Lock()
 
 
 def _answer(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response[Any]:
