@@ -32,6 +32,9 @@ class Settings(BaseModel):
     # enough yields 4 of them per parallel slot (flows/validate.py), so no wave runs half empty.
     map_max_concurrency: int = Field(default=8, ge=1, le=1000)
     create_batch_size: int = Field(default=100, ge=1, le=1000)
+    # Validate's threads for the target's business-key lookups and the scratch writes: both
+    # wait on the network, so they overlap the reading of the file (flows/validate.py).
+    validate_concurrency: int = Field(default=8, ge=1, le=64)
     backoff_seconds: int = Field(default=2, ge=1)
     backoff_max_seconds: int = Field(default=60, ge=1)
     # The state machine's wait between a bulk create and its search (ConfirmDelaySeconds).

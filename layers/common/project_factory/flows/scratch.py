@@ -1,6 +1,8 @@
 """Where a resource's intermediate files live in S3 (under the scratch prefix, which expires)."""
 
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,13 +50,22 @@ class ScratchKeys:
 
 @dataclass
 class PartWriter:
-    """JSON Lines written in numbered parts of at most `size` lines: no step holds them all."""
+    """JSON Lines written in numbered parts of at most `size` lines: no step holds them all.
+
+    With `writes`, each full part is put there while the caller goes on; at most `ahead`
+    parts wait to be written (the memory held stays bounded), and `close` waits for every
+    write and raises the first that failed. A part's key is fixed when it is full, so the
+    parts keep their order whichever write ends first.
+    """
 
     files: FileStore
     key_of: Callable[[int], str]
     size: int
+    writes: Executor | None = None
+    ahead: int = 4
     parts: list[tuple[str, int]] = field(default_factory=list)
     _lines: list[Any] = field(default_factory=list)
+    _pending: deque[Future[None]] = field(default_factory=deque)
 
     def add(self, line: Any) -> None:
         self._lines.append(line)
@@ -64,6 +75,8 @@ class PartWriter:
     def close(self) -> None:
         if self._lines:
             self._flush()
+        while self._pending:
+            self._pending.popleft().result()
 
     @property
     def lines(self) -> int:
@@ -71,6 +84,11 @@ class PartWriter:
 
     def _flush(self) -> None:
         key = self.key_of(len(self.parts))
-        self.files.put_lines(key, self._lines)
-        self.parts.append((key, len(self._lines)))
-        self._lines = []
+        lines, self._lines = self._lines, []
+        self.parts.append((key, len(lines)))
+        if self.writes is None:
+            self.files.put_lines(key, lines)
+            return
+        self._pending.append(self.writes.submit(self.files.put_lines, key, lines))
+        while len(self._pending) > self.ahead:
+            self._pending.popleft().result()

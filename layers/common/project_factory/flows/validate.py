@@ -13,6 +13,7 @@ is UNREADABLE_WORKBOOK, and any other unexpected error VALIDATION_FAILED.
 
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from project_factory import progress
@@ -101,10 +102,7 @@ def _validate_resource(resource_id: str, services: Services, redrive: int) -> di
     sheet_rows = _reading_rows(
         _reading(lambda: iter_sheet_rows(upload, spec, messages, json_schema=schema, limits=limits))
     )
-    verdicts = PartWriter(services.files, keys.verdicts, settings.chunk_size)
     rows_guess = estimated_rows(upload, spec, messages, limits)
-    chunks = PartWriter(services.files, keys.chunk, _chunk_size(row, settings, rows_guess))
-    credentials = _Credentials(row, services)
     # A target row to create carries its campaign and its boundary's place (flows/target_rows.py).
     target_rows = (
         TargetRows(row, services, allowed_boundaries or set())
@@ -112,42 +110,20 @@ def _validate_resource(resource_id: str, services: Services, redrive: int) -> di
         else None
     )
     services.resources.start_progress(resource_id, progress.started("validating", validated=0))
-    invalid = 0
-    planned_rows = plan_rows(
-        validator.validate_all(sheet_rows),
-        _record_keeper(spec, target),
-        row.tenantId,
-        _not_found(spec, messages, settings.default_locale),
-    )
-    for read, planned in enumerate(planned_rows, start=1):
-        verdict = planned.verdict
-        line = _verdict_line(planned)
-        invalid += bool(line["errors"])
-        verdicts.add(line)
-        if read % settings.chunk_size == 0:
-            # Once per chunk of rows read, never per row.
-            services.resources.report_progress(resource_id, {"validated": read})
-        if planned.operation is None or verdict.canonical is None:
-            continue
-        # The client reference id makes every create (and change) of this row idempotent.
-        client_ref = f"{row.id}:{verdict.row_number}"
-        head = {"clientRef": client_ref, "rowNumber": verdict.row_number}
-        if planned.operation == "create" and target_rows is not None:
-            chunks.add(head | {"data": target_rows.added_to(verdict.canonical)})
-        elif planned.operation == "create":
-            chunks.add(head | credentials.added_to(client_ref, verdict.canonical))
-        else:
-            chunks.add(
-                head
-                | {
-                    "data": verdict.canonical,
-                    "operation": planned.operation,
-                    "recordId": planned.record_id,
-                    "changes": planned.changes,
-                }
-            )
-    verdicts.close()
-    chunks.close()
+    # The target's lookups and the scratch writes wait on the network: a bounded pool of
+    # threads runs them while this one reads the file, which holds the CPU.
+    pool = settings.validate_concurrency
+    with ThreadPoolExecutor(pool, "validate") as waits:
+        verdicts = PartWriter(services.files, keys.verdicts, settings.chunk_size, waits, pool)
+        chunk_rows = _chunk_size(row, settings, rows_guess)
+        chunks = PartWriter(services.files, keys.chunk, chunk_rows, waits, pool)
+        planned_rows = plan_rows(
+            validator.validate_all(sheet_rows, lookups=waits, ahead=pool),
+            _record_keeper(spec, target),
+            row.tenantId,
+            _not_found(spec, messages, settings.default_locale),
+        )
+        invalid = _write_rows(row, planned_rows, target_rows, verdicts, chunks, services)
     if not verdicts.parts:
         raise InvalidRequestError("the data sheet has no rows", code="NO_DATA_ROWS")
     manifest = [
@@ -173,6 +149,56 @@ def _validate_resource(resource_id: str, services: Services, redrive: int) -> di
     services.files.put_json(keys.summary, summary)
     services.resources.start_progress(resource_id, _read_progress(summary))
     return _answer(row, summary, keys, services)
+
+
+def _write_rows(
+    row: ResourceRow,
+    planned_rows: Iterable[PlannedRow],
+    target_rows: TargetRows | None,
+    verdicts: PartWriter,
+    chunks: PartWriter,
+    services: Services,
+) -> int:
+    """Every row's verdict, and every row to send in its chunk; how many rows are invalid."""
+    credentials = _Credentials(row, services)
+    report_every = services.settings.chunk_size
+    invalid = 0
+    for read, planned in enumerate(planned_rows, start=1):
+        line = _verdict_line(planned)
+        invalid += bool(line["errors"])
+        verdicts.add(line)
+        if read % report_every == 0:
+            # Once per chunk of rows read, never per row.
+            services.resources.report_progress(row.id, {"validated": read})
+        if planned.operation is not None and planned.verdict.canonical is not None:
+            chunks.add(_chunk_line(row, planned, credentials, target_rows))
+    verdicts.close()
+    chunks.close()
+    return invalid
+
+
+def _chunk_line(
+    row: ResourceRow,
+    planned: PlannedRow,
+    credentials: "_Credentials",
+    target_rows: TargetRows | None,
+) -> dict[str, Any]:
+    """What a chunk carries of a row to send: its reference, and what to send."""
+    verdict = planned.verdict
+    canonical = verdict.canonical or {}
+    # The client reference id makes every create (and change) of this row idempotent.
+    client_ref = f"{row.id}:{verdict.row_number}"
+    head = {"clientRef": client_ref, "rowNumber": verdict.row_number}
+    if planned.operation == "create" and target_rows is not None:
+        return head | {"data": target_rows.added_to(canonical)}
+    if planned.operation == "create":
+        return head | credentials.added_to(client_ref, canonical)
+    return head | {
+        "data": canonical,
+        "operation": planned.operation,
+        "recordId": planned.record_id,
+        "changes": planned.changes,
+    }
 
 
 def _read_progress(summary: dict[str, Any]) -> dict[str, Any]:

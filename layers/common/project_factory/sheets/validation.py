@@ -21,7 +21,9 @@ Per row, in order:
    the target (only for rows that would be created).
 """
 
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from functools import reduce
 from itertools import batched
@@ -156,14 +158,41 @@ class RowValidator:
         return self._conclude(prepared, self._lookup_registered([prepared]))
 
     def validate_all(
-        self, rows: Iterable[SheetRow], *, batch_size: int = 500
+        self,
+        rows: Iterable[SheetRow],
+        *,
+        batch_size: int = 500,
+        lookups: Executor | None = None,
+        ahead: int = 4,
     ) -> Iterator[RowVerdict]:
-        """Verdicts for rows in order; asks `registered` once per column per batch."""
+        """Verdicts for rows in order; asks `registered` once per column per batch.
+
+        With `lookups`, a batch's questions to the target run there while the next
+        batches are read and checked: at most `ahead` batches are read beyond the one
+        concluded next, so the time spent waiting on the target overlaps the reading and
+        the rows held stay bounded. A batch's lookup needs
+        only what its rows are on their own (`_prepare`); everything that depends on
+        earlier rows (`_conclude`) still runs here, in file order.
+        """
+        waiting: deque[tuple[list[_Row], Future[dict[str, set[str]]]]] = deque()
         for batch in batched(rows, batch_size, strict=False):
             prepared = [self._prepare(row) for row in batch]
-            registered = self._lookup_registered(prepared)
-            for item in prepared:
-                yield self._conclude(item, registered)
+            if lookups is None:
+                registered = self._lookup_registered(prepared)
+                yield from (self._conclude(item, registered) for item in prepared)
+                continue
+            waiting.append((prepared, lookups.submit(self._lookup_registered, prepared)))
+            if len(waiting) > ahead:
+                yield from self._conclude_batch(*waiting.popleft())
+        while waiting:
+            yield from self._conclude_batch(*waiting.popleft())
+
+    def _conclude_batch(
+        self, prepared: list[_Row], registered: Future[dict[str, set[str]]]
+    ) -> Iterator[RowVerdict]:
+        answers = registered.result()
+        for item in prepared:
+            yield self._conclude(item, answers)
 
     # Checks of the row on its own.
 
