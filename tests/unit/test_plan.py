@@ -2,6 +2,7 @@
 judged against the record the target holds."""
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from project_factory.flows.plan import plan_rows
@@ -79,3 +80,23 @@ def test_without_a_record_keeper_a_row_with_an_id_is_skipped():
     [planned] = list(plan_rows([_verdict(2, "F-1", capacity=1)], None, "mz", str))
     # Then it is skipped, as before
     assert (planned.operation, planned.error) == (None, None)
+
+
+def test_records_read_in_a_pool_plan_the_same_rows_in_order():
+    # Given 1,200 rows naming records (three batches), every other one changed
+    records = {f"F-{n}": RECORD for n in range(1200)}
+    verdicts = [
+        _verdict(n + 2, f"F-{n}", capacity=100 + n % 2) if n % 3 else _verdict(n + 2, None)
+        for n in range(1200)
+    ]
+    alone, _ = _plan(*verdicts, records=records)
+
+    # When they are planned with the records read in a pool
+    keeper = _Keeper(records)
+    with ThreadPoolExecutor(3) as pool:
+        pooled = list(plan_rows(verdicts, keeper, "mz", str, reads=pool, ahead=2))
+
+    # Then the plans are the same, in order, and each batch's records were read once
+    assert pooled == alone
+    assert [planned.verdict.row_number for planned in pooled] == list(range(2, 1202))
+    assert len(keeper.asked) == 3

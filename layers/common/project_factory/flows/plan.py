@@ -17,11 +17,13 @@ For a target that keeps no readable records, a row with an id stays skipped.
 """
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from itertools import batched
 from typing import Any
 
 from project_factory.adapters.targets.base import Operation, RecordKeeper, comparable
+from project_factory.lookahead import answered_in_order
 from project_factory.sheets.validation import RowVerdict
 
 INACTIVE = "Inactive"
@@ -47,14 +49,22 @@ def plan_rows(
     keeper: RecordKeeper | None,
     tenant_id: str,
     not_found: Callable[[str], str],
+    *,
+    reads: Executor | None = None,
+    ahead: int = 4,
 ) -> Iterator[PlannedRow]:
-    """Each verdict with what it asks of the target, in order; records read in batches.
+    """Each verdict with what it asks of the target, in order; records read in batches
+    (in `reads`, while later rows are validated, when it is given).
 
     `not_found(id)` words the error of a row whose id names no record.
     """
-    for batch in batched(verdicts, _BATCH, strict=False):
+
+    def records_of(batch: tuple[RowVerdict, ...]) -> Mapping[str, Mapping[str, Any]]:
         ids = [v.existing_id for v in batch if _names_a_record(v) and v.existing_id]
-        records = keeper.records(tenant_id, ids) if keeper is not None and ids else {}
+        return keeper.records(tenant_id, ids) if keeper is not None and ids else {}
+
+    batches = batched(verdicts, _BATCH, strict=False)
+    for batch, records in answered_in_order(batches, records_of, reads, ahead):
         for verdict in batch:
             yield _planned(verdict, keeper, records, not_found)
 

@@ -122,6 +122,8 @@ def _validate_resource(resource_id: str, services: Services, redrive: int) -> di
             _record_keeper(spec, target),
             row.tenantId,
             _not_found(spec, messages, settings.default_locale),
+            reads=waits,
+            ahead=pool,
         )
         invalid = _write_rows(row, planned_rows, target_rows, verdicts, chunks, services)
     if not verdicts.parts:
