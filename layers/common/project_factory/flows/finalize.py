@@ -14,6 +14,7 @@ import io
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -23,7 +24,7 @@ from project_factory.errors import DomainError
 from project_factory.flows.chunks import ChunkOutcomes, confirm_unsettled
 from project_factory.flows.intake import accepted_file
 from project_factory.flows.run_secrets import Opener, sealed_of, without_secrets
-from project_factory.flows.scratch import ScratchKeys
+from project_factory.flows.scratch import PartReader, ScratchKeys
 from project_factory.flows.sheet_schemas import bound_schema
 from project_factory.models import ResourceRow, ResourceStatus, RowStatus
 from project_factory.services import Services
@@ -41,6 +42,8 @@ MAX_STORED_ERRORS = 100
 #: Finalize runs (its task's retries) whose last look may fail and be retried; the run after
 #: reports what it still cannot find as NOT_CREATED rather than fail the resource.
 _CONFIRM_RETRIES = 2
+#: scratch parts read ahead of the one being written out, and the threads reading them
+_READ_AHEAD = 4
 _FAILING = frozenset({RowStatus.INVALID, RowStatus.FAILED, RowStatus.NOT_CREATED})
 #: a row's result, with the verdict line Validate wrote for it
 _Result = tuple[RowResult, dict[str, Any]]
@@ -104,28 +107,41 @@ def finalize_resource(resource_id: str, services: Services) -> dict[str, Any]:
     handout = _Handout(row, services, messages, locale) if _hands_out(row) else None
     spec, schema = bound_schema(spec_for(row.type), row.tenantId, services)
     planner = _Planner(spec, messages, locale) if row.action == "validate" else None
-    results = tally.observe(
-        _results(
-            row, summary, keys, services, messages, locale, tally, runs > _CONFIRM_RETRIES, handout
-        ),
-        planner,
-    )
     # The object Validate read, which _create accepted: never a later upload of the same id.
     pin = accepted_file(row)
     original = services.files.read(row.tenantId, row.fileStoreId, pin)
     processed = io.BytesIO()
-    write_processed(
-        original,
-        spec,
-        results,
-        messages,
-        locale,
-        processed,
-        json_schema=schema,
-        # The limits Validate read the upload with: a file it took is never refused here.
-        limits=WorkbookLimits.of(services.settings),
-        plan_column=planner is not None,
-    )
+    # The scratch parts are read a few ahead in a pool while the file is written: on S3
+    # each is a round trip.
+    with ThreadPoolExecutor(_READ_AHEAD, "finalize") as reads:
+        scratch = PartReader(services.files, reads, _READ_AHEAD)
+        results = tally.observe(
+            _results(
+                row,
+                summary,
+                keys,
+                services,
+                scratch,
+                messages,
+                locale,
+                tally,
+                runs > _CONFIRM_RETRIES,
+                handout,
+            ),
+            planner,
+        )
+        write_processed(
+            original,
+            spec,
+            results,
+            messages,
+            locale,
+            processed,
+            json_schema=schema,
+            # The limits Validate read the upload with: a file it took is never refused here.
+            limits=WorkbookLimits.of(services.settings),
+            plan_column=planner is not None,
+        )
     name = services.files.describe(row.tenantId, row.fileStoreId, pin).filename
     # Named by the resource, so a retried Finalize overwrites instead of adding a file.
     stored = services.files.put(
@@ -156,6 +172,7 @@ def _results(
     summary: dict[str, Any],
     keys: ScratchKeys,
     services: Services,
+    scratch: PartReader,
     messages: Messages,
     locale: str,
     tally: _Tally,
@@ -164,12 +181,12 @@ def _results(
 ) -> Iterator[tuple[int, _Result]]:
     """Every sheet row's result (with its verdict line), in row order."""
     sent = (
-        _target_results(row, keys, services, messages, locale, tally, last_chance, handout)
+        _target_results(row, keys, services, scratch, messages, locale, tally, last_chance, handout)
         if summary["proceed"]
         else None
     )
-    for part in summary["verdictParts"]:
-        for line in services.files.iter_lines(part):
+    for _, lines in scratch.parts(summary["verdictParts"], scratch.lines):
+        for line in lines:
             number = line["rowNumber"]
             if line["errors"]:
                 yield number, (RowResult(RowStatus.INVALID, errors=line["errors"]), line)
@@ -200,6 +217,7 @@ def _target_results(
     row: ResourceRow,
     keys: ScratchKeys,
     services: Services,
+    scratch: PartReader,
     messages: Messages,
     locale: str,
     tally: _Tally,
@@ -213,10 +231,15 @@ def _target_results(
     reported CREATED, never NOT_CREATED. What was found is kept with the chunk's outcomes.
     """
     target = services.target(row.type, row.hierarchyType)
-    for chunk in services.files.get_json(keys.manifest) or []:
+
+    def chunk_files(chunk: dict[str, Any]) -> tuple[Any, list[Any]]:
+        # Create and Confirm are done: nothing but this step writes the outcomes now.
+        return services.files.get_json(keys.outcomes(chunk["index"])), scratch.lines(chunk["key"])
+
+    manifest = services.files.get_json(keys.manifest) or []
+    for chunk, (kept, lines) in scratch.parts(manifest, chunk_files):
         outcomes_key = keys.outcomes(chunk["index"])
-        outcomes = ChunkOutcomes(services.files.get_json(outcomes_key))
-        lines = list(services.files.iter_lines(chunk["key"]))
+        outcomes = ChunkOutcomes(kept)
         rows = [PendingRow.from_line(line) for line in lines]
         if any(not outcomes.settled(pending.client_ref) for pending in rows):
             confirm_unsettled(target, chunk["tenantId"], rows, outcomes, last_chance=last_chance)

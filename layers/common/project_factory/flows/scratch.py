@@ -1,12 +1,13 @@
 """Where a resource's intermediate files live in S3 (under the scratch prefix, which expires)."""
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from typing import Any
 
 from project_factory.adapters.file_store import FileStore
+from project_factory.lookahead import answered_in_order
 
 
 @dataclass(frozen=True)
@@ -92,3 +93,21 @@ class PartWriter:
         self._pending.append(self.writes.submit(self.files.put_lines, key, lines))
         while len(self._pending) > self.ahead:
             self._pending.popleft().result()
+
+
+class PartReader:
+    """Scratch parts read ahead in a pool while the caller works through earlier ones, and
+    handed back in order (project_factory/lookahead.py): on S3 each is a round trip."""
+
+    def __init__(self, files: FileStore, pool: Executor, ahead: int) -> None:
+        self._files = files
+        self._pool = pool
+        self._ahead = ahead
+
+    def lines(self, key: str) -> list[Any]:
+        """One part's JSON Lines (called in the pool by `parts`' readers)."""
+        return list(self._files.iter_lines(key))
+
+    def parts[P, A](self, parts: Iterable[P], read: Callable[[P], A]) -> Iterator[tuple[P, A]]:
+        """Each of `parts` with `read(part)`, in order, read up to `ahead` parts early."""
+        return answered_in_order(parts, read, self._pool, self._ahead)
