@@ -113,6 +113,9 @@ class InProcessRuntime:
         self.invocations: dict[str, int] = {}
         #: peak traced Python heap (bytes) per function, while tracemalloc is tracing
         self.heap_peaks: dict[str, int] = {}
+        #: what an invocation left allocated when it returned (bytes, the most per function):
+        #: mostly moto's copy of what it wrote, which AWS keeps outside the function
+        self.heap_retained: dict[str, int] = {}
         self.environment = _one_environment(stack)
         self._async = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lambda-async")
         self._pending: set[Future[Any]] = set()
@@ -193,9 +196,11 @@ class InProcessRuntime:
         finally:
             _current.invocation = outer
             if tracing:
-                peak = tracemalloc.get_traced_memory()[1] - base
-                previous = self.heap_peaks.get(function.logical_id, 0)
-                self.heap_peaks[function.logical_id] = max(previous, peak)
+                current, peak = tracemalloc.get_traced_memory()
+                name = function.logical_id
+                self.heap_peaks[name] = max(self.heap_peaks.get(name, 0), peak - base)
+                retained = current - base
+                self.heap_retained[name] = max(self.heap_retained.get(name, 0), retained)
 
     def _handler(self, function: DeployedFunction) -> Callable[[Any, Any], Any]:
         attribute = function.source.handler.rpartition(".")[2]
