@@ -128,8 +128,9 @@ class RowValidator:
         self._required = [c for c in json_schema.get("required", ()) if c in self._properties]
         self._numeric = [c for c in columns if self._properties[c].get("type") in _NUMERIC]
         unique = [*json_schema.get("x-unique", ()), *spec.unique_columns]
-        #: unique column -> value -> (row number, label) of its first row
-        self._first_row: dict[str, dict[Any, tuple[int, str]]] = {
+        #: unique column -> value -> the row number of its first row: an int a row, since
+        #: a file of Excel's million rows keeps one per value (labels apart, see _label_of)
+        self._first_row: dict[str, dict[Any, int]] = {
             column: {} for column in dict.fromkeys(unique) if column in self._properties
         }
         self._enums = {
@@ -142,6 +143,8 @@ class RowValidator:
         self._registered = registered
         self._messages = messages or load_bundled_messages()
         self._locale = self._messages.locale_or_default(locale)
+        #: the labels of first rows on a tab (SheetRow.label), where a number is not enough
+        self._tab_labels: dict[int, str] = {}
         #: boundary sheets: path code -> first row; codes of valid rows (possible parents)
         self._boundary_rows: dict[str, tuple[int, str]] = {}
         self._defined_boundaries: set[str] = set()
@@ -369,9 +372,17 @@ class RowValidator:
                 continue
             value = item.values[column]
             key = _unique_key(value)
-            first, label = first_rows.setdefault(key, (item.row_number, item.label))
-            if first != item.row_number:
+            first = first_rows.setdefault(key, item.row_number)
+            if first == item.row_number:
+                if item.sheet is not None:
+                    self._tab_labels[item.row_number] = item.label
+            else:
+                label = self._label_of(first)
                 self._fail(item, column, "PF_ERR_DUPLICATE", value=cell_text(value), row=label)
+
+    def _label_of(self, row_number: int) -> str:
+        """How messages name a row: its number, or its number and tab across tabs."""
+        return self._tab_labels.get(row_number) or str(row_number)
 
     def _check_boundary(self, item: _Row, boundary: _BoundaryRef) -> None:
         """Once per file, and under a parent defined earlier or existing."""
