@@ -1,18 +1,22 @@
-"""`make bench`: the create flow at 10k and 100k rows against its floor, in one run.
+"""`make bench`: what a user waits for, in one run on one machine (out/bench.json).
 
-For each facility workbook (10k and 100k rows; a second variant with 5% invalid rows) it
-runs the full create flow on the local stack with the built-in registry and measures:
-end-to-end seconds and rows/s, seconds per stage, state transitions, and (in a second,
-traced pass) the peak Python heap of each handler invocation. The **floor** is one plain
-process on the same machine doing the same work with no orchestration: stream the file,
-validate with the same validator, write the same items to the same registry with
-BatchWriteItem, write the same processed file. Results go to out/bench.json.
+- (a) remote: the create flow against the DIGIT fake answering every call after 100 ms,
+  at MapMaxConcurrency 1 and 8, against the latency bound (local/bench_remote.py);
+- (b) workbook: read, validate and write of a facility file against the floor of the
+  fastest libraries (python-calamine, jsonschema-rs, a zip copy; local/bench_workbook.py);
+- (c) builtin: the create flow with the built-in registry against one plain process doing
+  the same work (local/bench_builtin.py);
+- (d) heap: the peak Python heap of every handler invocation (tracemalloc, one chunk at a
+  time), Validate and Finalize at Excel's row limit too; what moto keeps of what an
+  invocation wrote is counted apart (S3 bodies go to disk for this pass);
+- (e) the template against a plain write of the same cells, and the handlers' import times.
 
+`--quick` (`make bench QUICK=1`) runs all of it at 10k rows and skips the 1M-row pass.
 Absolute seconds depend on the machine and its load; compare the ratios.
 """
 
+import argparse
 import io
-import json
 import os
 import platform
 import resource
@@ -21,147 +25,130 @@ import subprocess
 import sys
 import time
 import tracemalloc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from openpyxl import Workbook
 
-from local.samples import facility_rows
+from local.bench_builtin import PARAMETERS, facility_workbook, run_floor, run_flow
+from local.bench_remote import remote_figures
+from local.bench_workbook import workbook_figures
 from local.stack import LocalStack
 from local.template import ROOT
 from project_factory.sheets.messages import load_bundled_messages
 from project_factory.sheets.schema import bundled_json_schema
-from project_factory.sheets.spec import FACILITY, README_SHEET
+from project_factory.sheets.spec import FACILITY
 from tests.support.api import ProjectFactoryClient
+from tests.support.served_stack import Integrator
 
 OUT = ROOT / "out"
-SIZES = (10_000, 100_000)
-PARAMETERS = {
-    "ChunkSize": "1000",
-    "CreateBatchSize": "100",
-    "MapMaxConcurrency": "4",
-    "BackoffSeconds": "1",
-    "LogLevel": "ERROR",
+#: Excel's last row holds data: 1,048,576 rows, the header among them
+EXCEL_DATA_ROWS = 1_048_575
+#: the limits a file of Excel's size needs (the defaults refuse one beyond 200k rows)
+EXCEL_SIZED_LIMITS = {
+    "UPLOAD_MAX_ROWS": "1048576",
+    "UPLOAD_MAX_UNCOMPRESSED_BYTES": str(2 << 30),
+    "UPLOAD_MAX_SHARED_STRINGS_BYTES": str(512 << 20),
 }
 
 
-def facility_workbook(rows: int, invalid: int) -> bytes:
-    """A facility upload as an administrator sends it, written in openpyxl's streaming mode."""
-    messages = load_bundled_messages()
-    columns = bundled_json_schema(FACILITY.schema_identifier)["x-columns"]
-    workbook = Workbook(write_only=True)
-    readme = workbook.create_sheet(messages.text(README_SHEET))
-    readme.append(["Facilities of the benchmark campaign"])
-    sheet = workbook.create_sheet(messages.text(FACILITY.data_sheet))
-    sheet.append([messages.text(code) for code in columns])
-    for row in facility_rows(rows, invalid):
-        sheet.append([row.get(code) for code in columns])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+def builtin_figures(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
+    """(c) Each size, valid and with 5% invalid rows: the flow and its floor."""
+    runs = []
+    files = {}
+    for rows in sizes:
+        for invalid in (0, rows // 20):
+            say(f"writing a {rows}-row workbook, {invalid} invalid")
+            files[rows, invalid] = facility_workbook(rows, invalid)
+    with LocalStack(parameter_overrides=PARAMETERS) as stack, stack.http_api() as url:
+        for (rows, invalid), data in files.items():
+            say(f"builtin create flow, {rows} rows, {invalid} invalid")
+            client = ProjectFactoryClient(url, tenant_id=f"bench.{rows}.{invalid}")
+            flow = run_flow(stack, client, data)
+            say(f"floor, {rows} rows, {invalid} invalid")
+            floor = run_floor(stack, data, f"floor.{rows}.{invalid}")
+            run = {
+                "rows": rows,
+                "invalid": invalid,
+                **flow,
+                "rows_per_second": round(rows / flow["seconds"]),
+                "floor_seconds": round(floor, 2),
+                "ratio": round(flow["seconds"] / floor, 2),
+            }
+            runs.append(run)
+            print(f"    {orjson.dumps(run, default=str).decode()}", flush=True)
+    return runs
 
 
-def run_flow(stack: LocalStack, client: ProjectFactoryClient, data: bytes) -> dict[str, Any]:
-    """The create flow through the API; seconds end to end, per stage, and transitions."""
-    started = time.perf_counter()
-    file_store_id = client.upload(data, "facilities.xlsx")
-    accepted = client.create(file_store_id, "facility").json()["ResourceDetails"]
-    resource_row = client.wait_until_final(accepted["id"], timeout=3600)
-    seconds = time.perf_counter() - started
-    if "counts" not in resource_row["additionalDetails"]:
-        raise RuntimeError(f"the create flow failed: {resource_row['additionalDetails']}")
-    history = stack.history(stack.execution_arn("ResourceCreateStateMachine", accepted["id"]))
-    return {
-        "status": resource_row["status"],
-        "counts": resource_row["additionalDetails"]["counts"],
-        "seconds": round(seconds, 2),
-        "stages": _stage_seconds(history),
-        "transitions": _transitions(stack, accepted["id"], history),
-    }
+def heap_figures(rows: int, excel_rows: int | None) -> dict[str, dict[str, float]]:
+    """(d) Peak heap and retained heap (MB) per function: the create flow at `rows`, one
+    chunk at a time (the peaks are process-wide), then a validation of `excel_rows`."""
+    peaks: dict[str, float] = {}
+    retained: dict[str, float] = {}
+    sequential = PARAMETERS | {"MapMaxConcurrency": "1"}
+    with _environment({"MOTO_S3_DEFAULT_KEY_BUFFER_SIZE": "1"}):
+        data = facility_workbook(rows, 0)
+        with LocalStack(parameter_overrides=sequential) as stack, stack.http_api() as url:
+            say(f"traced create flow, {rows} rows")
+            with _traced():
+                run_flow(stack, ProjectFactoryClient(url, tenant_id="bench.heap"), data)
+            _collect(stack, "", peaks, retained)
+        if excel_rows:
+            say(f"writing a {excel_rows}-row workbook")
+            data = facility_workbook(excel_rows, 0)
+            with (
+                _environment(EXCEL_SIZED_LIMITS),
+                LocalStack(parameter_overrides=sequential) as stack,
+                stack.http_api() as url,
+            ):
+                say(f"traced validation, {excel_rows} rows")
+                client = ProjectFactoryClient(url, tenant_id="bench.excel")
+                file_store_id = Integrator(url, client.tenant_id, token=client.token)
+                file_store_id = file_store_id.upload_presigned(data, "facilities.xlsx")
+                with _traced():
+                    accepted = client.create(file_store_id, "facility", action="validate")
+                    resource_id = accepted.json()["ResourceDetails"]["id"]
+                    final = client.wait_until_final(resource_id, timeout=7200)
+                if final["status"] != "validated":
+                    raise RuntimeError(f"the {excel_rows}-row validation ended {final}")
+                _collect(stack, f" at {excel_rows} rows", peaks, retained)
+    return {"peak_heap_mb": peaks, "moto_retained_mb": retained}
 
 
-def _stage_seconds(history: list[dict[str, Any]]) -> dict[str, float]:
-    entered: dict[str, datetime] = {}
-    stages: dict[str, float] = {}
-    for event in history:
-        if details := event.get("stateEnteredEventDetails"):
-            entered[details["name"]] = event["timestamp"]
-        elif (details := event.get("stateExitedEventDetails")) and details["name"] in entered:
-            seconds = (event["timestamp"] - entered[details["name"]]).total_seconds()
-            stages[details["name"]] = round(seconds, 2)
-    return stages
+def _collect(
+    stack: LocalStack, suffix: str, peaks: dict[str, float], retained: dict[str, float]
+) -> None:
+    runtime = stack.runtime
+    for name, peak in sorted(runtime.heap_peaks.items()):
+        peaks[name + suffix] = round(peak / 1e6, 1)
+        retained[name + suffix] = round(runtime.heap_retained.get(name, 0) / 1e6, 1)
 
 
-def _transitions(stack: LocalStack, resource_id: str, history: list[dict[str, Any]]) -> int:
-    """States entered by the execution and by every Map iteration.
-
-    moto keeps no history for Map iterations, so theirs are counted from each chunk's
-    recorded attempts: CreateRows, AwaitingConfirmation and RowsPending per attempt (plus
-    the Wait and ConfirmRows of bulk targets), a Backoff between attempts, and ChunkDone.
-    """
-    parent = sum("stateEnteredEventDetails" in event for event in history)
-    s3 = stack.client("s3")
-    bucket = stack.physical_id("FilesBucket")
-    iterations = 0
-    paginator = s3.get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=bucket, Prefix=f"scratch/{resource_id}/outcomes/"):
-        for item in page.get("Contents", []):
-            attempts = json.loads(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read())[
-                "attempts"
-            ]
-            iterations += 3 * attempts + (attempts - 1) + 1
-    return parent + iterations
+@contextmanager
+def _traced() -> Iterator[None]:
+    tracemalloc.start()
+    try:
+        yield
+    finally:
+        tracemalloc.stop()
 
 
-def run_floor(stack: LocalStack, data: bytes, tenant: str) -> float:
-    """The same work in one plain process: no API, no state machine, no scratch files."""
-    import boto3
-
-    from project_factory.adapters.boundary_source import BundledBoundarySource
-    from project_factory.adapters.targets.base import PendingRow
-    from project_factory.adapters.targets.registry import registry_target
-    from project_factory.models import RowStatus
-    from project_factory.settings import Settings
-    from project_factory.sheets.processed import RowResult, write_processed
-    from project_factory.sheets.reader import iter_sheet_rows
-    from project_factory.sheets.validation import RowValidator
-
-    started = time.perf_counter()
-    messages = load_bundled_messages()
-    schema = bundled_json_schema(FACILITY.schema_identifier)
-    table = boto3.resource("dynamodb", region_name=stack.region).Table(
-        stack.physical_id("RegistryTable")
-    )
-    registry = registry_target("facility", Settings(), table)
-    validator = RowValidator(
-        schema,
-        FACILITY,
-        phone_length=10,
-        allowed_boundary_codes=BundledBoundarySource().codes(tenant, "ADMIN"),
-        # The same lookup the flow makes: names the registry already holds are invalid.
-        registered=lambda _column, names: registry.registered(tenant, "name", names),
-        messages=messages,
-    )
-    verdicts = list(validator.validate_all(iter_sheet_rows(data, FACILITY, messages)))
-    results: dict[int, RowResult] = {}
-    # As the flow: a file with invalid rows creates nothing.
-    create = not any(verdict.errors for verdict in verdicts)
-    with table.batch_writer() as batch:
-        for verdict in verdicts:
-            if verdict.errors or verdict.canonical is None:
-                results[verdict.row_number] = RowResult(RowStatus.INVALID, errors=verdict.errors)
-            elif not create:
-                results[verdict.row_number] = RowResult(RowStatus.VALID)
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """The process environment with `values` set (the local stack's functions read it)."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
             else:
-                row = PendingRow(
-                    f"floor:{verdict.row_number}", verdict.row_number, verdict.canonical
-                )
-                records, ref_claim = registry.items(tenant, row)
-                for item in [*records, ref_claim]:
-                    batch.put_item(Item=item)
-                results[verdict.row_number] = RowResult(RowStatus.CREATED, id=ref_claim["id"])
-    write_processed(data, FACILITY, results.items(), messages, None, io.BytesIO())
-    return time.perf_counter() - started
+                os.environ[name] = value
 
 
 def template_timing(localities: int = 10_000) -> dict[str, float]:
@@ -251,67 +238,49 @@ def say(text: str) -> None:
     print(f"  {text} ...", flush=True)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10k rows, no 1M-row pass")
+    options = parser.parse_args(argv)
+    sizes = (10_000,) if options.quick else (10_000, 100_000)
+    largest = sizes[-1]
     OUT.mkdir(exist_ok=True)
     os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+    started = time.perf_counter()
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     report: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine,
-        "runs": [],
+        "quick": options.quick,
     }
-    files: dict[tuple[int, int], bytes] = {}
-    for rows in SIZES:
-        for invalid in (0, rows // 20):
-            say(f"writing a {rows}-row workbook, {invalid} invalid")
-            files[rows, invalid] = facility_workbook(rows, invalid)
-    with LocalStack(parameter_overrides=PARAMETERS) as stack, stack.http_api() as url:
-        for (rows, invalid), data in files.items():
-            say(f"create flow, {rows} rows, {invalid} invalid")
-            client = ProjectFactoryClient(url, tenant_id=f"bench.{rows}.{invalid}")
-            flow = run_flow(stack, client, data)
-            say(f"floor, {rows} rows, {invalid} invalid")
-            floor = run_floor(stack, data, f"floor.{rows}.{invalid}")
-            run = {
-                "rows": rows,
-                "invalid": invalid,
-                **flow,
-                "rows_per_second": round(rows / flow["seconds"]),
-                "floor_seconds": round(floor, 2),
-                "ratio": round(flow["seconds"] / floor, 2),
-            }
-            report["runs"].append(run)
-            print(f"    {json.dumps(run, default=str)}", flush=True)
-    # Heap peaks are process-wide, so this pass runs one chunk at a time.
-    sequential = PARAMETERS | {"MapMaxConcurrency": "1"}
-    with LocalStack(parameter_overrides=sequential) as stack, stack.http_api() as url:
-        say(f"traced pass, {SIZES[-1]} rows")
-        tracemalloc.start()
-        run_flow(stack, ProjectFactoryClient(url, tenant_id="bench.heap"), files[SIZES[-1], 0])
-        tracemalloc.stop()
-        report["peak_heap_mb"] = {
-            name: round(peak / 1e6, 1) for name, peak in sorted(stack.runtime.heap_peaks.items())
-        }
+    say(f"remote target, {largest} rows, 100 ms a call")
+    report["remote"] = remote_figures(largest)
+    say(f"workbook path against its floor, {largest} rows")
+    report["workbook"] = workbook_figures(largest)
+    runs = builtin_figures(sizes)
+    by_size = {run["rows"]: run for run in runs if run["invalid"] == 0}
+    report["builtin"] = {
+        "runs": runs,
+        "ratio": by_size[largest]["ratio"],
+        "seconds": by_size[largest]["seconds"],
+        "floor_seconds": by_size[largest]["floor_seconds"],
+        "transitions": by_size[largest]["transitions"],
+    }
+    if len(by_size) > 1:
+        report["builtin"]["scaling_100k_over_10k"] = round(
+            by_size[largest]["seconds"] / by_size[sizes[0]]["seconds"], 2
+        )
+    report |= heap_figures(largest, None if options.quick else EXCEL_DATA_ROWS)
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     say("template of 10k boundaries against a plain write")
     report["template"] = template_timing()
     report["template_ratio"] = report["template"]["template_ratio"]
-    report["import_ms"] = import_milliseconds()
+    report["import_ms"] = import_milliseconds(3 if options.quick else 5)
     report["layer_mb"] = layer_megabytes()
-    by_size = {run["rows"]: run for run in report["runs"] if run["invalid"] == 0}
-    report["scaling_100k_over_10k"] = round(
-        by_size[SIZES[-1]]["seconds"] / by_size[SIZES[0]]["seconds"], 2
-    )
-    largest = by_size[SIZES[-1]]
-    report |= {
-        "rows": largest["rows"],
-        "seconds": largest["seconds"],
-        "floor_seconds": largest["floor_seconds"],
-        "ratio": largest["ratio"],
-        "transitions": largest["transitions"],
-    }
-    (OUT / "bench.json").write_text(json.dumps(report, indent=2, default=str))
-    print(json.dumps(report, indent=2, default=str))
+    report["bench_seconds"] = round(time.perf_counter() - started)
+    document = orjson.dumps(report, option=orjson.OPT_INDENT_2, default=str)
+    (OUT / "bench.json").write_bytes(document)
+    print(document.decode())
     return 0
 
 

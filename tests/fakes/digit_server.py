@@ -19,6 +19,10 @@ the calls under some path prefixes, the way a network and a service fail:
   TIMEOUT       done, answered only after `delay_seconds` (longer than the read timeout)
   RESET         the connection is reset before anything is done
   ANSWER_LOST   done, then the connection is reset instead of answering (`lost_answers`)
+
+`latency_seconds` (a constructor keyword, or set later) delays every answer by that long,
+as a remote service does: a sleep in the request's own thread (the server is threaded), so
+it holds no CPU and concurrent calls overlap. Scripted and injected delays come on top.
 """
 
 import json
@@ -81,8 +85,10 @@ class _Reply:
 class FakeDigit:
     """Stateful fake of MDMS v2, facility, HRMS, individual and boundary services."""
 
-    def __init__(self, *, lifetime_seconds: float = 120.0) -> None:
+    def __init__(self, *, lifetime_seconds: float = 120.0, latency_seconds: float = 0.0) -> None:
         self._state = DigitState()
+        #: added to every answer (reset ones included), slept in the request's thread
+        self.latency_seconds = latency_seconds
         self._routes = self._state.routes()
         self._lifetime_seconds = lifetime_seconds
         self._lock = threading.Lock()
@@ -343,8 +349,8 @@ def _handler_for(fake: FakeDigit) -> type[BaseHTTPRequestHandler]:
                 self._send(400, {"Errors": [{"code": "INVALID_JSON", "message": "bad body"}]})
                 return
             reply = fake._respond(parts.path, parse_qs(parts.query), body)
-            if reply.delay_seconds:
-                time.sleep(reply.delay_seconds)
+            if delay := fake.latency_seconds + reply.delay_seconds:
+                time.sleep(delay)
             if reply.reset:
                 self._reset()
                 return

@@ -1,0 +1,563 @@
+"""Issue #14, 4(a): the create flow against a remote target, and its latency bound.
+
+    .venv/bin/python -m local.bench_remote --rows 10000 [--concurrency 1 8] [--latency 0.1]
+
+For each MapMaxConcurrency, a fresh local stack creates a facility file of `rows` valid
+rows in a fresh DIGIT fake (FacilityTarget=digit) that answers every call after
+`latency` seconds, slept in the request's own thread (the fake's server is threaded), so
+the latency holds no CPU and concurrent calls overlap. ChunkSize and CreateBatchSize are
+the template's defaults; ConfirmDelaySeconds is 1.
+
+The latency bound is what a flow whose only cost is the service's latency would take:
+
+    minimum calls  = ceil(rows / CreateBatchSize)    bulk creates
+                   + ceil(rows / REFS_PER_SEARCH)    confirming searches (100 references
+                                                     each, digit/shared.py _REFS_PER_SEARCH)
+    confirm waits  = ConfirmDelaySeconds x chunks / MapMaxConcurrency
+                     (one Wait per chunk between its bulk creates and its confirm; chunks
+                     wait in parallel)
+    latency bound  = minimum calls x latency / MapMaxConcurrency + confirm waits
+
+and `ratio_to_latency_bound` is end to end (upload to final status, through the API)
+over it; the create stage (the CreateChunks Map state, from the execution's history) has
+its own ratio against the same bound. `chunk_minimum_calls` is the same minimum counted
+chunk by chunk (a chunk whose size is not a multiple of the batch sends a short batch
+more): what the flow can reach with the chunks Validate cut.
+
+Each run also says where its time went (`profile`): the seconds of each stage, the
+handlers' invocations (count and wall seconds, summed over threads), the wall seconds
+in HTTP calls to the fake and the fake's own handling, the AWS calls answered by moto and
+the time they waited for and held its lock (local/lambdas.py `_moto_lock`), and the CPU
+seconds of the whole process (one process and one GIL here, where Lambda gives every
+invocation its own). The instruments wrap methods for the run and put them back after.
+
+The DIGIT fake's facility create and search scan every record it holds (for each row
+created, and for each search), which is quadratic in the file: 34 s of CPU for 10k rows,
+hours for 100k, all holding the GIL the handlers need. A remote service answers those
+from an index, so here the two routes answer from one (`_index_facilities`), with the
+fake's records, counters and visibility kept as the fake keeps them.
+"""
+
+import argparse
+import copy
+import io
+import itertools
+import json
+import math
+import re
+import sys
+import threading
+import time
+import zipfile
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from local.bench_builtin import facility_workbook
+from local.stack import FINAL_EXECUTION_STATES, LocalStack
+from tests.fakes.digit_server import FakeDigit
+from tests.fakes.digit_services import (
+    FACILITY_BULK_CREATE,
+    FACILITY_SEARCH,
+    _audit,
+    _first,
+    _page,
+    _response_info,
+)
+from tests.support.api import ProjectFactoryClient
+
+#: Wait between a chunk's bulk creates and its confirming search (s), counted in the bound
+CONFIRM_DELAY_SECONDS = 1
+#: References per confirming search (project_factory.adapters.targets.digit.shared)
+REFS_PER_SEARCH = 100
+#: The template's defaults (the bench keeps them)
+CREATE_BATCH_SIZE = 100
+PARAMETERS = {
+    "ConfirmDelaySeconds": str(CONFIRM_DELAY_SECONDS),
+    "BackoffSeconds": "1",
+    "BackoffMaxSeconds": "1",
+    "LogLevel": "ERROR",
+}
+RUN_TIMEOUT_SECONDS = 6 * 3600
+#: how often the end of the execution is asked for (s)
+POLL_SECONDS = 0.1
+
+
+def remote_figures(
+    rows: int,
+    concurrencies: Sequence[int] = (1, 8),
+    latency: float = 0.1,
+    *,
+    claims: bool = True,
+) -> dict[str, Any]:
+    """The create flow of `rows` facilities against the DIGIT fake at `latency` seconds per
+    call, once per MapMaxConcurrency, each on a fresh stack and a fresh fake (see the
+    module's docstring for the bound). `speedup_1_to_8` needs 1 and 8 among them.
+    `claims=False` is a what-if for profiling, not the product: the facility target claims
+    no names in the registry table (one conditional PutItem per row otherwise)."""
+    data = bench_workbook(rows)
+    runs = {str(c): remote_run(data, rows, c, latency, claims=claims) for c in concurrencies}
+    figures: dict[str, Any] = {
+        "rows": rows,
+        "latency_ms": round(latency * 1000),
+        **({} if claims else {"what_if": "no name claims"}),
+        "runs": runs,
+        "ratio_to_latency_bound": max(run["ratio_to_latency_bound"] for run in runs.values()),
+        "create_stage_ratio_to_latency_bound": max(
+            run["create_stage_ratio_to_latency_bound"] for run in runs.values()
+        ),
+        "calls_per_1000_rows": max(run["calls_per_1000_rows"] for run in runs.values()),
+    }
+    if "1" in runs and "8" in runs:
+        one, eight = runs["1"], runs["8"]
+        figures["speedup_1_to_8"] = round(one["seconds"] / eight["seconds"], 2)
+        figures["create_stage_speedup_1_to_8"] = round(
+            one["stages"]["CreateChunks"] / eight["stages"]["CreateChunks"], 2
+        )
+    return figures
+
+
+def remote_run(
+    data: bytes, rows: int, concurrency: int, latency: float, *, claims: bool = True
+) -> dict[str, Any]:
+    """One create flow of the workbook `data` (`rows` rows) at this MapMaxConcurrency."""
+    with (
+        FakeDigit(lifetime_seconds=RUN_TIMEOUT_SECONDS, latency_seconds=latency) as digit,
+        _without_claims(not claims),
+    ):
+        _index_facilities(digit)
+        parameters = (
+            PARAMETERS
+            | digit.stack_parameters(read_timeout="20")
+            | {"MapMaxConcurrency": str(concurrency)}
+        )
+        with LocalStack(parameter_overrides=parameters) as stack, stack.http_api() as url:
+            client = ProjectFactoryClient(url, tenant_id=f"bench.remote.{concurrency}")
+            with _Meter(stack, digit) as meter:
+                started = time.perf_counter()
+                file_store_id = client.upload(data, "facilities.xlsx")
+                accepted = client.create(file_store_id, "facility")
+                accepted.raise_for_status()
+                resource_id = accepted.json()["ResourceDetails"]["id"]
+                arn = stack.execution_arn("ResourceCreateStateMachine", resource_id)
+                execution = _execution_ended(stack, arn)
+                resource = client.wait_until_final(resource_id, timeout=60)
+                seconds = time.perf_counter() - started
+            if resource["status"] != "created":
+                raise RuntimeError(f"the create flow ended {resource['status']}: {resource}")
+            history = stack.history(arn)
+            chunks = _chunks(stack, resource_id)
+        creates, searches = digit.calls(FACILITY_BULK_CREATE), digit.calls(FACILITY_SEARCH)
+        calls = digit.calls("/")
+        duplicates = digit.duplicates("facility")
+    stages = _stage_seconds(history)
+    minimum = minimum_calls(rows)
+    by_chunk = sum(minimum_calls(chunk["rows"]) for chunk in chunks["chunks"])
+    waits = CONFIRM_DELAY_SECONDS * len(chunks["chunks"]) / concurrency
+    bound = minimum * latency / concurrency + waits
+    return {
+        "concurrency": concurrency,
+        "seconds": round(seconds, 2),
+        "execution_seconds": round(
+            (execution["stopDate"] - execution["startDate"]).total_seconds(), 2
+        ),
+        "stages": stages,
+        "calls": {"creates": creates, "searches": searches, "all": calls},
+        "calls_per_1000_rows": round(calls * 1000 / rows, 2),
+        "minimum_calls": minimum,
+        "chunk_minimum_calls": by_chunk,
+        "chunks": len(chunks["chunks"]),
+        "chunk_rows": sorted(Counter(chunk["rows"] for chunk in chunks["chunks"]).items()),
+        "attempts": chunks["attempts"],
+        "sent_twice": duplicates,
+        "confirm_wait_seconds": round(waits, 2),
+        "latency_bound_seconds": round(bound, 2),
+        "ratio_to_latency_bound": round(seconds / bound, 3),
+        "create_stage_ratio_to_latency_bound": round(stages["CreateChunks"] / bound, 3),
+        "counts": resource["additionalDetails"].get("counts"),
+        "profile": meter.figures(calls=calls, latency=latency),
+    }
+
+
+def _execution_ended(stack: LocalStack, arn: str) -> dict[str, Any]:
+    """describe_execution once the execution has ended, asked every POLL_SECONDS: one moto
+    call, where the API's status search would run a handler and a DynamoDB read each time,
+    in the process being measured (Finalize writes the final status before the end)."""
+    sfn = stack.client("stepfunctions")
+    deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            described = sfn.describe_execution(executionArn=arn)
+        except sfn.exceptions.ExecutionDoesNotExist:
+            described = {"status": "NOT_STARTED"}
+        if described["status"] in FINAL_EXECUTION_STATES:
+            return described
+        time.sleep(POLL_SECONDS)
+    raise TimeoutError(f"{arn} has not ended after {RUN_TIMEOUT_SECONDS} s")
+
+
+@contextmanager
+def _without_claims(active: bool) -> Iterator[None]:
+    """What-if (profiling only): the DIGIT facility target gets no claims store."""
+    if not active:
+        yield
+        return
+    from project_factory.adapters.targets.digit import factory
+
+    wired = factory.dynamo_key_claims
+    factory.dynamo_key_claims = lambda *_: None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        factory.dynamo_key_claims = wired
+
+
+def minimum_calls(rows: int) -> int:
+    """Bulk creates and confirming searches of `rows` rows created on a first attempt."""
+    return math.ceil(rows / CREATE_BATCH_SIZE) + math.ceil(rows / REFS_PER_SEARCH)
+
+
+# -- the file --------------------------------------------------------------------------------
+
+
+def bench_workbook(rows: int) -> bytes:
+    """A facility upload of `rows` valid rows, with the `<dimension>` Excel writes in every
+    sheet it saves (openpyxl's write-only mode writes none, and without one Validate cannot
+    size its chunks to the file: it falls back to ChunkSize)."""
+    return with_dimensions(facility_workbook(rows, 0))
+
+
+_ROW = re.compile(rb'<row r="(\d+)"')
+_CELL = re.compile(rb'<c r="([A-Z]+)\d+"')
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b")
+_AFTER_SHEET_PR = re.compile(rb"</sheetPr>|<sheetPr\b[^>]*/>")
+
+
+def with_dimensions(data: bytes) -> bytes:
+    """The workbook with a `<dimension ref="A1:{last column}{last row}">` in each worksheet
+    that has none, right after its `<sheetPr>` (where the schema puts it)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            part = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/") and not _DIMENSION.search(part):
+                part = _dimensioned(part)
+            target.writestr(item, part)
+    return out.getvalue()
+
+
+def _dimensioned(part: bytes) -> bytes:
+    last_rows = _ROW.findall(part[-4096:]) or _ROW.findall(part)
+    if not last_rows:
+        return part
+    head = part[:65536]
+    columns = {column for column in _CELL.findall(head)}
+    last_column = max(columns, key=lambda column: (len(column), column), default=b"A")
+    element = b'<dimension ref="A1:%s%s"/>' % (last_column, last_rows[-1])
+    found = _AFTER_SHEET_PR.search(part)
+    if found is None:
+        return part
+    return part[: found.end()] + element + part[found.end() :]
+
+
+# -- the fake, indexed -----------------------------------------------------------------------
+
+
+def _index_facilities(digit: FakeDigit) -> None:
+    """The fake's facility bulk create and search by client reference or id, answered from
+    an index instead of a scan of every record (`tests/fakes/digit_services.py`
+    DigitState.facility_bulk_create and facility_search, whose answers these keep: records,
+    request counters, repeats, visibility delay, creation order, paging). For a bench: the
+    fake must reject nothing (`reject` is refused afterwards by an assertion here)."""
+    state = digit._state
+    scan_create = digit._routes[FACILITY_BULK_CREATE]
+    scan_search = digit._routes[FACILITY_SEARCH]
+    by_ref: dict[tuple[str, str], dict[str, Any]] = {}
+    by_id: dict[str, dict[str, Any]] = {}
+    position: dict[str, int] = {}
+    numbers = itertools.count()
+
+    def bulk_create(query: Any, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        items = body.get("Facilities")
+        valid = isinstance(items, list) and items
+        if not valid or any(
+            not item.get("clientReferenceId") or not item.get("tenantId") for item in items
+        ):
+            return scan_create(query, body)  # refused whole, nothing created: as the fake
+        with state._lock:
+            assert not state._rejections, "the indexed fake rejects nothing"
+            for item in items:
+                state._count_request("facility", item["clientReferenceId"])
+            for item in items:
+                key = (item["tenantId"], item["clientReferenceId"])
+                if key in by_ref:
+                    state._count_repeat("facility", item["clientReferenceId"])
+                    continue
+                record = copy.deepcopy(item) | {
+                    "id": f"F-{next(state._sequence):06d}",
+                    "rowVersion": 1,
+                    "isDeleted": False,
+                    "auditDetails": _audit(),
+                }
+                state._records["facility"].append(record)
+                state._visible_at[record["id"]] = time.monotonic() + state.visibility_delay_seconds
+                by_ref[key], by_id[record["id"]] = record, record
+                position[record["id"]] = next(numbers)
+        return 202, {"ResponseInfo": _response_info()}
+
+    def search(query: Any, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        tenant_id = _first(query, "tenantId")
+        criteria = body.get("Facility") or {}
+        refs, ids = criteria.get("clientReferenceId"), criteria.get("id")
+        if not tenant_id or (refs is None and ids is None):
+            return scan_search(query, body)
+        permanent = criteria.get("isPermanent")
+        now = time.monotonic()
+        with state._lock:
+            if refs is not None:
+                candidates = [by_ref.get((tenant_id, str(ref))) for ref in dict.fromkeys(refs)]
+            else:
+                candidates = [by_id.get(str(value)) for value in dict.fromkeys(ids)]
+            wanted_ids = None if ids is None else set(ids)
+            found = [
+                record
+                for record in candidates
+                if record is not None
+                and state._visible_at[record["id"]] <= now
+                and (wanted_ids is None or record["id"] in wanted_ids)
+                and (permanent is None or record.get("isPermanent") == permanent)
+            ]
+            found.sort(key=lambda record: position[record["id"]])
+            page = copy.deepcopy(_page(found, query))
+        return 200, {"ResponseInfo": _response_info(), "Facilities": page, "TotalCount": len(found)}
+
+    digit._routes[FACILITY_BULK_CREATE] = bulk_create
+    digit._routes[FACILITY_SEARCH] = search
+
+
+# -- what the run did ------------------------------------------------------------------------
+
+
+def _stage_seconds(history: list[dict[str, Any]]) -> dict[str, float]:
+    """Seconds from entering each state of the execution to leaving it (its last time)."""
+    entered: dict[str, datetime] = {}
+    stages: dict[str, float] = {}
+    for event in history:
+        if details := event.get("stateEnteredEventDetails"):
+            entered[details["name"]] = event["timestamp"]
+        elif (details := event.get("stateExitedEventDetails")) and details["name"] in entered:
+            seconds = (event["timestamp"] - entered[details["name"]]).total_seconds()
+            stages[details["name"]] = round(seconds, 2)
+    return stages
+
+
+def _chunks(stack: LocalStack, resource_id: str) -> dict[str, Any]:
+    """The manifest's chunks, and the attempts each chunk made (from its outcomes)."""
+    s3 = stack.client("s3")
+    bucket = stack.physical_id("FilesBucket")
+    base = f"scratch/{resource_id}/"
+    manifest = json.loads(s3.get_object(Bucket=bucket, Key=f"{base}manifest.json")["Body"].read())
+    attempts: Counter[int] = Counter()
+    for page in s3.get_paginator("list_objects_v2").paginate(
+        Bucket=bucket, Prefix=f"{base}outcomes/"
+    ):
+        for item in page.get("Contents", []):
+            body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+            attempts[json.loads(body)["attempts"]] += 1
+    return {"chunks": manifest, "attempts": dict(sorted(attempts.items()))}
+
+
+class _Tally:
+    """Counts and seconds by name, from many threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count: Counter[str] = Counter()
+        self.seconds: defaultdict[str, float] = defaultdict(float)
+
+    def add(self, name: str, seconds: float) -> None:
+        with self._lock:
+            self.count[name] += 1
+            self.seconds[name] += seconds
+
+    def timed(self, name: str, call: Callable[[], Any]) -> Any:
+        started = time.perf_counter()
+        try:
+            return call()
+        finally:
+            self.add(name, time.perf_counter() - started)
+
+    def figures(self, top: int | None = None) -> dict[str, dict[str, float]]:
+        names = sorted(self.seconds, key=self.seconds.__getitem__, reverse=True)[:top]
+        return {
+            name: {"count": self.count[name], "seconds": round(self.seconds[name], 2)}
+            for name in names
+        }
+
+
+class _TimedLock:
+    """local.lambdas._moto_lock, measured: seconds threads waited for it and held it
+    (outermost acquisitions only; it is re-entrant)."""
+
+    def __init__(self, lock: Any) -> None:
+        self.lock = lock
+        self.waited = 0.0
+        self.held = 0.0
+        self._local = threading.local()
+        self._sums = threading.Lock()
+
+    def __enter__(self) -> None:
+        depth = getattr(self._local, "depth", 0)
+        started = time.perf_counter()
+        self.lock.acquire()
+        if depth == 0:
+            acquired = time.perf_counter()
+            self._local.acquired = acquired
+            with self._sums:
+                self.waited += acquired - started
+        self._local.depth = depth + 1
+
+    def __exit__(self, *exc: object) -> None:
+        self._local.depth -= 1
+        if self._local.depth == 0:
+            with self._sums:
+                self.held += time.perf_counter() - self._local.acquired
+        self.lock.release()
+
+
+class _Meter:
+    """Instruments for one run: the handlers' invocations, the HTTP calls to the fake and
+    the fake's handling of them, moto's calls and lock, and the process's CPU seconds."""
+
+    def __init__(self, stack: LocalStack, digit: FakeDigit) -> None:
+        self._stack = stack
+        self._digit = digit
+        self.invocations = _Tally()
+        self.http = _Tally()
+        self.fake = _Tally()
+        self.moto = _Tally()
+        self.lock: _TimedLock | None = None
+        self._undo: list[Callable[[], None]] = []
+        self._cpu = self._wall = 0.0
+
+    def __enter__(self) -> "_Meter":
+        from moto.core.botocore_stubber import BotocoreStubber
+
+        import local.lambdas
+        from project_factory.adapters.http import JsonHttpClient
+
+        runtime = self._stack.runtime
+        assert runtime is not None
+        invoke = runtime.invoke
+        invocations = self.invocations
+
+        def timed_invoke(name_or_arn: str, event: Any) -> Any:
+            logical_id = runtime.function(name_or_arn).logical_id
+            return invocations.timed(logical_id, lambda: invoke(name_or_arn, event))
+
+        runtime.invoke = timed_invoke  # type: ignore[method-assign]
+        self._undo.append(lambda: delattr(runtime, "invoke"))
+
+        post, http = JsonHttpClient.post, self.http
+
+        def timed_post(client: JsonHttpClient, path: str, *args: Any, **kwargs: Any) -> Any:
+            return http.timed(path, lambda: post(client, path, *args, **kwargs))
+
+        JsonHttpClient.post = timed_post  # type: ignore[method-assign]
+        self._undo.append(lambda: setattr(JsonHttpClient, "post", post))
+
+        respond, fake = self._digit._respond, self.fake
+
+        def timed_respond(path: str, *args: Any) -> Any:
+            return fake.timed(path, lambda: respond(path, *args))
+
+        self._digit._respond = timed_respond  # type: ignore[method-assign]
+        self._undo.append(lambda: delattr(self._digit, "_respond"))
+
+        answer, moto = BotocoreStubber.__call__, self.moto
+
+        def timed_answer(stubber: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
+            if event_name.endswith("lambda.Invoke"):
+                return answer(stubber, event_name, request, **kwargs)
+            name = event_name.removeprefix("before-send.")
+            return moto.timed(name, lambda: answer(stubber, event_name, request, **kwargs))
+
+        BotocoreStubber.__call__ = timed_answer  # type: ignore[method-assign]
+        self._undo.append(lambda: setattr(BotocoreStubber, "__call__", answer))
+
+        lock = local.lambdas._moto_lock
+        self.lock = _TimedLock(lock)
+        local.lambdas._moto_lock = self.lock  # type: ignore[assignment]
+        self._undo.append(lambda: setattr(local.lambdas, "_moto_lock", lock))
+
+        self._cpu, self._wall = time.process_time(), time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._cpu = time.process_time() - self._cpu
+        self._wall = time.perf_counter() - self._wall
+        for undo in reversed(self._undo):
+            undo()
+        self._undo.clear()
+
+    def figures(self, *, calls: int, latency: float) -> dict[str, Any]:
+        http_seconds = sum(self.http.seconds.values())
+        assert self.lock is not None
+        return {
+            "process_cpu_seconds": round(self._cpu, 2),
+            "process_cpu_share": round(self._cpu / self._wall, 3) if self._wall else None,
+            "invocations": self.invocations.figures(),
+            "http_calls": self.http.figures(),
+            "http_seconds_beyond_latency": round(http_seconds - calls * latency, 2),
+            "http_ms_per_call_beyond_latency": (
+                round((http_seconds - calls * latency) * 1000 / calls, 1) if calls else None
+            ),
+            "fake_handling": self.fake.figures(),
+            "moto_calls": self.moto.figures(top=12),
+            "moto_call_seconds": round(sum(self.moto.seconds.values()), 2),
+            "moto_lock_waited_seconds": round(self.lock.waited, 2),
+            "moto_lock_held_seconds": round(self.lock.held, 2),
+        }
+
+
+# -- main ------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _quiet_handlers() -> Iterator[None]:
+    """The handlers' log lines (LogLevel ERROR keeps them few) go to stderr, not stdout."""
+    saved = sys.stdout
+    sys.stdout = sys.stderr
+    try:
+        yield
+    finally:
+        sys.stdout = saved
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8])
+    parser.add_argument("--latency", type=float, default=0.1, help="seconds per call")
+    parser.add_argument(
+        "--without-claims",
+        action="store_true",
+        help="what-if for profiling: the facility target claims no names",
+    )
+    options = parser.parse_args(argv)
+    with _quiet_handlers():
+        figures = remote_figures(
+            options.rows,
+            options.concurrency,
+            options.latency,
+            claims=not options.without_claims,
+        )
+    print(json.dumps(figures, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
