@@ -1,10 +1,23 @@
-"""CloudFormation intrinsic functions, resolved against the local stack's physical ids."""
+"""CloudFormation intrinsic functions, resolved against the local stack's physical ids.
+
+Only the intrinsics the translated template.yaml uses are resolved (`_FUNCTIONS`); any
+other `Fn::...` is refused (UnknownIntrinsic) rather than handed on unresolved, so a
+template change the local stack cannot honour fails at deploy, not at the first request
+that reads the value. The template has no Conditions: `Fn::If`, `Fn::Equals` and the
+other condition functions are refused like any other until it has.
+"""
 
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 _SUB_VARIABLE = re.compile(r"\$\{([^}!]+)\}")
+#: What every intrinsic function's key starts with (`Ref` aside).
+_FUNCTION_PREFIX = "Fn::"
+
+
+class UnknownIntrinsic(NotImplementedError):
+    """An intrinsic function the local stack does not resolve, or one written wrongly."""
 
 
 class Resolver:
@@ -30,6 +43,15 @@ class Resolver:
             handler = _FUNCTIONS.get(key)
             if handler:
                 return handler(self, argument)
+            if _is_intrinsic(key):
+                raise UnknownIntrinsic(
+                    f"{key} is not resolved by the local stack (it resolves "
+                    f"{', '.join(_FUNCTIONS)}): {_shown({key: argument})}"
+                )
+        elif intrinsics := [key for key in value if key in _FUNCTIONS or _is_intrinsic(key)]:
+            raise UnknownIntrinsic(
+                f"{', '.join(intrinsics)} must be the only key of its mapping: {_shown(value)}"
+            )
         return {key: self.resolve(item) for key, item in value.items()}
 
     def ref(self, name: str) -> str:
@@ -85,6 +107,15 @@ _FUNCTIONS: dict[str, Callable[[Resolver, Any], Any]] = {
     "Fn::Select": Resolver._fn_select,
     "Fn::Split": Resolver._fn_split,
 }
+
+
+def _is_intrinsic(key: Any) -> bool:
+    return isinstance(key, str) and key.startswith(_FUNCTION_PREFIX)
+
+
+def _shown(fragment: Any, limit: int = 200) -> str:
+    text = repr(fragment)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def references(value: Any) -> set[str]:

@@ -297,7 +297,11 @@ _moto_lock = threading.RLock()
 def _serialise_moto_calls() -> None:
     from moto.core.botocore_stubber import BotocoreStubber
 
-    answer = BotocoreStubber.__call__
+    from local.moto_patches import replaced
+
+    answer = replaced(
+        BotocoreStubber, "__call__", signature="(self, event_name, request, **kwargs)"
+    )
 
     def locked(self: BotocoreStubber, event_name: str, request: Any, **kwargs: Any) -> Any:
         if event_name.endswith("lambda.Invoke"):
@@ -324,7 +328,15 @@ def _install_moto_hooks() -> None:
     from moto.events.models import Rule
     from moto.s3 import notifications
 
+    from local.moto_patches import replaced
+
     _serialise_moto_calls()
+    replaced(LambdaFunction, "invoke", signature="(self, body, request_headers, response_headers)")
+    replaced(
+        notifications,
+        "_invoke_awslambda",
+        signature="(account_id, event_body, fn_arn, region_name)",
+    )
 
     def invoke(
         self: LambdaFunction, body: str, request_headers: Any, response_headers: Any
@@ -337,7 +349,9 @@ def _install_moto_hooks() -> None:
             return json.dumps(error.payload).encode()
         return json.dumps(result).encode()
 
-    original_send = Rule.send_to_targets
+    original_send = replaced(
+        Rule, "send_to_targets", signature="(self, original_event, transform_input=True)"
+    )
 
     def send_to_targets(self: Rule, original_event: Any, transform_input: bool = True) -> None:
         runtime = _require_runtime()
@@ -357,7 +371,9 @@ def _install_moto_hooks() -> None:
     def invoke_from_s3(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
         _require_runtime().invoke_async(fn_arn, event_body)
 
-    original_s3_event = notifications._get_s3_event
+    original_s3_event = replaced(
+        notifications, "_get_s3_event", signature="(event_name, bucket, key, notification_id)"
+    )
 
     def s3_event(event_name: str, bucket: Any, key: Any, notification_id: str) -> Any:
         # S3 names the version in the event of a bucket that keeps versions; moto does not.

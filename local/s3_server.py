@@ -520,6 +520,8 @@ class LoopbackS3:
         from moto.moto_server import werkzeug_app
         from werkzeug.serving import make_server
 
+        from local.moto_patches import replaced
+
         class QuietHandler(werkzeug_app.MotoRequestHandler):
             def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
                 pass
@@ -527,6 +529,7 @@ class LoopbackS3:
         # No blanket CORS (moto's default adds Access-Control-Allow-Origin: * to every
         # answer): the bucket's own CORS rules (template.yaml: the API's origin, which is
         # loopback here) decide, so a browser on another origin is refused here as on AWS.
+        replaced(werkzeug_app, "DISABLE_GLOBAL_CORS")
         with patch.object(werkzeug_app, "DISABLE_GLOBAL_CORS", True):
             moto_s3 = werkzeug_app.create_backend_app("s3")
         app = S3Gate(moto_s3, self.buckets)

@@ -19,6 +19,7 @@ def _of_type(resource_type: str) -> set[str]:
 def test_every_function_of_the_template_exists_locally(stack):
     # Given the functions declared in template.yaml
     declared = _of_type("AWS::Serverless::Function")
+    assert declared
     # When the local stack lists its Lambda functions
     local = {f["FunctionName"] for f in stack.client("lambda").list_functions()["Functions"]}
     # Then each declared function is there under its physical name
@@ -30,6 +31,7 @@ def test_every_table_of_the_template_exists_locally_with_its_keys(stack):
     # Given the tables declared in template.yaml
     declared = _sam_resources()
     tables = {n for n, r in declared.items() if r["Type"] == "AWS::DynamoDB::Table"}
+    assert tables
     dynamodb = stack.client("dynamodb")
     for name in tables:
         # When the local table is described
@@ -46,6 +48,7 @@ def test_every_table_of_the_template_exists_locally_with_its_keys(stack):
 def test_every_state_machine_of_the_template_exists_locally(stack):
     # Given the state machines declared in template.yaml
     declared = _of_type("AWS::Serverless::StateMachine")
+    assert declared
     # When the local stack lists its state machines
     local = {
         m["stateMachineArn"]
@@ -69,6 +72,7 @@ def test_every_route_of_the_template_is_served_locally(stack):
         for event in resource["Properties"].get("Events", {}).values()
         if event["Type"] == "HttpApi"
     }
+    assert declared
     # When the local stack reads its routes
     local = {(r.method, r.path, r.function_logical_id) for r in stack.stack.routes}
     # Then they are the same routes to the same functions

@@ -38,8 +38,10 @@ def test_the_bundled_hierarchy_is_a_country_of_thousands_of_boundaries(source):
 
 def test_parents_come_before_their_children(source):
     # Given / When
+    boundaries = source.boundaries(TENANT, ADMIN)
+    assert boundaries
     seen: set[str] = set()
-    for boundary in source.boundaries(TENANT, ADMIN):
+    for boundary in boundaries:
         # Then every parent was listed earlier
         assert boundary.parent is None or boundary.parent in seen
         seen.add(boundary.code)

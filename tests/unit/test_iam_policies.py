@@ -231,7 +231,12 @@ def template():
 @pytest.fixture(scope="module")
 def policies(template):
     resolver = Resolver(PSEUDO, {}, lambda name: name, lambda name, attr: f"{name}.{attr}")
-    return role_policies(template, resolver)
+    found = role_policies(template, resolver)
+    # The tests below check every statement of every role: there must be roles, and
+    # statements (some roles have AWS managed policies only: ConsoleFunction's).
+    assert set(found) == set(EXPECTED)
+    assert sum(len(policy.statements) for policy in found.values()) > len(found)
+    return found
 
 
 def test_every_role_has_exactly_the_grants_of_its_function(policies):

@@ -2,7 +2,6 @@
 registry) and bucket, Services with a recording workflow."""
 
 from collections.abc import Iterator
-from typing import Any
 
 import boto3
 import pytest
@@ -10,12 +9,13 @@ from moto import mock_aws
 
 from project_factory.services import Services
 from project_factory.settings import Settings
-from tests.support.tables import create_registry_table
-from tests.unit.generate.conftest import (
-    RecordingWorkflow,
+from tests.support.tables import (
     create_campaigns_table,
     create_generated_table,
+    create_registry_table,
+    create_resources_table,
 )
+from tests.unit.generate.conftest import RecordingWorkflow
 
 GENERATED_TABLE = "generated-test"
 CAMPAIGNS_TABLE = "campaigns-test"
@@ -48,39 +48,3 @@ def services() -> Iterator[Services]:
         )
         services.workflow = RecordingWorkflow()
         yield services
-
-
-def _table(name: str, keys: list[tuple[str, str]], indexes: dict[str, list[str]]) -> Any:
-    attributes = {key for key, _ in keys} | {key for index in indexes.values() for key in index}
-    return boto3.resource("dynamodb", region_name="us-east-1").create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": key, "KeyType": kind} for key, kind in keys],
-        AttributeDefinitions=[
-            {"AttributeName": attribute, "AttributeType": "S"} for attribute in sorted(attributes)
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": index,
-                "KeySchema": [
-                    {"AttributeName": hash_key, "KeyType": "HASH"},
-                    {"AttributeName": range_key, "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-            for index, (hash_key, range_key) in indexes.items()
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-
-
-def create_resources_table(name: str) -> Any:
-    """The resources table as template.yaml declares it: by id, searched newest first."""
-    return _table(
-        name,
-        [("id", "HASH")],
-        {
-            "byTenant": ["tenantId", "createdKey"],
-            "byTenantType": ["tenantType", "createdKey"],
-            "byCampaign": ["campaignKey", "createdKey"],
-        },
-    )

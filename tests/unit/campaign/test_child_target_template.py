@@ -93,11 +93,14 @@ def test_the_editable_copies_keep_their_number_checks(child_book):
 def test_tabs_of_the_new_districts_are_added_fresh_and_unlocked(child_book):
     # Given / When the child's boundary template
     # Then each new district has its tab, with empty targets to fill and no OLD column
+    assert len(NEW_TABS) == len(NEW_DISTRICTS) > 0
     for title in NEW_TABS:
         tab = child_book[title]
         assert header(tab)[2:] == ["Boundary Code", TARGET, HOUSEHOLDS]
         assert not any(tab.column_dimensions[c].protection.locked for c in "DE")
-        assert all(row[3:] == (None, None) for row in tab.iter_rows(min_row=2, values_only=True))
+        rows = list(tab.iter_rows(min_row=2, values_only=True))
+        assert rows, title
+        assert all(row[3:] == (None, None) for row in rows)
 
 
 def test_without_parent_targets_the_tabs_are_generated_fresh(services):

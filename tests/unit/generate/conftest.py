@@ -12,6 +12,7 @@ from project_factory.models import Campaign, CampaignBoundary
 from project_factory.services import Services
 from project_factory.settings import Settings
 from tests.fakes.digit_server import FakeDigit
+from tests.support.tables import create_campaigns_table, create_generated_table
 
 TENANT = "mz"
 HIERARCHY = "ADMIN"
@@ -63,40 +64,6 @@ def services(aws: None, workflow: RecordingWorkflow) -> Services:
 def digit() -> Iterator[FakeDigit]:
     with FakeDigit(lifetime_seconds=30) as fake:
         yield fake
-
-
-def create_generated_table(name: str) -> Any:
-    """The generated table as template.yaml must declare it."""
-    return boto3.resource("dynamodb", region_name="us-east-1").create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[
-            {"AttributeName": "id", "AttributeType": "S"},
-            {"AttributeName": "templateKey", "AttributeType": "S"},
-            {"AttributeName": "createdKey", "AttributeType": "S"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "byTemplate",
-                "KeySchema": [
-                    {"AttributeName": "templateKey", "KeyType": "HASH"},
-                    {"AttributeName": "createdKey", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-
-
-def create_campaigns_table(name: str) -> Any:
-    """The campaigns table as template.yaml declares it: keyed by id."""
-    return boto3.resource("dynamodb", region_name="us-east-1").create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
 
 
 def put_campaign(services: Services, campaign_id: str, tenant_id: str = TENANT) -> None:

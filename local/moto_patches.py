@@ -1,0 +1,77 @@
+"""The guard on every patch of moto's private code.
+
+The local stack replaces a few of moto's private names (local/lambdas.py: the stubber
+every boto3 call goes through, Lambda's invoke, an event rule's delivery, S3's
+notifications; local/s3_server.py: the server's blanket CORS). moto promises nothing
+about them. Were one renamed, or its signature changed, by an upgrade, assigning ours
+would still succeed, and moto would go on calling its own: Lambda functions that never
+run, S3 events that never arrive, calls no longer serialised. So each patch first takes
+the original through `replaced`, which fails at once, naming the name, the moto version
+it was checked against and the moto installed.
+"""
+
+import inspect
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+#: The moto the patches were read against: requirements/dev.txt pins it. On an upgrade,
+#: read each patched name again in the new moto, then move this on.
+CHECKED = "moto 5.2.5"
+
+
+class MotoPatchError(RuntimeError):
+    """A private name of moto the local stack replaces is gone or has changed shape."""
+
+
+def replaced(owner: Any, name: str, *, signature: str | None = None, checked: str = CHECKED) -> Any:
+    """The original `owner.name`, which the caller is about to replace.
+
+    `owner` is a class or a module; a class's name must be its own or a base's (not one
+    every class has, like `type.__call__`). `signature`, when given, is the original's
+    parameters as `inspect` writes them without annotations, e.g. "(self, body)": the
+    replacement is called as moto calls the original.
+    """
+    where = (
+        owner.__name__ if inspect.ismodule(owner) else f"{owner.__module__}.{owner.__qualname__}"
+    )
+    if not _defines(owner, name):
+        raise MotoPatchError(
+            f"{where}.{name} is gone: the local stack replaces it, as read in {checked}, "
+            f"and moto {_installed()} is installed. Read the patch again against it"
+        )
+    original = getattr(owner, name)
+    if signature is not None:
+        if not callable(original):
+            raise MotoPatchError(
+                f"{where}.{name} is no longer callable (checked in {checked}; moto "
+                f"{_installed()} is installed)"
+            )
+        found = _bare_signature(original)
+        if found != signature:
+            raise MotoPatchError(
+                f"{where}.{name} takes {found}, not {signature} as in {checked} (moto "
+                f"{_installed()} is installed): read the patch again against it"
+            )
+    return original
+
+
+def _defines(owner: Any, name: str) -> bool:
+    if isinstance(owner, type):
+        return any(name in vars(klass) for klass in owner.__mro__ if klass is not object)
+    return name in vars(owner)
+
+
+def _bare_signature(function: Any) -> str:
+    found = inspect.signature(function)
+    bare = [
+        parameter.replace(annotation=inspect.Parameter.empty)
+        for parameter in found.parameters.values()
+    ]
+    return str(found.replace(parameters=bare, return_annotation=inspect.Signature.empty))
+
+
+def _installed() -> str:
+    try:
+        return version("moto")
+    except PackageNotFoundError:
+        return "(of no known version)"
