@@ -63,12 +63,13 @@ def run_flow(stack: LocalStack, client: ProjectFactoryClient, data: bytes) -> di
         "status": resource_row["status"],
         "counts": resource_row["additionalDetails"]["counts"],
         "seconds": round(seconds, 2),
-        "stages": _stage_seconds(history),
+        "stages": stage_seconds(history),
         "transitions": _transitions(stack, accepted["id"], history),
     }
 
 
-def _stage_seconds(history: list[dict[str, Any]]) -> dict[str, float]:
+def stage_seconds(history: list[dict[str, Any]]) -> dict[str, float]:
+    """Seconds from entering each state of the execution to leaving it (its last time)."""
     entered: dict[str, datetime] = {}
     stages: dict[str, float] = {}
     for event in history:

@@ -52,10 +52,9 @@ import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Any
 
-from local.bench_builtin import facility_workbook
+from local.bench_builtin import facility_workbook, stage_seconds
 from local.stack import FINAL_EXECUTION_STATES, LocalStack
 from tests.fakes.digit_server import FakeDigit
 from tests.fakes.digit_services import (
@@ -152,7 +151,7 @@ def remote_run(
         creates, searches = digit.calls(FACILITY_BULK_CREATE), digit.calls(FACILITY_SEARCH)
         calls = digit.calls("/")
         duplicates = digit.duplicates("facility")
-    stages = _stage_seconds(history)
+    stages = stage_seconds(history)
     minimum = minimum_calls(rows)
     by_chunk = sum(minimum_calls(chunk["rows"]) for chunk in chunks["chunks"])
     waits = CONFIRM_DELAY_SECONDS * len(chunks["chunks"]) / concurrency
@@ -339,19 +338,6 @@ def _index_facilities(digit: FakeDigit) -> None:
 
 
 # -- what the run did ------------------------------------------------------------------------
-
-
-def _stage_seconds(history: list[dict[str, Any]]) -> dict[str, float]:
-    """Seconds from entering each state of the execution to leaving it (its last time)."""
-    entered: dict[str, datetime] = {}
-    stages: dict[str, float] = {}
-    for event in history:
-        if details := event.get("stateEnteredEventDetails"):
-            entered[details["name"]] = event["timestamp"]
-        elif (details := event.get("stateExitedEventDetails")) and details["name"] in entered:
-            seconds = (event["timestamp"] - entered[details["name"]]).total_seconds()
-            stages[details["name"]] = round(seconds, 2)
-    return stages
 
 
 def _chunks(stack: LocalStack, resource_id: str) -> dict[str, Any]:

@@ -21,9 +21,8 @@ Per row, in order:
    the target (only for rows that would be created).
 """
 
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import reduce
 from itertools import batched
@@ -32,6 +31,7 @@ from typing import Any
 import jsonschema_rs
 
 from project_factory.errors import InvalidSchemaError
+from project_factory.lookahead import answered_in_order
 from project_factory.sheets.cells import cell_number, cell_text
 from project_factory.sheets.frozen_cells import FrozenCells, shown
 from project_factory.sheets.messages import Messages, load_bundled_messages, normalise_text
@@ -171,31 +171,17 @@ class RowValidator:
         """Verdicts for rows in order; asks `registered` once per column per batch.
 
         With `lookups`, a batch's questions to the target run there while the next
-        batches are read and checked: at most `ahead` batches are read beyond the one
-        concluded next, so the time spent waiting on the target overlaps the reading and
-        the rows held stay bounded. A batch's lookup needs
-        only what its rows are on their own (`_prepare`); everything that depends on
-        earlier rows (`_conclude`) still runs here, in file order.
+        batches are read and checked (at most `ahead` beyond the one concluded next; see
+        project_factory/lookahead.py). A batch's lookup needs only what its rows are on
+        their own (`_prepare`); everything that depends on earlier rows (`_conclude`)
+        still runs here, in file order.
         """
-        waiting: deque[tuple[list[_Row], Future[dict[str, set[str]]]]] = deque()
-        for batch in batched(rows, batch_size, strict=False):
-            prepared = [self._prepare(row) for row in batch]
-            if lookups is None:
-                registered = self._lookup_registered(prepared)
-                yield from (self._conclude(item, registered) for item in prepared)
-                continue
-            waiting.append((prepared, lookups.submit(self._lookup_registered, prepared)))
-            if len(waiting) > ahead:
-                yield from self._conclude_batch(*waiting.popleft())
-        while waiting:
-            yield from self._conclude_batch(*waiting.popleft())
-
-    def _conclude_batch(
-        self, prepared: list[_Row], registered: Future[dict[str, set[str]]]
-    ) -> Iterator[RowVerdict]:
-        answers = registered.result()
-        for item in prepared:
-            yield self._conclude(item, answers)
+        batches = batched(rows, batch_size, strict=False)
+        prepared = ([self._prepare(row) for row in batch] for batch in batches)
+        ask = self._lookup_registered
+        for items, registered in answered_in_order(prepared, ask, lookups, ahead):
+            for item in items:
+                yield self._conclude(item, registered)
 
     # Checks of the row on its own.
 
