@@ -111,7 +111,7 @@ def heap_figures(rows: int, excel_rows: int | None) -> dict[str, dict[str, float
                 with _traced():
                     accepted = client.create(file_store_id, "facility", action="validate")
                     resource_id = accepted.json()["ResourceDetails"]["id"]
-                    final = client.wait_until_final(resource_id, timeout=7200)
+                    final = client.wait_until_final(resource_id, timeout=7200, longest_pause=1.0)
                 if final["status"] != "validated":
                     raise RuntimeError(f"the {excel_rows}-row validation ended {final}")
                 _collect(stack, f" at {excel_rows} rows", peaks, retained)

@@ -10,7 +10,9 @@ its load; compare the ratios.
 
 import io
 import json
+import re
 import time
+import zipfile
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +24,7 @@ from project_factory.sheets.messages import load_bundled_messages
 from project_factory.sheets.schema import bundled_json_schema
 from project_factory.sheets.spec import FACILITY, README_SHEET
 from tests.support.api import ProjectFactoryClient
+from tests.support.settings import wired_settings
 
 #: the flow's settings in every builtin run (the remote runs set their own)
 PARAMETERS = {
@@ -34,7 +37,9 @@ PARAMETERS = {
 
 
 def facility_workbook(rows: int, invalid: int) -> bytes:
-    """A facility upload as an administrator sends it, written in openpyxl's streaming mode."""
+    """A facility upload as an administrator sends it, written in openpyxl's streaming mode,
+    with the `<dimension>` Excel writes in every sheet it saves (openpyxl's write-only mode
+    writes none, and without one Validate cannot size its chunks to the file)."""
     messages = load_bundled_messages()
     columns = bundled_json_schema(FACILITY.schema_identifier)["x-columns"]
     workbook = Workbook(write_only=True)
@@ -46,7 +51,41 @@ def facility_workbook(rows: int, invalid: int) -> bytes:
         sheet.append([row.get(code) for code in columns])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return buffer.getvalue()
+    return with_dimensions(buffer.getvalue())
+
+
+_ROW = re.compile(rb'<row r="(\d+)"')
+_CELL = re.compile(rb'<c r="([A-Z]+)\d+"')
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b")
+_AFTER_SHEET_PR = re.compile(rb"</sheetPr>|<sheetPr\b[^>]*/>")
+
+
+def with_dimensions(data: bytes) -> bytes:
+    """The workbook with a `<dimension ref="A1:{last column}{last row}">` in each worksheet
+    that has none, right after its `<sheetPr>` (where the schema puts it)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            part = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/") and not _DIMENSION.search(part):
+                part = _dimensioned(part)
+            target.writestr(item, part)
+    return out.getvalue()
+
+
+def _dimensioned(part: bytes) -> bytes:
+    last_rows = _ROW.findall(part[-4096:]) or _ROW.findall(part)
+    if not last_rows:
+        return part
+    head = part[:65536]
+    columns = {column for column in _CELL.findall(head)}
+    last_column = max(columns, key=lambda column: (len(column), column), default=b"A")
+    element = b'<dimension ref="A1:%s%s"/>' % (last_column, last_rows[-1])
+    found = _AFTER_SHEET_PR.search(part)
+    if found is None:
+        return part
+    return part[: found.end()] + element + part[found.end() :]
 
 
 def run_flow(stack: LocalStack, client: ProjectFactoryClient, data: bytes) -> dict[str, Any]:
@@ -54,7 +93,7 @@ def run_flow(stack: LocalStack, client: ProjectFactoryClient, data: bytes) -> di
     started = time.perf_counter()
     file_store_id = client.upload(data, "facilities.xlsx")
     accepted = client.create(file_store_id, "facility").json()["ResourceDetails"]
-    resource_row = client.wait_until_final(accepted["id"], timeout=3600)
+    resource_row = client.wait_until_final(accepted["id"], timeout=3600, longest_pause=0.5)
     seconds = time.perf_counter() - started
     if "counts" not in resource_row["additionalDetails"]:
         raise RuntimeError(f"the create flow failed: {resource_row['additionalDetails']}")
@@ -110,7 +149,6 @@ def run_floor(stack: LocalStack, data: bytes, tenant: str) -> float:
     from project_factory.adapters.targets.base import PendingRow
     from project_factory.adapters.targets.registry import registry_target
     from project_factory.models import RowStatus
-    from project_factory.settings import Settings
     from project_factory.sheets.processed import RowResult, write_processed
     from project_factory.sheets.reader import iter_sheet_rows
     from project_factory.sheets.validation import RowValidator
@@ -121,7 +159,7 @@ def run_floor(stack: LocalStack, data: bytes, tenant: str) -> float:
     table = boto3.resource("dynamodb", region_name=stack.region).Table(
         stack.physical_id("RegistryTable")
     )
-    registry = registry_target("facility", Settings(), table)
+    registry = registry_target("facility", wired_settings(), table)
     validator = RowValidator(
         schema,
         FACILITY,

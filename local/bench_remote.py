@@ -31,24 +31,16 @@ the time they waited for and held its lock (local/lambdas.py `_moto_lock`), and 
 seconds of the whole process (one process and one GIL here, where Lambda gives every
 invocation its own). The instruments wrap methods for the run and put them back after.
 
-The DIGIT fake's facility create and search scan every record it holds (for each row
-created, and for each search), which is quadratic in the file: 34 s of CPU for 10k rows,
-hours for 100k, all holding the GIL the handlers need. A remote service answers those
-from an index, so here the two routes answer from one (`_index_facilities`), with the
-fake's records, counters and visibility kept as the fake keeps them.
+The DIGIT fake looks facilities up by reference and id in an index, as the real service's
+database does (tests/fakes/digit_services.py), so that the fake's own time stays small.
 """
 
 import argparse
-import copy
-import io
-import itertools
 import json
 import math
-import re
 import sys
 import threading
 import time
-import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -60,10 +52,6 @@ from tests.fakes.digit_server import FakeDigit
 from tests.fakes.digit_services import (
     FACILITY_BULK_CREATE,
     FACILITY_SEARCH,
-    _audit,
-    _first,
-    _page,
-    _response_info,
 )
 from tests.support.api import ProjectFactoryClient
 
@@ -96,7 +84,7 @@ def remote_figures(
     module's docstring for the bound). `speedup_1_to_8` needs 1 and 8 among them.
     `claims=False` is a what-if for profiling, not the product: the facility target claims
     no names in the registry table (one conditional PutItem per row otherwise)."""
-    data = bench_workbook(rows)
+    data = facility_workbook(rows, 0)
     runs = {str(c): remote_run(data, rows, c, latency, claims=claims) for c in concurrencies}
     figures: dict[str, Any] = {
         "rows": rows,
@@ -126,7 +114,6 @@ def remote_run(
         FakeDigit(lifetime_seconds=RUN_TIMEOUT_SECONDS, latency_seconds=latency) as digit,
         _without_claims(not claims),
     ):
-        _index_facilities(digit)
         parameters = (
             PARAMETERS
             | digit.stack_parameters(read_timeout="20")
@@ -142,7 +129,7 @@ def remote_run(
                 resource_id = accepted.json()["ResourceDetails"]["id"]
                 arn = stack.execution_arn("ResourceCreateStateMachine", resource_id)
                 execution = _execution_ended(stack, arn)
-                resource = client.wait_until_final(resource_id, timeout=60)
+                resource = client.wait_until_final(resource_id, timeout=60, longest_pause=0.5)
                 seconds = time.perf_counter() - started
             if resource["status"] != "created":
                 raise RuntimeError(f"the create flow ended {resource['status']}: {resource}")
@@ -219,122 +206,6 @@ def minimum_calls(rows: int) -> int:
 
 
 # -- the file --------------------------------------------------------------------------------
-
-
-def bench_workbook(rows: int) -> bytes:
-    """A facility upload of `rows` valid rows, with the `<dimension>` Excel writes in every
-    sheet it saves (openpyxl's write-only mode writes none, and without one Validate cannot
-    size its chunks to the file: it falls back to ChunkSize)."""
-    return with_dimensions(facility_workbook(rows, 0))
-
-
-_ROW = re.compile(rb'<row r="(\d+)"')
-_CELL = re.compile(rb'<c r="([A-Z]+)\d+"')
-_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b")
-_AFTER_SHEET_PR = re.compile(rb"</sheetPr>|<sheetPr\b[^>]*/>")
-
-
-def with_dimensions(data: bytes) -> bytes:
-    """The workbook with a `<dimension ref="A1:{last column}{last row}">` in each worksheet
-    that has none, right after its `<sheetPr>` (where the schema puts it)."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            part = source.read(item.filename)
-            if item.filename.startswith("xl/worksheets/") and not _DIMENSION.search(part):
-                part = _dimensioned(part)
-            target.writestr(item, part)
-    return out.getvalue()
-
-
-def _dimensioned(part: bytes) -> bytes:
-    last_rows = _ROW.findall(part[-4096:]) or _ROW.findall(part)
-    if not last_rows:
-        return part
-    head = part[:65536]
-    columns = {column for column in _CELL.findall(head)}
-    last_column = max(columns, key=lambda column: (len(column), column), default=b"A")
-    element = b'<dimension ref="A1:%s%s"/>' % (last_column, last_rows[-1])
-    found = _AFTER_SHEET_PR.search(part)
-    if found is None:
-        return part
-    return part[: found.end()] + element + part[found.end() :]
-
-
-# -- the fake, indexed -----------------------------------------------------------------------
-
-
-def _index_facilities(digit: FakeDigit) -> None:
-    """The fake's facility bulk create and search by client reference or id, answered from
-    an index instead of a scan of every record (`tests/fakes/digit_services.py`
-    DigitState.facility_bulk_create and facility_search, whose answers these keep: records,
-    request counters, repeats, visibility delay, creation order, paging). For a bench: the
-    fake must reject nothing (`reject` is refused afterwards by an assertion here)."""
-    state = digit._state
-    scan_create = digit._routes[FACILITY_BULK_CREATE]
-    scan_search = digit._routes[FACILITY_SEARCH]
-    by_ref: dict[tuple[str, str], dict[str, Any]] = {}
-    by_id: dict[str, dict[str, Any]] = {}
-    position: dict[str, int] = {}
-    numbers = itertools.count()
-
-    def bulk_create(query: Any, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        items = body.get("Facilities")
-        valid = isinstance(items, list) and items
-        if not valid or any(
-            not item.get("clientReferenceId") or not item.get("tenantId") for item in items
-        ):
-            return scan_create(query, body)  # refused whole, nothing created: as the fake
-        with state._lock:
-            assert not state._rejections, "the indexed fake rejects nothing"
-            for item in items:
-                state._count_request("facility", item["clientReferenceId"])
-            for item in items:
-                key = (item["tenantId"], item["clientReferenceId"])
-                if key in by_ref:
-                    state._count_repeat("facility", item["clientReferenceId"])
-                    continue
-                record = copy.deepcopy(item) | {
-                    "id": f"F-{next(state._sequence):06d}",
-                    "rowVersion": 1,
-                    "isDeleted": False,
-                    "auditDetails": _audit(),
-                }
-                state._records["facility"].append(record)
-                state._visible_at[record["id"]] = time.monotonic() + state.visibility_delay_seconds
-                by_ref[key], by_id[record["id"]] = record, record
-                position[record["id"]] = next(numbers)
-        return 202, {"ResponseInfo": _response_info()}
-
-    def search(query: Any, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        tenant_id = _first(query, "tenantId")
-        criteria = body.get("Facility") or {}
-        refs, ids = criteria.get("clientReferenceId"), criteria.get("id")
-        if not tenant_id or (refs is None and ids is None):
-            return scan_search(query, body)
-        permanent = criteria.get("isPermanent")
-        now = time.monotonic()
-        with state._lock:
-            if refs is not None:
-                candidates = [by_ref.get((tenant_id, str(ref))) for ref in dict.fromkeys(refs)]
-            else:
-                candidates = [by_id.get(str(value)) for value in dict.fromkeys(ids)]
-            wanted_ids = None if ids is None else set(ids)
-            found = [
-                record
-                for record in candidates
-                if record is not None
-                and state._visible_at[record["id"]] <= now
-                and (wanted_ids is None or record["id"] in wanted_ids)
-                and (permanent is None or record.get("isPermanent") == permanent)
-            ]
-            found.sort(key=lambda record: position[record["id"]])
-            page = copy.deepcopy(_page(found, query))
-        return 200, {"ResponseInfo": _response_info(), "Facilities": page, "TotalCount": len(found)}
-
-    digit._routes[FACILITY_BULK_CREATE] = bulk_create
-    digit._routes[FACILITY_SEARCH] = search
 
 
 # -- what the run did ------------------------------------------------------------------------

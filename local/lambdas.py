@@ -287,8 +287,8 @@ def _require_runtime() -> InProcessRuntime:
     return _active
 
 
-# moto's backends are not thread-safe (a DynamoDB transaction deep-copies tables that
-# another thread is writing), while functions run in parallel here as on AWS: Map
+# moto's backends are not thread-safe (a cancelled DynamoDB transaction puts back items that
+# another thread may have written meanwhile), while functions run in parallel here as on AWS: Map
 # iterations, API requests and async deliveries. Every AWS call is therefore answered under
 # one lock, except lambda.Invoke, which runs a handler that makes calls of its own.
 _moto_lock = threading.RLock()
@@ -328,9 +328,11 @@ def _install_moto_hooks() -> None:
     from moto.events.models import Rule
     from moto.s3 import notifications
 
+    from local import moto_transactions
     from local.moto_patches import replaced
 
     _serialise_moto_calls()
+    moto_transactions.install()
     replaced(LambdaFunction, "invoke", signature="(self, body, request_headers, response_headers)")
     replaced(
         notifications,

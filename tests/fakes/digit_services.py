@@ -90,6 +90,12 @@ class DigitState:
         self._lock = threading.Lock()
         self._records: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
         self._visible_at: dict[str, float] = {}  # facility id -> monotonic time
+        # Facilities by (tenant, client reference) and by id, with their place in creation
+        # order: a search by either reads these, not every record (a 100k-row bench file
+        # made the scan quadratic; the real service looks them up in its database).
+        self._facility_by_ref: dict[tuple[str, str], dict[str, Any]] = {}
+        self._facility_by_id: dict[str, dict[str, Any]] = {}
+        self._facility_position: dict[str, int] = {}
         self._duplicates: Counter[str] = Counter()
         # Per record (kind, client reference): every create request that reached the
         # service, and those that came when the record already existed (sent twice).
@@ -253,9 +259,7 @@ class DigitState:
             if errors:
                 return 400, {"ResponseInfo": None, "Errors": errors}
             for item in items:
-                if self._find(
-                    "facility", item["tenantId"], clientReferenceId=item["clientReferenceId"]
-                ):
+                if (item["tenantId"], item["clientReferenceId"]) in self._facility_by_ref:
                     self._count_repeat("facility", item["clientReferenceId"])
                     continue
                 # rowVersion 1 and isDeleted false, as health-services-common's
@@ -266,8 +270,7 @@ class DigitState:
                     "isDeleted": False,
                     "auditDetails": _audit(),
                 }
-                self._records["facility"].append(record)
-                self._visible_at[record["id"]] = time.monotonic() + self.visibility_delay_seconds
+                self._add_facility(record)
         # Accepted, not created: the real service persists bulk creates asynchronously.
         return 202, {"ResponseInfo": _response_info()}
 
@@ -282,7 +285,7 @@ class DigitState:
         with self._lock:
             found = [
                 record
-                for record in self._records["facility"]
+                for record in self._facility_candidates(tenant_id, refs, ids)
                 if record["tenantId"] == tenant_id
                 and self._visible_at[record["id"]] <= now
                 and (refs is None or record["clientReferenceId"] in refs)
@@ -644,6 +647,25 @@ class DigitState:
 
     def _rejection(self, ref: str | None, item: Mapping[str, Any]) -> _Rejection | None:
         return next((rule for rule in self._rejections if rule.applies(ref, item)), None)
+
+    def _add_facility(self, record: dict[str, Any]) -> None:
+        self._facility_position[record["id"]] = len(self._records["facility"])
+        self._records["facility"].append(record)
+        self._facility_by_ref[(record["tenantId"], record["clientReferenceId"])] = record
+        self._facility_by_id[record["id"]] = record
+        self._visible_at[record["id"]] = time.monotonic() + self.visibility_delay_seconds
+
+    def _facility_candidates(self, tenant_id: str, refs: Any, ids: Any) -> list[dict[str, Any]]:
+        """The facilities a search's references (or else ids) name, in creation order; every
+        facility when it names neither. The caller filters them by every criterion."""
+        if isinstance(refs, list):
+            named = [self._facility_by_ref.get((tenant_id, str(ref))) for ref in refs]
+        elif isinstance(ids, list):
+            named = [self._facility_by_id.get(str(value)) for value in ids]
+        else:
+            return self._records["facility"]
+        unique = {record["id"]: record for record in named if record is not None}
+        return sorted(unique.values(), key=lambda record: self._facility_position[record["id"]])
 
     def _find(self, kind: str, tenant_id: str | None, **fields: Any) -> list[dict[str, Any]]:
         return [

@@ -277,11 +277,32 @@ def _dynamodb(operation: str, body: Mapping[str, Any], arns: Arns) -> list[Reque
             needed.append(Request(action, arns.table(table), context))
         return needed
     if operation in ("TransactWriteItems", "TransactGetItems"):
-        raise NotImplementedError("no flow uses DynamoDB transactions; map them here first")
+        return _transaction(body, arns)
     table = str(body.get("TableName"))
     item = body.get("Key") or body.get("Item") or _queried_key(body)
     context = {"dynamodb:LeadingKeys": _leading_keys([item])} if item else {}
     return [Request(action, arns.table(table, body.get("IndexName")), context)]
+
+
+#: What each action of a transaction is allowed by: the permission of the single-item
+#: operation it makes (AWS, "Using IAM with DynamoDB transactions").
+_TRANSACTED = {
+    "Put": "dynamodb:PutItem",
+    "Update": "dynamodb:UpdateItem",
+    "Delete": "dynamodb:DeleteItem",
+    "Get": "dynamodb:GetItem",
+    "ConditionCheck": "dynamodb:ConditionCheckItem",
+}
+
+
+def _transaction(body: Mapping[str, Any], arns: Arns) -> list[Request]:
+    needed = []
+    for entry in body.get("TransactItems") or []:
+        for kind, action in entry.items():
+            item = action.get("Item") or action.get("Key") or {}
+            context = {"dynamodb:LeadingKeys": _leading_keys([item])}
+            needed.append(Request(_TRANSACTED[kind], arns.table(str(action["TableName"])), context))
+    return needed
 
 
 def _queried_key(body: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -1,4 +1,5 @@
-"""The claims store: one owner per business key, by a conditional PutItem."""
+"""The claims store: one owner per business key, by conditional writes (one PutItem, or a
+batch's in one transaction)."""
 
 import boto3
 import pytest
@@ -111,6 +112,160 @@ def test_many_keys_are_claimed_in_one_call(table):
     # Then every key is answered, all won but the one owned by another
     assert sorted(answer) == sorted(r.key for r in requests)
     assert [key for key, claim in answer.items() if not claim.won] == ["k07"]
+
+
+def operations_of(table):
+    """The DynamoDB operations the table's client sends, in order (a list that grows)."""
+    sent = []
+    table.meta.client.meta.events.register(
+        "before-call.dynamodb.*", lambda model, **_: sent.append(model.name)
+    )
+    return sent
+
+
+def test_a_batch_is_claimed_with_one_read_and_one_transaction(table):
+    # Given 100 free keys
+    claims = store(table)
+    sent = operations_of(table)
+    requests = [ClaimRequest(f"k{n:03d}", f"res-1:{n}", {"id": f"F-{n}"}) for n in range(100)]
+
+    # When they are claimed together
+    answer = claims.claim(TENANT, "facility", requests)
+
+    # Then one read and one transaction claimed them all, each with its attributes
+    assert sent == ["BatchGetItem", "TransactWriteItems"]
+    assert all(claim.won and claim.item == {} for claim in answer.values()) and len(answer) == 100
+    assert claim_item(table, "k042")["id"] == "F-42"
+
+
+def test_more_keys_than_a_transaction_holds_are_claimed_in_groups(table):
+    # Given 250 free keys
+    claims = store(table)
+    sent = operations_of(table)
+
+    # When they are claimed together
+    answer = claims.claim(
+        TENANT, "facility", [ClaimRequest(f"k{n:03d}", f"res-1:{n}") for n in range(250)]
+    )
+
+    # Then three groups of at most 100 were claimed, each with one read and one transaction
+    assert sent.count("TransactWriteItems") == 3 and sent.count("BatchGetItem") == 3
+    assert sum(claim.won for claim in answer.values()) == 250
+
+
+def test_a_batch_retried_by_its_owner_gets_what_each_claim_held(table):
+    # Given two keys claimed by their rows with usernames, and one free key
+    claims = store(table)
+    claims.claim(
+        TENANT,
+        "user",
+        [ClaimRequest(f"98765432{n}0", f"res-1:{n}", {"username": f"USR-{n}"}) for n in (1, 2)],
+    )
+
+    # When the batch is claimed again with a third row (a retry of a grown batch)
+    again = claims.claim(
+        TENANT, "user", [ClaimRequest(f"98765432{n}0", f"res-1:{n}") for n in (1, 2, 3)]
+    )
+
+    # Then all are won, the first two with the usernames their claims held
+    assert [again[f"98765432{n}0"].item.get("username") for n in (1, 2, 3)] == [
+        "USR-1",
+        "USR-2",
+        None,
+    ]
+    assert all(claim.won for claim in again.values())
+
+
+def test_a_key_taken_between_the_read_and_the_write_goes_to_its_taker(table):
+    # Given 20 free keys, one of which another upload claims just before the transaction
+    claims = store(table)
+    rival = DynamoKeyClaims(boto3.resource("dynamodb", region_name="us-east-1").Table(TABLE))
+    sent = operations_of(table)
+
+    def rival_claims_first(model, **_):
+        if model.name == "TransactWriteItems" and sent.count("TransactWriteItems") == 1:
+            rival.claim(TENANT, "facility", [ClaimRequest("k05", "other:5", {"id": "F-other"})])
+
+    table.meta.client.meta.events.register("before-call.dynamodb.*", rival_claims_first)
+
+    # When the 20 are claimed together
+    answer = claims.claim(
+        TENANT, "facility", [ClaimRequest(f"k{n:02d}", f"res-1:{n}") for n in range(20)]
+    )
+
+    # Then the taker keeps its key, named as the owner, and the 19 others are claimed by a
+    # second transaction
+    assert (answer["k05"].won, answer["k05"].owner, answer["k05"].owner_id) == (
+        False,
+        "other:5",
+        "F-other",
+    )
+    assert sorted(key for key, claim in answer.items() if claim.won) == sorted(
+        f"k{n:02d}" for n in range(20) if n != 5
+    )
+    assert sent.count("TransactWriteItems") == 2
+    assert claim_item(table, "k05")["clientReferenceId"] == "other:5"
+
+
+def cancelled(stubber, *codes):
+    stubber.add_client_error(
+        "transact_write_items",
+        service_error_code="TransactionCanceledException",
+        http_status_code=400,
+        modeled_fields={"CancellationReasons": [{"Code": code} for code in codes]},
+    )
+
+
+def nothing_held(stubber):
+    stubber.add_response("batch_get_item", {"Responses": {TABLE: []}, "UnprocessedKeys": {}})
+
+
+@pytest.mark.parametrize("code", ["ThrottlingError", "ProvisionedThroughputExceeded"])
+def test_a_transaction_cancelled_as_throttled_is_a_transient_error(code):
+    # Given DynamoDB cancels the claims' transaction because it is throttled
+    table = boto3.resource("dynamodb", region_name="us-east-1").Table(TABLE)
+    with Stubber(table.meta.client) as stubber:
+        nothing_held(stubber)
+        cancelled(stubber, "None", code)
+
+        # When / Then the claim raises TransientError, for the flow's retry
+        with pytest.raises(TransientError, match=code):
+            store(table).claim(
+                TENANT, "facility", [ClaimRequest("a", "res-1:1"), ClaimRequest("b", "res-1:2")]
+            )
+
+
+def test_a_transaction_cancelled_by_a_conflicting_one_is_sent_again():
+    # Given DynamoDB cancels the claims' transaction once, for another one on the same keys
+    table = boto3.resource("dynamodb", region_name="us-east-1").Table(TABLE)
+    with Stubber(table.meta.client) as stubber:
+        nothing_held(stubber)
+        cancelled(stubber, "TransactionConflict", "None")
+        stubber.add_response("transact_write_items", {})
+
+        # When the keys are claimed
+        answer = store(table).claim(
+            TENANT, "facility", [ClaimRequest("a", "res-1:1"), ClaimRequest("b", "res-1:2")]
+        )
+
+        # Then the second transaction claims both
+        assert {key: claim.won for key, claim in answer.items()} == {"a": True, "b": True}
+        stubber.assert_no_pending_responses()
+
+
+def test_a_transaction_cancelled_as_malformed_is_raised():
+    # Given DynamoDB cancels the claims' transaction because a claim is invalid
+    table = boto3.resource("dynamodb", region_name="us-east-1").Table(TABLE)
+    with Stubber(table.meta.client) as stubber:
+        nothing_held(stubber)
+        cancelled(stubber, "ValidationError", "None")
+
+        # When / Then the cancellation is raised as it is: a defect, not a race nor an outage
+        with pytest.raises(Exception, match="TransactionCanceledException") as raised:
+            store(table).claim(
+                TENANT, "facility", [ClaimRequest("a", "res-1:1"), ClaimRequest("b", "res-1:2")]
+            )
+        assert not isinstance(raised.value, TransientError)
 
 
 def test_one_call_refuses_the_same_key_twice(table):

@@ -11,7 +11,7 @@ from moto import mock_aws
 
 from project_factory.adapters.targets.base import PendingRow
 from project_factory.adapters.targets.registry import registry_target
-from project_factory.settings import Settings
+from tests.support.settings import wired_settings
 from tests.support.tables import create_registry_table
 
 TABLE = "project-factory-registry"
@@ -27,25 +27,29 @@ def table(monkeypatch):
     """The registry table on moto, whose conditional writes are made atomic.
 
     DynamoDB checks a condition and writes in one step; moto checks and writes in two
-    Python steps, which threads can interleave. Under one lock moto does what DynamoDB
-    does, so these tests are about the registry's claims, not about moto.
+    Python steps, which threads can interleave, and a cancelled transaction puts back a
+    copy of the whole table, undoing what other threads wrote meanwhile. Under one lock moto
+    does what DynamoDB does, so these tests are about the registry's claims, not about moto.
     """
     from moto.dynamodb.models import DynamoDBBackend
 
     lock = threading.RLock()
-    put_item = DynamoDBBackend.put_item
-
-    def atomic_put_item(self, *arguments, **keywords):
-        with lock:
-            return put_item(self, *arguments, **keywords)
-
-    monkeypatch.setattr(DynamoDBBackend, "put_item", atomic_put_item)
+    for name in ("put_item", "transact_write_items"):
+        monkeypatch.setattr(DynamoDBBackend, name, _under(lock, getattr(DynamoDBBackend, name)))
     with mock_aws():
         yield create_registry_table(TABLE)
 
 
+def _under(lock, write):
+    def atomic(self, *arguments, **keywords):
+        with lock:
+            return write(self, *arguments, **keywords)
+
+    return atomic
+
+
 def registry(table, resource_type="facility"):
-    return registry_target(resource_type, Settings(registry_table=TABLE), table=table)
+    return registry_target(resource_type, wired_settings(registry_table=TABLE), table=table)
 
 
 def facility(ref, number):

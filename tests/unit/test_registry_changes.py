@@ -9,7 +9,7 @@ from moto import mock_aws
 
 from project_factory.adapters.targets.base import PendingRow
 from project_factory.adapters.targets.registry import registry_target
-from project_factory.settings import Settings
+from tests.support.settings import wired_settings
 from tests.support.tables import create_registry_table
 
 TABLE = "project-factory-registry"
@@ -20,7 +20,7 @@ TENANT = "mz"
 def facilities():
     with mock_aws():
         table = create_registry_table(TABLE)
-        yield registry_target("facility", Settings(registry_table=TABLE), table=table)
+        yield registry_target("facility", wired_settings(registry_table=TABLE), table=table)
 
 
 def _facility(ref: str, name: str) -> PendingRow:

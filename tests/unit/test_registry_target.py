@@ -13,7 +13,7 @@ from project_factory.adapters.targets.base import PendingRow, Target
 from project_factory.adapters.targets.registry import registry_target
 from project_factory.errors import TransientError
 from project_factory.passwords import verify_password
-from project_factory.settings import Settings
+from tests.support.settings import wired_settings
 from tests.support.tables import create_registry_table
 
 TABLE = "project-factory-registry"
@@ -27,7 +27,7 @@ def table():
 
 
 def target(resource_type, table, failure_rate=0.0):
-    settings = Settings(registry_table=TABLE, registry_transient_failure_rate=failure_rate)
+    settings = wired_settings(registry_table=TABLE, registry_transient_failure_rate=failure_rate)
     return registry_target(resource_type, settings, table=table)
 
 

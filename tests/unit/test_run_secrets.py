@@ -13,7 +13,7 @@ from project_factory.errors import DomainError
 from project_factory.flows.run_secrets import Opener, Sealer, encryption_context
 from project_factory.flows.scratch import ScratchKeys
 from project_factory.services import Services
-from project_factory.settings import Settings
+from tests.support.settings import wired_settings
 
 BUCKET = "pf-files-test"
 TENANT = "mz"
@@ -25,7 +25,7 @@ def services() -> Iterator[Services]:
     with mock_aws():
         boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=BUCKET)
         key = boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]
-        yield Services(Settings(files_bucket=BUCKET, secrets_key_id=key["Arn"]))
+        yield Services(wired_settings(files_bucket=BUCKET, secrets_key_id=key["Arn"]))
 
 
 def test_a_data_key_decrypts_only_with_the_context_it_was_made_for(services):
@@ -86,7 +86,7 @@ def test_the_data_key_is_decrypted_once_for_every_password_of_an_invocation(serv
 
 def test_without_a_secrets_key_nothing_is_sealed(services):
     # Given settings without SECRETS_KEY_ID
-    bare = Services(Settings(files_bucket=BUCKET))
+    bare = Services(wired_settings(files_bucket=BUCKET))
     # When a password is to be sealed
     # Then the step stops with a code saying so
     with pytest.raises(DomainError) as refused:

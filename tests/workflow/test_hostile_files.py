@@ -22,9 +22,9 @@ from project_factory.adapters.targets.base import PendingRow
 from project_factory.adapters.targets.registry import registry_target
 from project_factory.flows.intake import resource_id_for
 from project_factory.models import ResourceDetailsInput
-from project_factory.settings import Settings
 from project_factory.sheets.spec import FACILITY
 from tests.support.checks import header, processed_rows
+from tests.support.settings import wired_settings
 from tests.unit.hostile.corpus import (
     BILLION_LAUGHS,
     SHEET,
@@ -226,7 +226,7 @@ def test_a_template_is_made_for_a_tenant_whose_stored_names_carry_control_charac
     table = boto3.resource("dynamodb", region_name=stack.region).Table(
         stack.physical_id("RegistryTable")
     )
-    registry = registry_target("facility", Settings(), table=table)
+    registry = registry_target("facility", wired_settings(), table=table)
     stored = {"Clinic\x01\x08A": 1, '=HYPERLINK("http://attacker.example","Click")': 2}
     registry.create(
         client.tenant_id,

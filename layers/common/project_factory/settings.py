@@ -18,13 +18,17 @@ class Settings(BaseModel):
 
     region: str = Field(default="us-east-1", validation_alias=AliasChoices("region", "aws_region"))
 
-    # Storage, wired by template.yaml.
-    files_bucket: str = "project-factory-files"
-    resources_table: str = "project-factory-resources"
-    registry_table: str = "project-factory-registry"
-    campaigns_table: str = "project-factory-campaigns"
-    campaign_bus_name: str = "project-factory-campaigns"
-    resource_create_state_machine_arn: str = ""
+    # Storage and workflows, wired by template.yaml (Globals) into every function. None has
+    # a safe default: a function started without one fails at its cold start, naming it,
+    # not at its first call into a bucket or table nobody made.
+    files_bucket: str = Field(min_length=1)
+    resources_table: str = Field(min_length=1)
+    registry_table: str = Field(min_length=1)
+    campaigns_table: str = Field(min_length=1)
+    generated_table: str = Field(min_length=1)
+    campaign_bus_name: str = Field(min_length=1)
+    resource_create_state_machine_arn: str = Field(min_length=1)
+    template_generate_state_machine_arn: str = Field(min_length=1)
 
     # The create flow.
     chunk_size: int = Field(default=1000, ge=1, le=10_000)
@@ -114,8 +118,6 @@ class Settings(BaseModel):
     default_locale: str = "en_IN"
 
     # Templates (_generate / _download).
-    generated_table: str = "project-factory-generated"
-    template_generate_state_machine_arn: str = ""
     # Where boundary hierarchies come from: the bundled sample, or the DIGIT boundary service
     # at boundary_service_url (cached per warm process for boundary_cache_seconds).
     boundary_source: Literal["bundled", "digit"] = "bundled"

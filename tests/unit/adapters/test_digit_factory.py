@@ -7,7 +7,7 @@ from project_factory.adapters.targets.digit import (
     digit_target,
 )
 from project_factory.adapters.targets.digit.projects import ProjectTarget
-from project_factory.settings import Settings
+from tests.support.settings import wired_settings
 
 URLS = {
     "facility_service_url": "http://facility.local",
@@ -28,7 +28,7 @@ URLS = {
 )
 def test_the_factory_builds_the_target_of_each_type(resource_type, kind, confirms_by_search):
     # Given settings with every service URL
-    settings = Settings(**URLS)
+    settings = wired_settings(**URLS)
 
     # When a target is built for a type
     target = digit_target(resource_type, settings, "ADMIN")
@@ -44,7 +44,7 @@ def test_a_missing_service_url_is_a_configuration_error():
     # When a user target is built
     # Then the error names the missing variable
     with pytest.raises(ValueError, match="HRMS_SERVICE_URL"):
-        digit_target("user", Settings(), "ADMIN")
+        digit_target("user", wired_settings(), "ADMIN")
 
 
 def test_users_and_boundaries_need_a_hierarchy_type():
@@ -52,7 +52,7 @@ def test_users_and_boundaries_need_a_hierarchy_type():
     # When a boundary target is built without a hierarchy type
     # Then it is refused
     with pytest.raises(ValueError, match="hierarchyType"):
-        digit_target("boundary", Settings(**URLS), None)
+        digit_target("boundary", wired_settings(**URLS), None)
 
 
 def test_targets_are_not_made_for_types_digit_does_not_create():
@@ -60,7 +60,7 @@ def test_targets_are_not_made_for_types_digit_does_not_create():
     # When a target is asked for a type no DIGIT target creates
     # Then it is refused, naming the type
     with pytest.raises(ValueError, match="household"):
-        digit_target("household", Settings(**URLS), "ADMIN")
+        digit_target("household", wired_settings(**URLS), "ADMIN")
 
 
 def test_the_project_target_needs_the_project_service_url():
@@ -68,12 +68,12 @@ def test_the_project_target_needs_the_project_service_url():
     # When a boundaryWithTarget target is built
     # Then the error names the missing variable
     with pytest.raises(ValueError, match="PROJECT_SERVICE_URL"):
-        digit_target("boundaryWithTarget", Settings(), "ADMIN")
+        digit_target("boundaryWithTarget", wired_settings(), "ADMIN")
 
 
 def test_the_project_target_waits_as_long_as_a_lost_create_may_land():
     # Given settings with every service URL
-    settings = Settings(**URLS)
+    settings = wired_settings(**URLS)
 
     # When the boundaryWithTarget target is built
     target = digit_target("boundaryWithTarget", settings, "ADMIN")

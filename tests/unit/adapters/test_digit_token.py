@@ -5,7 +5,7 @@ import pytest
 
 from project_factory.adapters.secrets import token_source
 from project_factory.errors import DomainError
-from project_factory.settings import Settings
+from tests.support.settings import wired_settings
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def test_a_token_in_ssm_is_read_decrypted(aws):
     ssm = boto3.client("ssm", region_name="us-east-1")
     ssm.put_parameter(Name="/pf/digit-token", Value="tok-ssm", Type="SecureString")
     # When the source names it
-    read = token_source(Settings(digit_auth_token_source="ssm:/pf/digit-token"))
+    read = token_source(wired_settings(digit_auth_token_source="ssm:/pf/digit-token"))
     # Then it is the token sent
     assert read() == "tok-ssm"
 
@@ -31,7 +31,7 @@ def test_a_token_in_secrets_manager_is_read(aws):
     secrets = boto3.client("secretsmanager", region_name="us-east-1")
     secrets.create_secret(Name="pf-digit-token", SecretString="tok-secret")
     # When the source names it
-    read = token_source(Settings(digit_auth_token_source="secretsmanager:pf-digit-token"))
+    read = token_source(wired_settings(digit_auth_token_source="secretsmanager:pf-digit-token"))
     # Then it is the token sent
     assert read() == "tok-secret"
 
@@ -41,7 +41,9 @@ def test_a_rotated_token_is_picked_up_after_the_cache_time(tmp_path):
     path = tmp_path / "token"
     path.write_text("first\n")
     now = [0.0]
-    settings = Settings(digit_auth_token_source=f"file:{path}", digit_auth_token_cache_seconds=60)
+    settings = wired_settings(
+        digit_auth_token_source=f"file:{path}", digit_auth_token_cache_seconds=60
+    )
     read = token_source(settings, clock=lambda: now[0])
     assert read() == "first"
     path.write_text("second\n")
@@ -54,7 +56,7 @@ def test_a_rotated_token_is_picked_up_after_the_cache_time(tmp_path):
 
 def test_an_unreadable_token_file_is_a_clear_error(tmp_path):
     # Given a source naming a file that does not exist
-    read = token_source(Settings(digit_auth_token_source=f"file:{tmp_path / 'missing'}"))
+    read = token_source(wired_settings(digit_auth_token_source=f"file:{tmp_path / 'missing'}"))
     # When the token is needed
     # Then the error says where it was looked for
     with pytest.raises(DomainError, match="missing") as failure:
@@ -67,4 +69,4 @@ def test_a_source_of_an_unknown_kind_stops_the_settings():
     # When settings are read
     # Then they are refused at start, naming the field
     with pytest.raises(ValueError, match="digit_auth_token_source"):
-        Settings(digit_auth_token_source="vault:pf")
+        wired_settings(digit_auth_token_source="vault:pf")

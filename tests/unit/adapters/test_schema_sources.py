@@ -8,8 +8,8 @@ from project_factory.adapters.schema_source import (
     schema_source,
 )
 from project_factory.errors import InvalidSchemaError, NotFoundError, TransientError
-from project_factory.settings import Settings
 from tests.fakes.digit_services import MDMS_SEARCH
+from tests.support.settings import wired_settings
 
 TENANT = "mz"
 SCHEMA_CODE = "HCM-ADMIN-CONSOLE.adminSchema"
@@ -201,12 +201,12 @@ def test_settings_choose_the_bundled_source():
     # Given settings for bundled schemas
     # When the source is built
     # Then it reads bundled files
-    assert isinstance(schema_source(Settings(schema_source="bundled")), BundledSchemaSource)
+    assert isinstance(schema_source(wired_settings(schema_source="bundled")), BundledSchemaSource)
 
 
 def test_settings_choose_mdms_and_the_source_is_kept_per_process(digit):
     # Given settings for MDMS
-    settings = Settings(schema_source="mdms", mdms_url=digit.url)
+    settings = wired_settings(schema_source="mdms", mdms_url=digit.url)
 
     # When the source is built twice
     # Then it is one MDMS source, so its cache lives as long as the process
@@ -219,4 +219,4 @@ def test_mdms_without_a_url_is_a_configuration_error():
     # When the source is built
     # Then it says what is missing
     with pytest.raises(ValueError, match="MDMS_URL"):
-        schema_source(Settings(schema_source="mdms"))
+        schema_source(wired_settings(schema_source="mdms"))

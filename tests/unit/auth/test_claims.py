@@ -13,13 +13,13 @@ from project_factory.auth import (
     tenant_covers,
     verified_claims,
 )
-from project_factory.settings import Settings
+from tests.support.settings import wired_settings
 
-SETTINGS = Settings()
+SETTINGS = wired_settings()
 
 
 def caller(claims, **settings) -> Caller:
-    return caller_from_claims(claims, Settings(**settings) if settings else SETTINGS)
+    return caller_from_claims(claims, wired_settings(**settings) if settings else SETTINGS)
 
 
 @pytest.mark.parametrize(
@@ -103,7 +103,7 @@ def test_the_claim_names_and_role_names_are_settings():
     }
     found = caller(claims, **options)
     # Then they are the ones read
-    assert found.can("pb.amritsar", Action.ADMIN, Settings(**options))
+    assert found.can("pb.amritsar", Action.ADMIN, wired_settings(**options))
     assert not found.can("pb.amritsar", Action.ADMIN, SETTINGS)
 
 

@@ -23,7 +23,7 @@ from local.auth import (
     main,
 )
 from project_factory.auth import caller_from_claims, claim_value
-from project_factory.settings import Settings
+from tests.support.settings import wired_settings
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +86,7 @@ def test_a_minted_token_passes_and_its_claims_reach_the_event(issuer, authorizer
     # Then every value is a string, arrays as [a b], and the functions read them back
     assert rendered["tenants"] == "[mz.t1 mz.t2]" and rendered["roles"] == "[CAMPAIGN_ADMIN]"
     assert isinstance(rendered["exp"], str) and rendered["iss"] == DEV_ISSUER
-    caller = caller_from_claims(rendered, Settings())
+    caller = caller_from_claims(rendered, wired_settings())
     assert caller.subject == "u-1" and caller.tenants == {"mz.t1", "mz.t2"}
 
 

@@ -8,7 +8,7 @@ import pytest
 from moto import mock_aws
 
 from project_factory.services import Services
-from project_factory.settings import Settings
+from tests.support.settings import wired_settings
 from tests.support.tables import (
     create_campaigns_table,
     create_generated_table,
@@ -36,7 +36,7 @@ def services() -> Iterator[Services]:
         create_registry_table(REGISTRY_TABLE)
         boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=BUCKET)
         services = Services(
-            Settings(
+            wired_settings(
                 generated_table=GENERATED_TABLE,
                 campaigns_table=CAMPAIGNS_TABLE,
                 resources_table=RESOURCES_TABLE,

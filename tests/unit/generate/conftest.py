@@ -10,8 +10,8 @@ from moto import mock_aws
 from project_factory.adapters.resource_store import new_audit
 from project_factory.models import Campaign, CampaignBoundary
 from project_factory.services import Services
-from project_factory.settings import Settings
 from tests.fakes.digit_server import FakeDigit
+from tests.support.settings import wired_settings
 from tests.support.tables import create_campaigns_table, create_generated_table
 
 TENANT = "mz"
@@ -48,7 +48,7 @@ def workflow() -> RecordingWorkflow:
 
 @pytest.fixture
 def services(aws: None, workflow: RecordingWorkflow) -> Services:
-    settings = Settings(
+    settings = wired_settings(
         generated_table=GENERATED_TABLE,
         campaigns_table=CAMPAIGNS_TABLE,
         files_bucket=BUCKET,

@@ -9,8 +9,8 @@ from project_factory.adapters.http import JsonHttpClient
 from project_factory.adapters.targets.base import PendingRow
 from project_factory.adapters.targets.digit import BoundaryTarget
 from project_factory.errors import NotFoundError, TransientError
-from project_factory.settings import Settings
 from tests.fakes.digit_services import HIERARCHY_SEARCH, RELATIONSHIP_SEARCH
+from tests.support.settings import wired_settings
 
 TENANT = "mz"
 ADMIN = "ADMIN"
@@ -141,7 +141,7 @@ def test_a_service_outage_is_transient_and_not_cached(digit, source, hierarchy):
 
 def test_settings_choose_the_digit_source_with_its_cache_lifetime(digit):
     # Given settings naming the DIGIT boundary service
-    settings = Settings(boundary_source="digit", boundary_service_url=digit.url)
+    settings = wired_settings(boundary_source="digit", boundary_service_url=digit.url)
 
     # When / Then the source is the DIGIT one, the same for the whole process
     assert isinstance(boundary_source(settings), DigitBoundarySource)
@@ -150,4 +150,4 @@ def test_settings_choose_the_digit_source_with_its_cache_lifetime(digit):
 
 def test_settings_choose_the_bundled_source_by_default():
     # Given / When / Then
-    assert isinstance(boundary_source(Settings()), BundledBoundarySource)
+    assert isinstance(boundary_source(wired_settings()), BundledBoundarySource)

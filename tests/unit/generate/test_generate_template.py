@@ -14,9 +14,9 @@ from project_factory.flows.generate import (
 from project_factory.flows.template_task import generate_template
 from project_factory.generated import GeneratedStatus
 from project_factory.models import Campaign, CampaignBoundary, RequestInfo
-from project_factory.settings import Settings
 from project_factory.sheets.metadata import read_metadata
 from project_factory.sheets.reader import open_workbook
+from tests.support.settings import wired_settings
 from tests.support.tables import create_registry_table
 from tests.unit.generate.conftest import HIERARCHY, TENANT
 
@@ -167,7 +167,7 @@ def test_a_generation_expired_meanwhile_does_nothing(services):
 
 def test_a_facility_template_lists_the_tenants_permanent_facilities(services):
     # Given a permanent and a temporary facility in the built-in registry
-    create_registry_table(Settings().registry_table)
+    create_registry_table(wired_settings().registry_table)
     registry = services.target("facility", HIERARCHY)
     registry.create(
         TENANT, [facility("r:1", "Central Store", True), facility("r:2", "Tent", False)]

@@ -5,7 +5,7 @@ from project_factory.adapters.http import JsonHttpClient
 from project_factory.adapters.targets.base import PendingRow
 from project_factory.adapters.targets.digit import FacilityTarget
 from project_factory.adapters.targets.registry import registry_target
-from project_factory.settings import Settings
+from tests.support.settings import wired_settings
 from tests.support.tables import create_registry_table
 
 TENANT = "mz"
@@ -27,7 +27,7 @@ def facility(ref, name, permanent, codes=("LOC_A", "LOC_B")):
 def registry():
     with mock_aws():
         table = create_registry_table("registry")
-        yield registry_target("facility", Settings(registry_table="registry"), table=table)
+        yield registry_target("facility", wired_settings(registry_table="registry"), table=table)
 
 
 def test_the_registry_lists_only_the_tenants_permanent_facilities(registry):

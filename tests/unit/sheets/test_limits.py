@@ -33,6 +33,7 @@ from project_factory.sheets.xlsx_text import (
     illegal_character,
     shared_text,
 )
+from tests.support.settings import WIRED_ENVIRONMENT, wired_settings
 from tests.unit.hostile.corpus import (
     METADATA,
     SHEET,
@@ -65,20 +66,22 @@ def refused_code(run) -> str:
 
 def test_the_limits_are_the_settings_and_their_defaults_match():
     # Given settings from the environment
-    settings = Settings.from_environment({"UPLOAD_MAX_ROWS": "5000", "UPLOAD_MAX_BYTES": "1000"})
+    settings = Settings.from_environment(
+        WIRED_ENVIRONMENT | {"UPLOAD_MAX_ROWS": "5000", "UPLOAD_MAX_BYTES": "1000"}
+    )
 
     # When / Then the limits read them; by default both agree
     limits = WorkbookLimits.of(settings)
     assert (limits.max_rows, limits.max_bytes) == (5000, 1000)
-    assert WorkbookLimits.of(Settings()) == DEFAULT_LIMITS
+    assert WorkbookLimits.of(wired_settings()) == DEFAULT_LIMITS
 
 
 def test_no_setting_goes_past_excel():
     # Given / When / Then a row limit or cell length past Excel's own is refused
-    with pytest.raises(ValueError):
-        Settings.from_environment({"UPLOAD_MAX_ROWS": str(EXCEL_MAX_ROWS + 1)})
-    with pytest.raises(ValueError):
-        Settings.from_environment({"UPLOAD_MAX_CELL_CHARS": "40000"})
+    with pytest.raises(ValueError, match="upload_max_rows"):
+        Settings.from_environment(WIRED_ENVIRONMENT | {"UPLOAD_MAX_ROWS": str(EXCEL_MAX_ROWS + 1)})
+    with pytest.raises(ValueError, match="upload_max_cell_chars"):
+        Settings.from_environment(WIRED_ENVIRONMENT | {"UPLOAD_MAX_CELL_CHARS": "40000"})
 
 
 def test_sizes_read_as_people_read_them():

@@ -49,5 +49,6 @@ class DigitPaths:
         )
 
 
-#: The HCM project-factory's paths, for callers without settings of their own (tests).
-DEFAULT_PATHS = DigitPaths.of(Settings())
+#: The HCM project-factory's paths, for callers without settings of their own (tests): the
+#: settings' defaults, read without the storage names every function is given.
+DEFAULT_PATHS = DigitPaths.of(Settings.model_construct())

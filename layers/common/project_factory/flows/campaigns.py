@@ -169,8 +169,12 @@ def _check_boundaries(details: CampaignInput, parent: Campaign | None, services:
             f"boundaries not in hierarchy {details.hierarchyType}: {', '.join(unknown[:20])}",
             code="UNKNOWN_BOUNDARY",
         )
-    if parent is None:
-        return
+    if parent is not None:
+        _check_child_boundaries(details, parent, services)
+
+
+def _check_child_boundaries(details: CampaignInput, parent: Campaign, services: Services) -> None:
+    """A child campaign adds boundaries below its parent's, in the parent's hierarchy."""
     if parent.hierarchyType != details.hierarchyType:
         raise InvalidRequestError(
             "a child campaign uses its parent's hierarchyType", code="HIERARCHY_MISMATCH"
@@ -182,7 +186,7 @@ def _check_boundaries(details: CampaignInput, parent: Campaign | None, services:
             code="ROOT_NOT_ALLOWED",
         )
     inherited = {boundary.code for boundary in campaign_boundaries(parent, services)}
-    again = [code for code in codes if code in inherited]
+    again = [boundary.code for boundary in details.boundaries if boundary.code in inherited]
     if again:
         raise InvalidRequestError(
             f"boundaries already in the parent campaign: {', '.join(again[:20])}",

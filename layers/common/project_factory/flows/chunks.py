@@ -131,21 +131,9 @@ def create_rows(
     tenant_id = task.chunk.tenantId
     with _chunk_state(task, services) as (rows, outcomes, save):
         pending = [row for row in rows if not outcomes.settled(row.client_ref)]
-        sent_before = [row for row in pending if outcomes.was_sent(row.client_ref)]
         # Every run of the task counts, across retries of the whole file.
         outcomes.attempts += 1
-        if sent_before:
-            # An earlier attempt may have created rows whose answer was lost (or that a
-            # bulk target made visible only now): confirm before sending anything again.
-            unconfirmed = _confirm(target, tenant_id, sent_before, outcomes)
-            if unconfirmed is None:
-                # The search failed: whether they exist is unknown, so nothing is re-sent.
-                pending = [row for row in pending if not outcomes.was_sent(row.client_ref)]
-            else:
-                found = {row.client_ref for row in sent_before} - {
-                    r.client_ref for r in unconfirmed
-                }
-                pending = [row for row in pending if row.client_ref not in found]
+        pending = _not_found_since(target, tenant_id, pending, outcomes)
         now_ms = int(clock() * 1000)
         sendable = [
             row
@@ -161,20 +149,42 @@ def create_rows(
             outcomes.mark_sent(batch, int(clock() * 1000))
             # Written before the send: a task that dies during it confirms first when retried.
             save()
-            results = _create_batch(target, tenant_id, batch)
-            by_ref = _by_ref(batch)
-            for result in results:
-                outcomes.record(result, by_ref[result.client_ref])
-            # A row sent again and refused may be refused for the earlier request's record
-            # ("already exists"): what the service holds is looked for before it counts.
-            resent = [
-                by_ref[result.client_ref]
-                for result in results
-                if result.outcome == "rejected" and outcomes.sends(result.client_ref) > 1
-            ]
-            if resent:
-                _confirm(target, tenant_id, resent, outcomes)
+            _send_batch(target, tenant_id, batch, outcomes)
     return _next_state(task, attempt, outcomes, target, services, just_created=bool(sendable))
+
+
+def _not_found_since(
+    target: Target, tenant_id: str, pending: list[PendingRow], outcomes: ChunkOutcomes
+) -> list[PendingRow]:
+    """The pending rows that may be sent: an earlier attempt may have created rows whose
+    answer was lost (or that a bulk target made visible only now), so those it sent are
+    confirmed before anything is sent again; none of them when the search failed, for
+    whether they exist is then unknown."""
+    sent_before = [row for row in pending if outcomes.was_sent(row.client_ref)]
+    if not sent_before:
+        return pending
+    unconfirmed = _confirm(target, tenant_id, sent_before, outcomes)
+    still_missing = {row.client_ref for row in unconfirmed or ()}
+    held_back = {row.client_ref for row in sent_before} - still_missing
+    return [row for row in pending if row.client_ref not in held_back]
+
+
+def _send_batch(
+    target: Target, tenant_id: str, batch: list[PendingRow], outcomes: ChunkOutcomes
+) -> None:
+    results = _create_batch(target, tenant_id, batch)
+    by_ref = _by_ref(batch)
+    for result in results:
+        outcomes.record(result, by_ref[result.client_ref])
+    # A row sent again and refused may be refused for the earlier request's record
+    # ("already exists"): what the service holds is looked for before it counts.
+    resent = [
+        by_ref[result.client_ref]
+        for result in results
+        if result.outcome == "rejected" and outcomes.sends(result.client_ref) > 1
+    ]
+    if resent:
+        _confirm(target, tenant_id, resent, outcomes)
 
 
 def confirm_rows(task: ChunkTask, services: Services) -> ChunkTask:
@@ -258,14 +268,18 @@ def _found(target: Target, tenant_id: str, rows: list[PendingRow]) -> dict[str, 
     for a target that changes records)."""
     creates = [row for row in rows if row.operation == "create"]
     changes = [row for row in rows if row.operation != "create"]
-    found: dict[str, TargetResult] = {}
-    if creates and isinstance(target, RowFinder):
-        found = target.find_rows(tenant_id, creates)
-    elif creates:
-        found = target.find(tenant_id, [row.client_ref for row in creates])
+    found = _created_found(target, tenant_id, creates) if creates else {}
     if changes and isinstance(target, RecordKeeper):
         found |= target.changes_made(tenant_id, changes)
     return found
+
+
+def _created_found(
+    target: Target, tenant_id: str, creates: list[PendingRow]
+) -> dict[str, TargetResult]:
+    if isinstance(target, RowFinder):
+        return target.find_rows(tenant_id, creates)
+    return target.find(tenant_id, [row.client_ref for row in creates])
 
 
 def _by_ref(rows: list[PendingRow]) -> dict[str, PendingRow]:

@@ -87,16 +87,27 @@ def _planned(
     record = records.get(verdict.existing_id)
     if record is None:
         return PlannedRow(verdict, None, error=not_found(verdict.existing_id))
-    wanted = verdict.canonical
+    return _change_of(verdict, verdict.existing_id, verdict.canonical, record, keeper)
+
+
+def _change_of(
+    verdict: RowVerdict,
+    record_id: str,
+    wanted: Mapping[str, Any],
+    record: Mapping[str, Any],
+    keeper: RecordKeeper,
+) -> PlannedRow:
+    """What a row that names a record does to it: deactivate it, update the fields that
+    differ, or nothing (the record already is as the row says)."""
     if wanted.get("usage") == INACTIVE:
         if record.get("usage") == INACTIVE:
-            return PlannedRow(verdict, None, record_id=verdict.existing_id)
-        return PlannedRow(verdict, "deactivate", verdict.existing_id, {"usage": INACTIVE})
+            return PlannedRow(verdict, None, record_id=record_id)
+        return PlannedRow(verdict, "deactivate", record_id, {"usage": INACTIVE})
     changes = {
         name: wanted.get(name)
         for name in keeper.updatable_fields
         if name in wanted and comparable(wanted.get(name)) != comparable(record.get(name))
     }
     if not changes:
-        return PlannedRow(verdict, None, record_id=verdict.existing_id)
-    return PlannedRow(verdict, "update", verdict.existing_id, changes)
+        return PlannedRow(verdict, None, record_id=record_id)
+    return PlannedRow(verdict, "update", record_id, changes)

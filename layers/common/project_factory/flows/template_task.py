@@ -65,21 +65,7 @@ def generate_template(
         # Expired by a newer request, or finished by an earlier attempt: nothing to do.
         return generation_summary(row)
     campaign = _campaign_of(row, services)
-    source = services.boundaries
-    every = source.boundaries(row.tenantId, row.hierarchyType)
-    selected = _selected(
-        row,
-        every,
-        TemplateFilters.model_validate(filters) if filters else None,
-        campaign,
-        services,
-    )
-    boundaries = TemplateBoundaries(
-        hierarchy_type=row.hierarchyType,
-        levels=source.hierarchy(row.tenantId, row.hierarchyType),
-        every=every,
-        selected=selected,
-    )
+    boundaries = _template_boundaries(row, filters, campaign, services)
     spec, json_schema = bound_schema(TEMPLATE_SPECS[row.type], row.tenantId, services)
     messages = load_bundled_messages()
     locale = messages.locale_or_default(row.additionalDetails.get("locale"))
@@ -122,7 +108,34 @@ def generate_template(
         content_type=XLSX,
         file_store_id=str(uuid.uuid5(_TEMPLATE_NAMESPACE, row.id)),
     )
-    return generation_summary(store.complete(row.id, stored.file_store_id, len(selected)))
+    return generation_summary(
+        store.complete(row.id, stored.file_store_id, len(boundaries.selected))
+    )
+
+
+def _template_boundaries(
+    row: GeneratedResource,
+    filters: Mapping[str, Any] | None,
+    campaign: Campaign | None,
+    services: Services,
+) -> TemplateBoundaries:
+    """The hierarchy's boundaries, and those the template lists (filtered, or the
+    campaign's)."""
+    source = services.boundaries
+    every = source.boundaries(row.tenantId, row.hierarchyType)
+    selected = _selected(
+        row,
+        every,
+        TemplateFilters.model_validate(filters) if filters else None,
+        campaign,
+        services,
+    )
+    return TemplateBoundaries(
+        hierarchy_type=row.hierarchyType,
+        levels=source.hierarchy(row.tenantId, row.hierarchyType),
+        every=every,
+        selected=selected,
+    )
 
 
 def _campaign_of(row: GeneratedResource, services: Services) -> Campaign | None:

@@ -23,16 +23,7 @@ def accept_upload(
     key: str, services: Services, *, etag: str | None = None, version_id: str | None = None
 ) -> ResourceRow:
     """`etag` and `version_id` are the notification's: the object it announced."""
-    prefix = services.settings.uploads_prefix
-    parts = key.removeprefix(prefix).split("/")
-    if not key.startswith(prefix) or len(parts) < 3 or not parts[-1]:
-        raise InvalidRequestError(
-            f"uploads go to {prefix}<tenantId>/<type>/<file name>, not {key}",
-            code="INVALID_UPLOAD_KEY",
-        )
-    tenant_id, resource_type = parts[0], parts[1]
-    if resource_type not in get_args(ResourceType):
-        raise InvalidRequestError(f"unknown type {resource_type!r} in {key}", code="INVALID_TYPE")
+    tenant_id, resource_type = _tenant_and_type(key, services.settings.uploads_prefix)
     notified = FilePin(_quoted(etag), version_id or None) if etag else None
     try:
         # FILE_CHANGED when the key now holds another object (a bucket without versions).
@@ -42,8 +33,35 @@ def accept_upload(
     # The same object (key and content) always becomes the same file, so a notification
     # delivered twice leads to the same resource row.
     file_store_id = str(uuid.uuid5(_UPLOAD_NAMESPACE, f"{key}|{metadata['etag']}"))
+    details = _details(key, tenant_id, resource_type, file_store_id, metadata)
     try:
-        details = ResourceDetailsInput(
+        copied = services.files.copy_in(
+            tenant_id, key, file_store_id=file_store_id, module="uploads", source=notified
+        )
+    except NotFoundError as missing:
+        raise _gone(key, missing) from missing
+    return accept(Submission(details=details, user="s3-upload"), services, stored_file=copied)
+
+
+def _tenant_and_type(key: str, prefix: str) -> tuple[str, str]:
+    """The tenant and the resource type an upload's key names."""
+    parts = key.removeprefix(prefix).split("/")
+    if not key.startswith(prefix) or len(parts) < 3 or not parts[-1]:
+        raise InvalidRequestError(
+            f"uploads go to {prefix}<tenantId>/<type>/<file name>, not {key}",
+            code="INVALID_UPLOAD_KEY",
+        )
+    if parts[1] not in get_args(ResourceType):
+        raise InvalidRequestError(f"unknown type {parts[1]!r} in {key}", code="INVALID_TYPE")
+    return parts[0], parts[1]
+
+
+def _details(
+    key: str, tenant_id: str, resource_type: str, file_store_id: str, metadata: dict[str, str]
+) -> ResourceDetailsInput:
+    """The resource an upload asks for, from its object metadata."""
+    try:
+        return ResourceDetailsInput(
             type=resource_type,
             tenantId=tenant_id,
             fileStoreId=file_store_id,
@@ -57,13 +75,6 @@ def accept_upload(
             f"action): {invalid.errors()[0]['msg']}",
             code="INVALID_UPLOAD_METADATA",
         ) from invalid
-    try:
-        copied = services.files.copy_in(
-            tenant_id, key, file_store_id=file_store_id, module="uploads", source=notified
-        )
-    except NotFoundError as missing:
-        raise _gone(key, missing) from missing
-    return accept(Submission(details=details, user="s3-upload"), services, stored_file=copied)
 
 
 def _gone(key: str, missing: NotFoundError) -> InvalidRequestError:

@@ -74,35 +74,13 @@ def _validate_resource(resource_id: str, services: Services, redrive: int) -> di
         services.target(row.type, row.hierarchyType) if row.type in TYPES_WITH_TARGETS else None
     )
     allowed_boundaries = _allowed_boundaries(row, spec, services)
-    validator = RowValidator(
-        schema,
-        spec,
-        phone_length=settings.phone_length,
-        allowed_boundary_codes=allowed_boundaries,
-        registered=_registered(row, spec, target)
-        if target and not settings.allow_phone_reuse
-        else None,
-        messages=messages,
-        locale=settings.default_locale,
-        frozen_rows=_frozen_rows(row, spec, schema, messages, services),
-    )
+    validator = _validator(row, spec, schema, messages, services, target, allowed_boundaries)
     limits = WorkbookLimits.of(settings)
-    # Exactly the object _create accepted (FILE_CHANGED / FILE_NOT_FOUND when the key no
-    # longer holds it), and the size first: a file too large is never read into memory.
-    pin = accepted_file(row)
-    described = services.files.describe(row.tenantId, row.fileStoreId, pin)
-    check_upload_size(described.size, limits.max_bytes)
-    upload = services.files.read(row.tenantId, row.fileStoreId, pin)
-    # A template generated for another type or campaign is refused before any row is read.
-    _reading(
-        lambda: check_upload_metadata(
-            upload, resource_type=row.type, campaign_id=row.campaignId, limits=limits
-        )
-    )
+    upload = _accepted_upload(row, services, limits)
     sheet_rows = _reading_rows(
         _reading(lambda: iter_sheet_rows(upload, spec, messages, json_schema=schema, limits=limits))
     )
-    rows_guess = estimated_rows(upload, spec, messages, limits)
+    last_row = estimated_rows(upload, spec, messages, limits)
     # A target row to create carries its campaign and its boundary's place (flows/target_rows.py).
     target_rows = (
         TargetRows(row, services, allowed_boundaries or set())
@@ -115,7 +93,7 @@ def _validate_resource(resource_id: str, services: Services, redrive: int) -> di
     pool = settings.validate_concurrency
     with ThreadPoolExecutor(pool, "validate") as waits:
         verdicts = PartWriter(services.files, keys.verdicts, settings.chunk_size, waits, pool)
-        chunk_rows = _chunk_size(row, settings, rows_guess)
+        chunk_rows = _chunk_size(row, settings, last_row)
         chunks = PartWriter(services.files, keys.chunk, chunk_rows, waits, pool)
         planned_rows = plan_rows(
             validator.validate_all(sheet_rows, lookups=waits, ahead=pool),
@@ -128,6 +106,60 @@ def _validate_resource(resource_id: str, services: Services, redrive: int) -> di
         invalid = _write_rows(row, planned_rows, target_rows, verdicts, chunks, services)
     if not verdicts.parts:
         raise InvalidRequestError("the data sheet has no rows", code="NO_DATA_ROWS")
+    summary = _write_manifest(row, keys, verdicts, chunks, invalid, services)
+    services.resources.start_progress(resource_id, _read_progress(summary))
+    return _answer(row, summary, keys, services)
+
+
+def _validator(
+    row: ResourceRow,
+    spec: SheetSpec,
+    schema: dict[str, Any],
+    messages: Messages,
+    services: Services,
+    target: Target | None,
+    allowed_boundaries: set[str] | None,
+) -> RowValidator:
+    settings = services.settings
+    return RowValidator(
+        schema,
+        spec,
+        phone_length=settings.phone_length,
+        allowed_boundary_codes=allowed_boundaries,
+        registered=_registered(row, spec, target)
+        if target and not settings.allow_phone_reuse
+        else None,
+        messages=messages,
+        locale=settings.default_locale,
+        frozen_rows=_frozen_rows(row, spec, schema, messages, services),
+    )
+
+
+def _accepted_upload(row: ResourceRow, services: Services, limits: WorkbookLimits) -> bytes:
+    """Exactly the object _create accepted (FILE_CHANGED / FILE_NOT_FOUND when the key no
+    longer holds it), its size checked first: a file too large is never read into memory.
+    A template generated for another type or campaign is refused before any row is read."""
+    pin = accepted_file(row)
+    described = services.files.describe(row.tenantId, row.fileStoreId, pin)
+    check_upload_size(described.size, limits.max_bytes)
+    upload = services.files.read(row.tenantId, row.fileStoreId, pin)
+    _reading(
+        lambda: check_upload_metadata(
+            upload, resource_type=row.type, campaign_id=row.campaignId, limits=limits
+        )
+    )
+    return upload
+
+
+def _write_manifest(
+    row: ResourceRow,
+    keys: ScratchKeys,
+    verdicts: PartWriter,
+    chunks: PartWriter,
+    invalid: int,
+    services: Services,
+) -> dict[str, Any]:
+    """The chunks' manifest and the validation's summary, in scratch; the summary."""
     manifest = [
         {
             "index": index,
@@ -149,8 +181,7 @@ def _validate_resource(resource_id: str, services: Services, redrive: int) -> di
         "verdictParts": [key for key, _ in verdicts.parts],
     }
     services.files.put_json(keys.summary, summary)
-    services.resources.start_progress(resource_id, _read_progress(summary))
-    return _answer(row, summary, keys, services)
+    return summary
 
 
 def _write_rows(
@@ -253,20 +284,26 @@ def _answer(
     }
 
 
-def _chunk_size(row: ResourceRow, settings: Settings, rows_guess: int | None) -> int:
-    """Rows per chunk: ChunkSize, or fewer, so that a file big enough (as its dimension
-    tells) yields at least 4 x MapMaxConcurrency chunks: the Map's last wave never runs
-    mostly empty. At least MIN_CHUNK_ROWS, so a small file is not spread thin."""
+def _chunk_size(row: ResourceRow, settings: Settings, last_row: int | None) -> int:
+    """Rows per chunk: ChunkSize, or fewer, so that a file big enough (its dimension's last
+    row tells) yields at least 4 x MapMaxConcurrency chunks: the Map's last wave never runs
+    mostly empty. At least MIN_CHUNK_ROWS, so a small file is not spread thin, and a whole
+    number of CreateBatchSize batches once it holds one: a chunk of 313 rows at batch 100
+    sends a batch of 13, a call spent on a few rows."""
     # Chunks run in parallel; a boundary must exist before its children, so a boundary
     # file stays one chunk, created in file order (parents come first in the sheet). A
     # target file too: its DIGIT projects share the projects of the boundaries above them,
     # which one chunk creates once, in order.
     if row.type in ("boundary", "boundaryWithTarget"):
         return sys.maxsize
-    if rows_guess is None:
+    if last_row is None:
         return settings.chunk_size
-    spread = -(-rows_guess // (CHUNKS_PER_SLOT * settings.map_max_concurrency))
-    return min(settings.chunk_size, max(MIN_CHUNK_ROWS, spread))
+    data_rows = last_row - 1  # the header, row 1 in the template
+    spread = -(-data_rows // (CHUNKS_PER_SLOT * settings.map_max_concurrency))
+    size = min(settings.chunk_size, max(MIN_CHUNK_ROWS, spread))
+    batch = settings.create_batch_size
+    # Rounded down, so the file still makes its 4 x MapMaxConcurrency chunks.
+    return size // batch * batch if size >= batch else size
 
 
 def _verdict_line(planned: PlannedRow) -> dict[str, Any]:
