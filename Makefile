@@ -22,8 +22,8 @@ export PYTHONDONTWRITEBYTECODE := 1
 help:
 	@echo "make run     run the main job (create flow) on the local stack"
 	@echo "make serve   serve template.yaml locally on 127.0.0.1:$${PORT:-3000}"
-	@echo "make test    ruff, sam validate --lint, checkov, sam build, pytest"
-	@echo "make lint    ruff, sam validate --lint and checkov (the template)"
+	@echo "make test    ruff, lint-imports, sam validate --lint, checkov, sam build, pytest"
+	@echo "make lint    ruff, lint-imports (the layers), sam validate --lint, checkov"
 	@echo "make build   sam build"
 	@echo "make deploy  sam deploy (needs AWS credentials)"
 	@echo "make bench   performance benchmark (out/bench.json; QUICK=1: 10k rows, minutes)"
@@ -60,6 +60,8 @@ $(SCHEMATHESIS_STAMP): requirements/schemathesis.txt
 lint: $(STAMP) $(CHECKOV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@# the layers of project_factory (pyproject.toml [tool.importlinter], docs/architecture.md)
+	PYTHONPATH=layers/common $(BIN)/lint-imports
 	$(BIN)/sam validate --lint
 	@# checkov reads the SAM template and the CloudFormation SAM makes of it (.checkov.yaml),
 	@# offline: no API key, no downloads, no update check.

@@ -156,7 +156,7 @@ def template_timing(localities: int = 10_000) -> dict[str, float]:
     write-only workbook holding the same cells (values only: no styles, locks, lists)."""
     from openpyxl import load_workbook
 
-    from project_factory.adapters.boundary_source import Boundary
+    from project_factory.domain.boundaries import Boundary
     from project_factory.sheets.template import TemplateBoundaries, build_template
 
     every = [Boundary("BENCH", "Bench", "Country", None)]

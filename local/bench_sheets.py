@@ -34,7 +34,7 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 
 from local.samples import facility_rows
-from project_factory.models import RowStatus
+from project_factory.domain.resources import RowStatus
 from project_factory.sheets.layout import ERRORS_COLUMN, STATUS_COLUMN
 from project_factory.sheets.messages import load_bundled_messages
 from project_factory.sheets.processed import ERROR_SEPARATOR, RowResult, write_processed

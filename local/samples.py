@@ -16,7 +16,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from project_factory.adapters.boundary_source import Boundary, BundledBoundarySource
+from project_factory.adapters.boundary_source import BundledBoundarySource
+from project_factory.domain.boundaries import Boundary
 from project_factory.sheets.messages import DEFAULT_LOCALE, load_bundled_messages
 from project_factory.sheets.metadata import add_metadata
 from project_factory.sheets.schema import bundled_json_schema

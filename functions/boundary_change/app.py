@@ -4,7 +4,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 
-from project_factory.flows.boundary_change import BoundariesChanged, regenerate_templates
+from project_factory.domain.campaigns import BoundariesChanged
+from project_factory.flows.boundary_change import regenerate_templates
 from project_factory.observability import logger, metrics, tracer
 from project_factory.services import load_services
 

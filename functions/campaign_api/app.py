@@ -14,9 +14,9 @@ from project_factory.api_contract import (
     response_info,
 )
 from project_factory.auth import Action
+from project_factory.domain.campaigns import Campaign, CampaignRequest, CampaignSearchRequest
 from project_factory.flows import campaigns
 from project_factory.http_api import digit_resolver, resolve
-from project_factory.models import Campaign, CampaignRequest, CampaignSearchRequest
 from project_factory.observability import logger, metrics, tracer
 from project_factory.services import Services, load_services
 

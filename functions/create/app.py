@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from project_factory.flows.chunks import ChunkTask, create_rows
+from project_factory.domain.tasks import ChunkTask
+from project_factory.flows.chunks import create_rows
 from project_factory.observability import logger, metrics, tracer
 from project_factory.services import load_services
 

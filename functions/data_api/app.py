@@ -14,14 +14,17 @@ from project_factory.api_contract import (
     response_info,
 )
 from project_factory.auth import Action
+from project_factory.domain.requests import RequestEnvelope
+from project_factory.domain.resources import CreateResourceRequest, SearchResourcesRequest
+from project_factory.domain.templates import (
+    DownloadQuery,
+    GenerateBody,
+    GeneratedType,
+    GenerateRequest,
+)
+from project_factory.domain.tenants import TenantId
 from project_factory.flows import generate, search
 from project_factory.http_api import digit_resolver, resolve
-from project_factory.models import (
-    CreateResourceRequest,
-    RequestEnvelope,
-    SearchResourcesRequest,
-    TenantId,
-)
 from project_factory.observability import logger, metrics, tracer
 from project_factory.services import load_services
 
@@ -74,18 +77,18 @@ def search_resources(
 )
 def generate_template(
     tenantId: Annotated[TenantId, Query()],
-    kind: Annotated[generate.GeneratedType, Query(alias="type")],
+    kind: Annotated[GeneratedType, Query(alias="type")],
     hierarchyType: Annotated[str, Query(min_length=1, max_length=128)],
     campaignId: Annotated[str | None, Query(max_length=128)] = None,
     forceUpdate: Annotated[bool, Query()] = False,
     includeExisting: Annotated[
         bool, Query(description="pre-fill the campaign's records, ids included")
     ] = False,
-    body: Annotated[generate.GenerateBody | None, Body()] = None,
+    body: Annotated[GenerateBody | None, Body()] = None,
 ) -> GeneratedResponse:
     caller = http_api.caller(app, services.settings)
-    given = body or generate.GenerateBody()
-    request = generate.GenerateRequest(
+    given = body or GenerateBody()
+    request = GenerateRequest(
         RequestInfo=caller.request_info(given.RequestInfo),
         tenantId=tenantId,
         type=kind,
@@ -120,7 +123,7 @@ def download_template(
 ) -> GeneratedResponse:
     caller = http_api.caller(app, services.settings)
     request_info = (body or RequestEnvelope()).RequestInfo
-    query = generate.DownloadQuery(
+    query = DownloadQuery(
         tenantId=tenantId,
         type=kind,
         hierarchyType=hierarchyType,

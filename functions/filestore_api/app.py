@@ -5,7 +5,6 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
-from pydantic import BaseModel, Field
 
 from project_factory import http_api
 from project_factory.api_contract import (
@@ -16,9 +15,9 @@ from project_factory.api_contract import (
     UploadGrant,
 )
 from project_factory.auth import Action
+from project_factory.domain.files import MODULE_PATTERN, UploadUrlRequest
 from project_factory.flows import filestore
 from project_factory.http_api import digit_resolver, resolve
-from project_factory.models import MODULE_PATTERN, TenantId
 from project_factory.observability import logger, metrics, tracer
 from project_factory.services import load_services
 
@@ -26,14 +25,8 @@ app = digit_resolver()
 services = load_services()
 
 
-class UploadUrlRequest(BaseModel):
-    tenantId: TenantId
-    fileName: str = Field(min_length=1, max_length=255)
-    module: str = Field(default="default", pattern=f"^{MODULE_PATTERN.pattern}$")
-
-
 #: The upload's form, for the document: the route reads the multipart body itself
-#: (flows.filestore.parse_multipart), as DIGIT FileStore's clients send it.
+#: (http_api.parse_multipart), as DIGIT FileStore's clients send it.
 _MULTIPART_FORM = {
     "requestBody": {
         "required": True,
@@ -76,7 +69,8 @@ def upload_files() -> FilesResponse:
         if event.is_base64_encoded
         else (event.body or "").encode()
     )
-    upload = filestore.parse_multipart(event.headers.get("content-type", ""), body)
+    form = http_api.parse_multipart(event.headers.get("content-type", ""), body)
+    upload = filestore.multipart_upload(form.fields, form.files)
     # Files are put into a tenant to be created from: an admin's action.
     caller.require(upload.tenant_id, Action.ADMIN, services.settings)
     stored = filestore.store_files(upload, services)

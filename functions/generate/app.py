@@ -2,17 +2,11 @@
 
 from typing import Any
 
-from pydantic import BaseModel
-
+from project_factory.domain.tasks import GenerateTask
 from project_factory.observability import logger, metrics, tracer
 from project_factory.services import load_services
 
 services = load_services()
-
-
-class GenerateTask(BaseModel):
-    generatedId: str
-    filters: dict[str, Any] | None = None
 
 
 @logger.inject_lambda_context(correlation_id_path="generatedId")

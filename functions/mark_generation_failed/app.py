@@ -2,18 +2,12 @@
 
 from typing import Any
 
-from pydantic import BaseModel
-
+from project_factory.domain.tasks import MarkGenerationFailedTask
 from project_factory.flows.generate import mark_generation_failed
 from project_factory.observability import logger, metrics, tracer
 from project_factory.services import load_services
 
 services = load_services()
-
-
-class MarkGenerationFailedTask(BaseModel):
-    generatedId: str
-    error: dict[str, Any]
 
 
 @logger.inject_lambda_context(correlation_id_path="generatedId")

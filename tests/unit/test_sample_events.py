@@ -5,10 +5,9 @@ from pathlib import Path
 
 import jsonschema
 
-from project_factory.flows.boundary_change import BoundariesChanged
-from project_factory.flows.chunks import ChunkTask
-from project_factory.flows.mark_failed import MarkFailedTask
-from project_factory.models import CreateResourceRequest, ResourceTask
+from project_factory.domain.campaigns import BoundariesChanged
+from project_factory.domain.resources import CreateResourceRequest
+from project_factory.domain.tasks import ChunkTask, MarkFailedTask, ResourceTask
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 

@@ -4,8 +4,10 @@ INVALID_DETAILS up front, never a 500 from DynamoDB when the record is written."
 import pytest
 from pydantic import ValidationError
 
+from project_factory.domain.campaigns import CampaignInput
+from project_factory.domain.details import MAX_DETAILS_BYTES
+from project_factory.domain.resources import ResourceDetailsInput
 from project_factory.http_api import validation_error
-from project_factory.models import MAX_DETAILS_BYTES, CampaignInput, ResourceDetailsInput
 
 
 def _resource(details: dict) -> ResourceDetailsInput:

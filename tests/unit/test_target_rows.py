@@ -6,18 +6,12 @@ from typing import Any, cast
 import pytest
 
 from project_factory.adapters.boundary_source import BundledBoundarySource
-from project_factory.adapters.resource_store import new_audit
+from project_factory.domain.audit import new_audit
+from project_factory.domain.campaigns import Campaign, CampaignBoundary
+from project_factory.domain.resources import Action, ResourceRow, ResourceStatus, ResourceType
 from project_factory.errors import InvalidRequestError
 from project_factory.flows.campaigns import campaign_boundary_codes
 from project_factory.flows.target_rows import TargetRows, require_campaign
-from project_factory.models import (
-    Action,
-    Campaign,
-    CampaignBoundary,
-    ResourceRow,
-    ResourceStatus,
-    ResourceType,
-)
 from project_factory.services import Services
 
 TENANT = "mz"

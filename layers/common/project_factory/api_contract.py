@@ -12,8 +12,10 @@ from typing import Literal
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel, Field
 
-from project_factory.generated import GeneratedResource
-from project_factory.models import Campaign, RequestInfo, ResourceRow, SearchedCampaign
+from project_factory.domain.campaigns import Campaign, SearchedCampaign
+from project_factory.domain.requests import RequestInfo
+from project_factory.domain.resources import ResourceRow
+from project_factory.domain.templates import GeneratedResource
 
 
 class ResponseInfo(BaseModel):

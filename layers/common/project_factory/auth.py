@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from project_factory.domain.requests import RequestInfo, UserInfo
+from project_factory.domain.tenants import tenant_id_problem
 from project_factory.errors import ForbiddenError, UnauthenticatedError
-from project_factory.models import RequestInfo, UserInfo, tenant_id_problem
 from project_factory.settings import Settings
 
 #: Longest claim text parsed (a token is at most a few kB; anything longer is ignored).

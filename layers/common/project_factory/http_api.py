@@ -13,6 +13,10 @@ import json
 import re
 import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any
 
 import orjson
@@ -23,9 +27,40 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from pydantic import ValidationError
 
 from project_factory.auth import Caller, caller_from_claims, verified_claims
+from project_factory.domain.files import UploadedPart
 from project_factory.errors import DomainError, InvalidRequestError
 from project_factory.observability import logger
 from project_factory.settings import Settings
+
+
+@dataclass(frozen=True)
+class MultipartForm:
+    """A multipart/form-data body: its plain fields (the last of a name wins) and its files."""
+
+    fields: dict[str, str]
+    files: list[UploadedPart]
+
+
+def parse_multipart(content_type: str, body: bytes) -> MultipartForm:
+    """400 INVALID_CONTENT_TYPE unless the body is multipart/form-data."""
+    if not content_type.lower().startswith("multipart/form-data"):
+        raise InvalidRequestError(
+            "files are uploaded as multipart/form-data", code="INVALID_CONTENT_TYPE"
+        )
+    message: Message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+    )
+    fields: dict[str, str] = {}
+    files: list[UploadedPart] = []
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        filename = part.get_filename()
+        payload = part.get_payload(decode=True) or b""
+        if filename:
+            files.append(UploadedPart(filename, part.get_content_type(), payload))
+        elif isinstance(name, str):
+            fields[name] = payload.decode()
+    return MultipartForm(fields, files)
 
 
 def error_body(errors: list[dict[str, Any]]) -> dict[str, Any]:

@@ -166,7 +166,7 @@ def test_the_claims_are_read_where_api_gateway_puts_them():
 
 
 def test_the_audit_user_is_the_tokens():
-    from project_factory.models import RequestInfo
+    from project_factory.domain.requests import RequestInfo
 
     found = caller({"sub": "token-user", "tenants": "mz", "roles": "CAMPAIGN_ADMIN"})
     given = RequestInfo.model_validate({"userInfo": {"uuid": "body-user", "tenantId": "mz"}})

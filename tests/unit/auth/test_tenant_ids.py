@@ -3,10 +3,11 @@
 import pytest
 from pydantic import ValidationError
 
+from project_factory.domain.resources import SearchCriteria
+from project_factory.domain.tenants import tenant_id_problem
 from project_factory.errors import InvalidRequestError
 from project_factory.flows.filestore import check_tenant_id
 from project_factory.http_api import validation_error
-from project_factory.models import SearchCriteria, tenant_id_problem
 
 VALID = ["mz", "ke", "pb.amritsar", "mz.t1", "mz.e2e1", "mz.chimoio.x.y", "bench.10000.0"]
 INVALID = [

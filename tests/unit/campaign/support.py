@@ -11,21 +11,13 @@ from openpyxl.workbook.workbook import Workbook
 from local.samples import workbook_from_rows
 from project_factory.adapters.boundary_source import BundledBoundarySource
 from project_factory.adapters.file_store import XLSX
-from project_factory.adapters.resource_store import new_audit
-from project_factory.flows.generate import (
-    GenerateRequest,
-    request_generation,
-)
+from project_factory.domain.audit import new_audit
+from project_factory.domain.campaigns import Campaign, CampaignBoundary
+from project_factory.domain.requests import RequestInfo
+from project_factory.domain.resources import ResourceRow, ResourceStatus, ResourceType
+from project_factory.domain.templates import GeneratedResource, GeneratedStatus, GenerateRequest
+from project_factory.flows.generate import request_generation
 from project_factory.flows.template_task import generate_template
-from project_factory.generated import GeneratedResource, GeneratedStatus
-from project_factory.models import (
-    Campaign,
-    CampaignBoundary,
-    RequestInfo,
-    ResourceRow,
-    ResourceStatus,
-    ResourceType,
-)
 from project_factory.services import Services
 from project_factory.sheets.layout import ERRORS_COLUMN, STATUS_COLUMN
 from project_factory.sheets.messages import load_bundled_messages, normalise_text

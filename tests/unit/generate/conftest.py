@@ -7,8 +7,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from project_factory.adapters.resource_store import new_audit
-from project_factory.models import Campaign, CampaignBoundary
+from project_factory.domain.audit import new_audit
+from project_factory.domain.campaigns import Campaign, CampaignBoundary
 from project_factory.services import Services
 from tests.fakes.digit_server import FakeDigit
 from tests.support.settings import wired_settings

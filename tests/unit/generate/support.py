@@ -6,7 +6,7 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
-from project_factory.adapters.boundary_source import Boundary
+from project_factory.domain.boundaries import Boundary
 from project_factory.sheets.messages import load_bundled_messages
 from project_factory.sheets.schema import bundled_json_schema
 from project_factory.sheets.template import (

@@ -1,9 +1,9 @@
 import pytest
 
+from project_factory.domain.requests import RequestInfo
+from project_factory.domain.templates import GeneratedStatus, GenerateRequest
 from project_factory.errors import InvalidRequestError
-from project_factory.flows.generate import GenerateRequest, download, request_generation
-from project_factory.generated import GeneratedStatus
-from project_factory.models import RequestInfo
+from project_factory.flows.generate import download, request_generation
 from tests.unit.generate.conftest import HIERARCHY, TENANT, put_campaign
 
 TYPE = "userWithBoundary"

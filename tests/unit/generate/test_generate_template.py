@@ -3,17 +3,14 @@ import json
 import pytest
 
 from project_factory.adapters.boundary_source import BundledBoundarySource
-from project_factory.adapters.resource_store import new_audit
 from project_factory.adapters.targets.base import PendingRow
+from project_factory.domain.audit import new_audit
+from project_factory.domain.campaigns import Campaign, CampaignBoundary
+from project_factory.domain.requests import RequestInfo
+from project_factory.domain.templates import GeneratedStatus, GenerateRequest
 from project_factory.errors import NotFoundError, TransientError
-from project_factory.flows.generate import (
-    GenerateRequest,
-    mark_generation_failed,
-    request_generation,
-)
+from project_factory.flows.generate import mark_generation_failed, request_generation
 from project_factory.flows.template_task import generate_template
-from project_factory.generated import GeneratedStatus
-from project_factory.models import Campaign, CampaignBoundary, RequestInfo
 from project_factory.sheets.metadata import read_metadata
 from project_factory.sheets.reader import open_workbook
 from tests.support.settings import wired_settings

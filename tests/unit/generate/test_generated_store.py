@@ -2,9 +2,9 @@ import boto3
 import pytest
 
 from project_factory.adapters.generated_store import DynamoGeneratedStore
+from project_factory.domain.audit import AuditDetails
+from project_factory.domain.templates import GeneratedResource, GeneratedStatus, template_key
 from project_factory.errors import NotFoundError
-from project_factory.generated import GeneratedResource, GeneratedStatus, template_key
-from project_factory.models import AuditDetails
 from tests.unit.generate.conftest import GENERATED_TABLE, HIERARCHY, TENANT
 
 KEY = template_key(TENANT, "userWithBoundary", HIERARCHY, "CMP-1")

@@ -1,9 +1,9 @@
 import pytest
 
+from project_factory.domain.requests import RequestInfo
+from project_factory.domain.templates import GeneratedStatus, GenerateRequest, template_key
 from project_factory.errors import InvalidRequestError
-from project_factory.flows.generate import GenerateRequest, request_generation
-from project_factory.generated import GeneratedStatus, template_key
-from project_factory.models import RequestInfo
+from project_factory.flows.generate import request_generation
 from tests.unit.generate.conftest import HIERARCHY, STATE_MACHINE, TENANT, put_campaign
 
 KEY = template_key(TENANT, "facilityWithBoundary", HIERARCHY, "CMP-1")

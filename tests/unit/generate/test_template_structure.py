@@ -1,6 +1,6 @@
 from openpyxl.utils import get_column_letter
 
-from project_factory.adapters.boundary_source import Boundary
+from project_factory.domain.boundaries import Boundary
 from project_factory.sheets.dropdowns import INLINE_LIST_LIMIT, LISTS_SHEET
 from project_factory.sheets.messages import load_bundled_messages
 from project_factory.sheets.metadata import METADATA_SHEET, read_metadata

@@ -20,8 +20,8 @@ from xml.etree import ElementTree
 import pytest
 from openpyxl import load_workbook
 
-from project_factory.adapters.boundary_source import Boundary
-from project_factory.models import RowStatus
+from project_factory.domain.boundaries import Boundary
+from project_factory.domain.resources import RowStatus
 from project_factory.sheets.credentials import CredentialsWorkbook
 from project_factory.sheets.freeze import OLD_BOUNDARY_COLUMN, freeze_rows, parent_rows
 from project_factory.sheets.messages import load_bundled_messages

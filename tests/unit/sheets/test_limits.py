@@ -6,8 +6,8 @@ import zipfile
 
 import pytest
 
+from project_factory.domain.resources import RowStatus
 from project_factory.errors import WorkbookError
-from project_factory.models import RowStatus
 from project_factory.settings import Settings
 from project_factory.sheets import xlsx_package, xlsx_rows
 from project_factory.sheets.limits import (

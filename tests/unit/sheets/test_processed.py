@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from project_factory.models import RowStatus
+from project_factory.domain.resources import RowStatus
 from project_factory.sheets.messages import load_bundled_messages
 from project_factory.sheets.processed import RowResult, write_processed
 from project_factory.sheets.spec import FACILITY, USER

@@ -19,6 +19,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, Protocol
 
 from project_factory.adapters.digit_paths import DEFAULT_PATHS, DigitPaths
+from project_factory.domain.boundaries import Boundary
 from project_factory.errors import NotFoundError, UpstreamError
 from project_factory.settings import Settings
 
@@ -27,16 +28,6 @@ if TYPE_CHECKING:
     from project_factory.adapters.http import JsonHttpClient
 
 _HIERARCHY_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
-
-
-@dataclass(frozen=True)
-class Boundary:
-    code: str
-    name: str
-    #: the hierarchy level, e.g. "District"
-    type: str
-    #: the parent's code; None for the top level
-    parent: str | None
 
 
 class BoundarySource(Protocol):

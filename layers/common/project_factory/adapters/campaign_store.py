@@ -3,8 +3,8 @@
 from typing import Any, Protocol
 
 from project_factory.adapters.dynamo import batch_get, plain, to_dynamo
+from project_factory.domain.campaigns import Campaign
 from project_factory.errors import NotFoundError
-from project_factory.models import Campaign
 
 
 class CampaignStore(Protocol):

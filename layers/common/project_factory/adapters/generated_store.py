@@ -1,4 +1,4 @@
-"""The generated table: one row per template generation (see project_factory.generated).
+"""The generated table: one row per template generation (see project_factory.domain.templates).
 
 Table design:
   key        id (S)
@@ -20,8 +20,8 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any, Protocol
 
 from project_factory.adapters.dynamo import error_code, plain, query_all, to_dynamo
+from project_factory.domain.templates import GeneratedResource, GeneratedStatus
 from project_factory.errors import NotFoundError
-from project_factory.generated import GeneratedResource, GeneratedStatus
 
 BY_TEMPLATE = "byTemplate"
 SYSTEM_USER = "project-factory"

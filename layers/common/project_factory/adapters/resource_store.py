@@ -1,18 +1,17 @@
 """The resources table: one row per uploaded file and what became of it."""
 
-import time
 from collections.abc import Iterator
 from typing import Any, Protocol
 
 from project_factory.adapters.dynamo import batch_get, plain, query_all, to_dynamo
-from project_factory.errors import NotFoundError
-from project_factory.models import (
+from project_factory.domain.audit import now_ms
+from project_factory.domain.resources import (
     FINAL_RESOURCE_STATUSES,
-    AuditDetails,
     ResourceRow,
     ResourceStatus,
     SearchCriteria,
 )
+from project_factory.errors import NotFoundError
 from project_factory.progress import CHUNK_STATES, summary
 
 
@@ -54,15 +53,6 @@ class ResourceStore(Protocol):
         """Sets these progress fields (and one chunk's state) of a running row; a row that
         is final, or has no progress, is left as it is."""
         ...
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-def new_audit(user: str) -> AuditDetails:
-    now = now_ms()
-    return AuditDetails(createdBy=user, createdTime=now, lastModifiedBy=user, lastModifiedTime=now)
 
 
 class DynamoResourceStore:

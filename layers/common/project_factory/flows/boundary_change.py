@@ -2,24 +2,13 @@
 
 import uuid
 
-from pydantic import BaseModel, Field
-
-from project_factory.flows.generate import GenerateRequest, request_generation
-from project_factory.generated import GENERATED_TYPES, GeneratedResource
-from project_factory.models import CampaignBoundary, RequestInfo, UserInfo
+from project_factory.domain.campaigns import BoundariesChanged
+from project_factory.domain.requests import RequestInfo, UserInfo
+from project_factory.domain.templates import GENERATED_TYPES, GeneratedResource, GenerateRequest
+from project_factory.flows.generate import request_generation
 from project_factory.services import Services
 
 _EVENT_NAMESPACE = uuid.UUID("5c2b7d1e-9a4f-4e3b-8c6d-1f0e2a3b4c5d")
-
-
-class BoundariesChanged(BaseModel):
-    """The detail of a CampaignBoundariesChanged event (events/*.schema.json)."""
-
-    tenantId: str = Field(min_length=1)
-    campaignId: str = Field(min_length=1)
-    parentCampaignId: str | None = None
-    hierarchyType: str = Field(min_length=1)
-    addedBoundaries: list[CampaignBoundary]
 
 
 def regenerate_templates(

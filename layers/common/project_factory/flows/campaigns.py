@@ -10,10 +10,9 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from project_factory.adapters.boundary_source import BoundarySource
-from project_factory.adapters.resource_store import new_audit, now_ms
 from project_factory.adapters.targets.base import TargetsKeeper
-from project_factory.errors import InvalidRequestError, NotFoundError
-from project_factory.models import (
+from project_factory.domain.audit import new_audit, now_ms
+from project_factory.domain.campaigns import (
     BoundaryTargets,
     Campaign,
     CampaignBoundary,
@@ -22,6 +21,7 @@ from project_factory.models import (
     CampaignSearchRequest,
     SearchedCampaign,
 )
+from project_factory.errors import InvalidRequestError, NotFoundError
 from project_factory.services import Services
 
 BOUNDARIES_CHANGED = "CampaignBoundariesChanged"

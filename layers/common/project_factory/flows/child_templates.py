@@ -11,9 +11,14 @@
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from project_factory.domain.resources import (
+    ResourceRow,
+    ResourceStatus,
+    ResourceType,
+    SearchCriteria,
+)
+from project_factory.domain.templates import GeneratedResource
 from project_factory.errors import NotFoundError
-from project_factory.generated import GeneratedResource
-from project_factory.models import ResourceRow, ResourceStatus, ResourceType, SearchCriteria
 from project_factory.services import Services
 from project_factory.sheets.freeze import parent_rows
 from project_factory.sheets.freeze_targets import freeze_targets, parent_targets

@@ -18,8 +18,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from project_factory import progress
 from project_factory.adapters.targets.base import (
     PendingRow,
@@ -28,6 +26,7 @@ from project_factory.adapters.targets.base import (
     Target,
     TargetResult,
 )
+from project_factory.domain.tasks import ChunkTask
 from project_factory.errors import TransientError, UpstreamError
 from project_factory.flows.run_secrets import Opener, without_secrets
 from project_factory.flows.scratch import ScratchKeys
@@ -37,31 +36,6 @@ from project_factory.services import Services
 SETTLED = frozenset({"created", "rejected", "existing", "conflict", "updated", "deactivated"})
 #: Outcomes of rows whose change the target made (progress counts them as done).
 DONE = ("created", "updated", "deactivated")
-
-
-class ChunkRef(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    index: int
-    key: str
-    rows: int
-    tenantId: str
-    type: str
-    hierarchyType: str
-
-
-class ChunkTask(BaseModel):
-    """The state of one Map iteration: keys and counts, never rows."""
-
-    model_config = ConfigDict(extra="ignore")
-    resourceId: str
-    bulk: bool
-    chunk: ChunkRef
-    attempt: int
-    pending: int = 0
-    created: int = 0
-    failed: int = 0
-    awaitingConfirmation: bool = False
-    backoffSeconds: int = 1
 
 
 class ChunkOutcomes:

@@ -1,24 +1,16 @@
 """The FileStore API of DIGIT, on S3: upload, presigned URLs, presigned uploads (POST)."""
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from email.message import Message
-from email.parser import BytesParser
-from email.policy import HTTP
 
 from project_factory.adapters.file_store import StoredFile
 from project_factory.auth import Action, Caller
+from project_factory.domain.files import MODULE_PATTERN, UploadedPart
+from project_factory.domain.tenants import tenant_id_problem
 from project_factory.errors import InvalidRequestError, NotFoundError
-from project_factory.models import MODULE_PATTERN, tenant_id_problem
 from project_factory.services import Services
 
 _MAX_IDS_PER_CALL = 50
-
-
-@dataclass(frozen=True)
-class UploadedPart:
-    filename: str
-    content_type: str
-    data: bytes
 
 
 @dataclass(frozen=True)
@@ -28,28 +20,14 @@ class MultipartUpload:
     files: list[UploadedPart]
 
 
-def parse_multipart(content_type: str, body: bytes) -> MultipartUpload:
-    if not content_type.lower().startswith("multipart/form-data"):
-        raise InvalidRequestError(
-            "files are uploaded as multipart/form-data", code="INVALID_CONTENT_TYPE"
-        )
-    message: Message = BytesParser(policy=HTTP).parsebytes(
-        f"Content-Type: {content_type}\r\n\r\n".encode() + body
-    )
-    fields: dict[str, str] = {}
-    files: list[UploadedPart] = []
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        filename = part.get_filename()
-        payload = part.get_payload(decode=True) or b""
-        if filename:
-            files.append(UploadedPart(filename, part.get_content_type(), payload))
-        elif isinstance(name, str):
-            fields[name] = payload.decode()
+def multipart_upload(fields: Mapping[str, str], files: Sequence[UploadedPart]) -> MultipartUpload:
+    """An upload's form (its fields and files, parsed by http_api.parse_multipart), checked:
+    the tenant (TENANT_ID_REQUIRED, INVALID_TENANT), a file at least (FILE_REQUIRED), the
+    module (INVALID_MODULE)."""
     tenant_id = check_tenant_id(fields.get("tenantId", "").strip())
     if not files:
         raise InvalidRequestError("at least one file is required", code="FILE_REQUIRED")
-    return MultipartUpload(tenant_id, check_module(fields.get("module", "")), files)
+    return MultipartUpload(tenant_id, check_module(fields.get("module", "")), list(files))
 
 
 def check_module(module: str) -> str:

@@ -20,13 +20,13 @@ from typing import Any
 
 from project_factory.adapters.file_store import XLSX
 from project_factory.adapters.targets.base import PendingRow
+from project_factory.domain.resources import ResourceRow, ResourceStatus, RowStatus
 from project_factory.errors import DomainError
 from project_factory.flows.chunks import ChunkOutcomes, confirm_unsettled
 from project_factory.flows.intake import accepted_file
 from project_factory.flows.run_secrets import Opener, sealed_of, without_secrets
 from project_factory.flows.scratch import PartReader, ScratchKeys
 from project_factory.flows.sheet_schemas import bound_schema
-from project_factory.models import ResourceRow, ResourceStatus, RowStatus
 from project_factory.services import Services
 from project_factory.sheets.credentials import CredentialsWorkbook
 from project_factory.sheets.layout import excel_row

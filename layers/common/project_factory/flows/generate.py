@@ -18,80 +18,22 @@ from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from typing import Any, cast
 
-from pydantic import Field
-
 from project_factory.adapters.boundary_source import BoundarySource
-from project_factory.adapters.resource_store import new_audit
-from project_factory.errors import InvalidRequestError, NotFoundError
-from project_factory.flows.mark_failed import StepError, describe_step_error
-from project_factory.generated import (
+from project_factory.domain.audit import new_audit
+from project_factory.domain.requests import RequestInfo
+from project_factory.domain.tasks import StepError
+from project_factory.domain.templates import (
     ACTIVE_STATUSES,
     GENERATED_TYPES,
     GeneratedResource,
     GeneratedStatus,
     GeneratedType,
+    GenerateRequest,
     template_key,
 )
-from project_factory.models import (
-    RequestInfo,
-    RequestInfoModel,
-    Strict,
-    TenantId,
-)
+from project_factory.errors import InvalidRequestError, NotFoundError
+from project_factory.flows.mark_failed import describe_step_error
 from project_factory.services import Services
-
-
-class BoundaryFilter(Strict):
-    code: str = Field(min_length=1, max_length=256)
-    type: str | None = None
-    isRoot: bool = False
-    includeAllChildren: bool = False
-    parent: str | None = None
-
-
-class TemplateFilters(Strict):
-    boundaries: list[BoundaryFilter] = Field(min_length=1)
-
-
-class GenerateRequest(Strict):
-    """`_generate`: the query's fields and the body's RequestInfo and Filters."""
-
-    RequestInfo: RequestInfo
-    tenantId: TenantId
-    type: GeneratedType
-    hierarchyType: str = Field(min_length=1, max_length=128)
-    campaignId: str | None = Field(default=None, max_length=128)
-    forceUpdate: bool = False
-    #: pre-fill a campaign's facility or user template with the campaign's records (its
-    #: newest created file of the type), ids included, to be edited and uploaded again as
-    #: updates; always a fresh generation, since the records change
-    includeExisting: bool = False
-    Filters: TemplateFilters | None = None
-
-
-class GenerateBody(Strict):
-    """The body of `_generate`; the rest of the request is in the query string."""
-
-    RequestInfo: RequestInfoModel = Field(default_factory=RequestInfoModel)
-    Filters: TemplateFilters | None = None
-
-
-class DownloadQuery(Strict):
-    tenantId: TenantId
-    type: str = Field(min_length=1, max_length=64)
-    hierarchyType: str = Field(min_length=1, max_length=128)
-    id: str | None = Field(default=None, max_length=64)
-    status: str | None = Field(default=None, max_length=200)
-    campaignId: str | None = Field(default=None, max_length=128)
-
-    @property
-    def statuses(self) -> list[str] | None:
-        """`status` is comma-separated, as in the original."""
-        return (
-            [part.strip() for part in self.status.split(",") if part.strip()]
-            if self.status
-            else None
-        )
 
 
 def request_generation(

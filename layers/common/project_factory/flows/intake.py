@@ -5,16 +5,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from project_factory.adapters.file_store import FilePin, StoredFile
-from project_factory.adapters.resource_store import new_audit
-from project_factory.errors import InvalidRequestError, NotFoundError
-from project_factory.flows.sheet_schemas import bound_schema
-from project_factory.flows.target_rows import require_campaign
-from project_factory.models import (
+from project_factory.domain.audit import new_audit
+from project_factory.domain.resources import (
     CreateResourceRequest,
     ResourceDetailsInput,
     ResourceRow,
     ResourceStatus,
 )
+from project_factory.errors import InvalidRequestError, NotFoundError
+from project_factory.flows.sheet_schemas import bound_schema
+from project_factory.flows.target_rows import require_campaign
 from project_factory.services import Services
 from project_factory.sheets.schema import check_json_schema
 from project_factory.sheets.spec import spec_for

@@ -4,22 +4,11 @@ import json
 import re
 from typing import Any
 
-from pydantic import BaseModel
-
-from project_factory.models import ResourceRow, ResourceStatus
+from project_factory.domain.resources import ResourceRow, ResourceStatus
+from project_factory.domain.tasks import MarkFailedTask, StepError
 from project_factory.services import Services
 
 _CODED_MESSAGE = re.compile(r"^(?P<code>[A-Z][A-Z0-9_]{2,}): (?P<message>.*)$", re.DOTALL)
-
-
-class StepError(BaseModel):
-    Error: str
-    Cause: str | None = None
-
-
-class MarkFailedTask(BaseModel):
-    resourceId: str
-    error: StepError
 
 
 def mark_failed(task: MarkFailedTask, services: Services) -> ResourceRow:

@@ -11,10 +11,10 @@ status: of concurrent retries one reopens and starts a run, the others get the r
 row and start nothing; a retry of a retry is the same.
 """
 
+from project_factory.domain.resources import ResourceRow, ResourceStatus
 from project_factory.errors import InvalidRequestError
 from project_factory.flows.intake import start_create
 from project_factory.flows.scratch import ScratchKeys
-from project_factory.models import ResourceRow, ResourceStatus
 from project_factory.services import Services
 
 RESUMABLE = frozenset({ResourceStatus.FAILED, ResourceStatus.PARTIALLY_CREATED})

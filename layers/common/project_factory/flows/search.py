@@ -1,7 +1,7 @@
 """Searching resource rows (served from indexes, never a Scan)."""
 
 from project_factory.auth import Action, Caller
-from project_factory.models import ResourceRow, SearchResourcesRequest
+from project_factory.domain.resources import ResourceRow, SearchResourcesRequest
 from project_factory.services import Services
 
 

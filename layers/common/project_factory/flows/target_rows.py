@@ -12,8 +12,8 @@ campaign's additionalDetails, in ms).
 from collections.abc import Mapping
 from typing import Any
 
+from project_factory.domain.resources import ResourceRow
 from project_factory.errors import InvalidRequestError
-from project_factory.models import ResourceRow
 from project_factory.services import Services
 
 #: the campaign's additionalDetails a project takes, as the original's CampaignDetails names them

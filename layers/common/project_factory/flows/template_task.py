@@ -11,8 +11,10 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from project_factory.adapters.boundary_source import Boundary
 from project_factory.adapters.file_store import XLSX
+from project_factory.domain.boundaries import Boundary
+from project_factory.domain.campaigns import Campaign
+from project_factory.domain.templates import GeneratedResource, GeneratedStatus, TemplateFilters
 from project_factory.errors import InvalidRequestError, NotFoundError
 from project_factory.flows.campaigns import campaign_boundary_codes, covered_codes
 from project_factory.flows.child_templates import (
@@ -20,10 +22,8 @@ from project_factory.flows.child_templates import (
     keep_parent_targets,
     parent_file_rows,
 )
-from project_factory.flows.generate import TemplateFilters, generation_summary
+from project_factory.flows.generate import generation_summary
 from project_factory.flows.sheet_schemas import bound_schema
-from project_factory.generated import GeneratedResource, GeneratedStatus
-from project_factory.models import Campaign
 from project_factory.services import Services
 from project_factory.sheets.cells import cell_text
 from project_factory.sheets.freeze import freeze_rows

@@ -11,9 +11,9 @@ from typing import get_args
 from pydantic import ValidationError
 
 from project_factory.adapters.file_store import FilePin
+from project_factory.domain.resources import ResourceDetailsInput, ResourceRow, ResourceType
 from project_factory.errors import InvalidRequestError, NotFoundError
 from project_factory.flows.intake import Submission, accept
-from project_factory.models import ResourceDetailsInput, ResourceRow, ResourceType
 from project_factory.services import Services
 
 _UPLOAD_NAMESPACE = uuid.UUID("0b6c0f5e-8f3e-4d51-b1a4-0c8e2e7d9a11")

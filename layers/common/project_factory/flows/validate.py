@@ -18,6 +18,7 @@ from typing import Any
 
 from project_factory import progress
 from project_factory.adapters.targets.base import RecordKeeper, Target
+from project_factory.domain.resources import ResourceRow
 from project_factory.errors import DomainError, InvalidRequestError
 from project_factory.flows.campaigns import campaign_boundary_codes
 from project_factory.flows.intake import accepted_file, check_upload_size
@@ -26,7 +27,6 @@ from project_factory.flows.run_secrets import SEALED, Sealer
 from project_factory.flows.scratch import PartWriter, ScratchKeys
 from project_factory.flows.sheet_schemas import bound_schema
 from project_factory.flows.target_rows import TargetRows
-from project_factory.models import ResourceRow
 from project_factory.passwords import generate_password
 from project_factory.services import Services
 from project_factory.settings import Settings

@@ -39,8 +39,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from project_factory.domain.resources import RowStatus
 from project_factory.errors import DomainError, InvalidRequestError
-from project_factory.models import RowStatus
 from project_factory.sheets.layout import (
     ERRORS_COLUMN,
     HEADER_SCAN_ROWS,

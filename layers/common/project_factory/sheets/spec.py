@@ -21,8 +21,8 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
+from project_factory.domain.resources import ResourceType
 from project_factory.errors import InvalidRequestError, InvalidSchemaError
-from project_factory.models import ResourceType
 from project_factory.sheets.cells import cell_text
 from project_factory.sheets.messages import normalise_text
 

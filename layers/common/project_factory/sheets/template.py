@@ -40,8 +40,8 @@ from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from project_factory.adapters.boundary_source import Boundary
-from project_factory.generated import GeneratedType
+from project_factory.domain.boundaries import Boundary
+from project_factory.domain.templates import GeneratedType
 from project_factory.sheets.dropdowns import (
     LISTS_SHEET,
     Lists,

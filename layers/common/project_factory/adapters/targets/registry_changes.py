@@ -15,13 +15,13 @@ The order of the writes is a create's (see registry.py):
   second time and a lost answer is confirmed by reading the claim back.
 """
 
-import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 from project_factory.adapters.dynamo import plain, to_dynamo
 from project_factory.adapters.key_claims import ClaimRequest, KeyClaims
 from project_factory.adapters.targets.base import PendingRow, TargetResult
+from project_factory.domain.audit import now_ms
 
 BatchGet = Callable[[Sequence[tuple[str, str]]], list[dict[str, Any]]]
 BatchWrite = Callable[[list[dict[str, Any]]], None]
@@ -84,7 +84,7 @@ class RegistryChanges:
             written.append((row, entity, released))
         if not written:
             return results
-        now = _now_ms()
+        now = now_ms()
         self._batch_write(
             [entity | to_dynamo(row.changes) | {"updatedTime": now} for row, entity, _ in written]
         )
@@ -171,7 +171,3 @@ def _outcome(row: PendingRow) -> Literal["updated", "deactivated"]:
 def _changed(row: PendingRow, entity: Mapping[str, Any]) -> TargetResult:
     output = {"username": str(entity["username"])} if entity.get("username") else {}
     return TargetResult(row.client_ref, _outcome(row), id=str(row.record_id), output=output)
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000

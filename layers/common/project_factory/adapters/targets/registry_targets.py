@@ -30,9 +30,9 @@ from project_factory.adapters.dynamo import (
     query_all,
     to_dynamo,
 )
-from project_factory.adapters.resource_store import now_ms
 from project_factory.adapters.targets.base import PendingRow, TargetResult
 from project_factory.adapters.targets.registry import inject_fault
+from project_factory.domain.audit import now_ms
 from project_factory.errors import TransientError
 
 RESOURCE_TYPE = "boundaryWithTarget"

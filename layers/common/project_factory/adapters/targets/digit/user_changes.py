@@ -35,7 +35,6 @@ username is reported as the row's output).
 """
 
 import copy
-import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -51,6 +50,7 @@ from project_factory.adapters.targets.digit.shared import (
     record_not_found,
     submit,
 )
+from project_factory.domain.audit import now_ms
 
 #: (tenant, user ids) -> the HRMS employees of those ids
 Employees = Callable[[str, Sequence[str]], dict[str, dict[str, Any]]]
@@ -104,7 +104,7 @@ class UserChanges:
     def _send(
         self, tenant_id: str, rows: Sequence[PendingRow], stored: Mapping[str, Mapping[str, Any]]
     ) -> Results:
-        now = _now_ms()
+        now = now_ms()
         employees = [
             merged_employee(
                 tenant_id, stored[str(row.record_id)], row, self._hierarchy_type, now_ms=now
@@ -267,7 +267,3 @@ def user_id(employee: Mapping[str, Any]) -> str:
 
 def username_output(record: Record) -> dict[str, str]:
     return {"username": str(record["username"])} if record.get("username") else {}
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
