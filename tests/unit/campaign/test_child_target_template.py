@@ -4,7 +4,7 @@ import pytest
 from openpyxl.utils import get_column_letter
 
 from project_factory.domain.resources import ResourceStatus
-from project_factory.sheets.freeze_targets import OLD_SUFFIX
+from project_factory.sheets.freeze_parent_targets import OLD_SUFFIX
 from tests.unit.campaign.support import (
     HIERARCHY,
     NEW_DISTRICTS,

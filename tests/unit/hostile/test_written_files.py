@@ -23,7 +23,7 @@ from openpyxl import load_workbook
 from project_factory.domain.boundaries import Boundary
 from project_factory.domain.resources import RowStatus
 from project_factory.sheets.credentials import CredentialsWorkbook
-from project_factory.sheets.freeze import OLD_BOUNDARY_COLUMN, freeze_rows, parent_rows
+from project_factory.sheets.freeze_parent_rows import OLD_BOUNDARY_COLUMN, freeze_rows, parent_rows
 from project_factory.sheets.messages import load_bundled_messages
 from project_factory.sheets.metadata import METADATA_SHEET
 from project_factory.sheets.processed import RowResult, write_processed

@@ -8,7 +8,7 @@ from openpyxl import Workbook, load_workbook
 
 from project_factory.domain.resources import RowStatus
 from project_factory.errors import InvalidRequestError
-from project_factory.sheets.freeze_targets import OLD_SUFFIX, freeze_targets
+from project_factory.sheets.freeze_parent_targets import OLD_SUFFIX, freeze_targets
 from project_factory.sheets.layout import place
 from project_factory.sheets.messages import load_bundled_messages
 from project_factory.sheets.processed import RowResult, write_processed

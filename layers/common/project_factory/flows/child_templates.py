@@ -20,8 +20,8 @@ from project_factory.domain.resources import (
 from project_factory.domain.templates import GeneratedResource
 from project_factory.errors import NotFoundError
 from project_factory.services import Services
-from project_factory.sheets.freeze import parent_rows
-from project_factory.sheets.freeze_targets import freeze_targets, parent_targets
+from project_factory.sheets.freeze_parent_rows import parent_rows
+from project_factory.sheets.freeze_parent_targets import freeze_targets, parent_targets
 from project_factory.sheets.messages import Messages
 from project_factory.sheets.spec import SheetSpec, bind
 from project_factory.sheets.template import TEMPLATE_SPECS

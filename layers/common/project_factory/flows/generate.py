@@ -10,7 +10,7 @@ the newer is the one downloads return, so nothing is lost but some work.
 
 A campaign's template lists the campaign's boundaries (its parent's included) unless the
 request filters them; a child campaign's template starts from its parent's data, frozen
-(flows/child_templates.py, sheets/freeze.py).
+(flows/child_templates.py, sheets/freeze_parent_rows.py).
 """
 
 import uuid

@@ -26,7 +26,7 @@ from project_factory.flows.generate import generation_summary
 from project_factory.flows.sheet_schemas import bound_schema
 from project_factory.services import Services
 from project_factory.sheets.cells import cell_text
-from project_factory.sheets.freeze import freeze_rows
+from project_factory.sheets.freeze_parent_rows import freeze_rows
 from project_factory.sheets.messages import Messages, load_bundled_messages
 from project_factory.sheets.spec import SheetSpec
 from project_factory.sheets.template import (

@@ -1,13 +1,14 @@
 """Frozen cells enforced on the server: a child campaign's rows taken from its parent.
 
 A child campaign's facility and user templates start with the parent's rows, every cell
-locked but the boundary code (sheets/freeze.py). Locks hold only while nobody removes the
-sheet's protection, which a spreadsheet program does in two clicks; so Validate compares
-each frozen row of an upload (a row whose id is one of the parent's processed file) with
-that file, cell by cell. A changed cell makes its row INVALID with IMMUTABLE_CELL_TAMPERED,
-the column and the old value. The boundary code may change (the row moves to one of the
-child's new boundaries), and a password is never in the parent's file. Rows with ids the
-parent does not have (the child's own created rows, uploaded again) are not frozen.
+locked but the boundary code (sheets/freeze_parent_rows.py). Locks hold only while nobody
+removes the sheet's protection, which a spreadsheet program does in two clicks; so
+Validate compares each frozen row of an upload (a row whose id is one of the parent's
+processed file) with that file, cell by cell. A changed cell makes its row INVALID with
+IMMUTABLE_CELL_TAMPERED, the column and the old value. The boundary code may change (the
+row moves to one of the child's new boundaries), and a password is never in the parent's
+file. Rows with ids the parent does not have (the child's own created rows, uploaded
+again) are not frozen.
 """
 
 from collections.abc import Callable, Iterable, Mapping

@@ -29,9 +29,7 @@ from openpyxl.utils import get_column_letter
 
 from project_factory.sheets.layout import find_sheet
 from project_factory.sheets.messages import Messages
-from project_factory.sheets.reader import iter_sheet_rows
-from project_factory.sheets.spec import SheetSpec
-from project_factory.sheets.workbook_edit import (
+from project_factory.sheets.openpyxl_edit import (
     HEADER_ROW,
     add_readme_line,
     header_columns,
@@ -39,6 +37,8 @@ from project_factory.sheets.workbook_edit import (
     load_template,
     save_template,
 )
+from project_factory.sheets.reader import iter_sheet_rows
+from project_factory.sheets.spec import SheetSpec
 from project_factory.sheets.written import set_text
 
 OLD_BOUNDARY_COLUMN = "HCM_ADMIN_CONSOLE_BOUNDARY_CODE_OLD"

@@ -27,19 +27,19 @@ from project_factory.sheets.cells import cell_text
 from project_factory.sheets.layout import HEADER_SCAN_ROWS, is_blank, locate_header, top_row_values
 from project_factory.sheets.limits import DEFAULT_LIMITS, WorkbookLimits
 from project_factory.sheets.messages import Messages
-from project_factory.sheets.reader import iter_values
-from project_factory.sheets.spec import (
-    BOUNDARY_CODE_COLUMN,
-    BOUNDARY_WITH_TARGET,
-    tab_value_columns,
-)
-from project_factory.sheets.workbook_edit import (
+from project_factory.sheets.openpyxl_edit import (
     HEADER_ROW,
     add_readme_line,
     header_columns,
     insert_column,
     load_template,
     save_template,
+)
+from project_factory.sheets.reader import iter_values
+from project_factory.sheets.spec import (
+    BOUNDARY_CODE_COLUMN,
+    BOUNDARY_WITH_TARGET,
+    tab_value_columns,
 )
 from project_factory.sheets.written import set_text
 from project_factory.sheets.xlsx_package import XlsxPackage

@@ -4,7 +4,8 @@ Generated templates are written in write-only mode (see sheets.template); a chil
 campaign's template is then reworked whole in memory, which its size allows: a parent
 with 30k users costs about 10 s and 160 MB more than the template itself. Loading and
 saving keeps the sheets' protection (the password's hash), the workbook's structure
-lock, hidden sheets, dropdowns and frozen panes.
+lock, hidden sheets, dropdowns and frozen panes. (The processed file is edited the other
+way, in its sheet XML's bytes: see sheets.xlsx_edit.)
 """
 
 import io
