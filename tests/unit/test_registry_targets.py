@@ -9,6 +9,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from project_factory.adapters.targets.base import PendingRow
+from project_factory.adapters.targets.injected_faults import with_injected_faults
 from project_factory.adapters.targets.registry_targets import RegistryBoundaryTargets
 from tests.support.tables import create_registry_table
 
@@ -257,7 +258,7 @@ def test_injected_faults_fail_each_rows_first_attempt_and_the_second_goes_throug
     table: Any,
 ) -> None:
     # Given fault injection for every row
-    registry = RegistryBoundaryTargets(table, failure_rate=1.0)
+    registry = with_injected_faults(RegistryBoundaryTargets(table), table, failure_rate=1.0)
     rows = [row("res-1#2"), row("res-1#3", code=NERAGE, target=80)]
 
     # When the rows are created twice

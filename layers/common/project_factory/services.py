@@ -138,13 +138,18 @@ class Services:
 
                 self._targets[key] = digit_target(resource_type, self.settings, hierarchy_type)
             elif resource_type == "boundaryWithTarget":
+                from project_factory.adapters.targets.injected_faults import (
+                    with_injected_faults,
+                )
                 from project_factory.adapters.targets.registry_targets import (
                     RegistryBoundaryTargets,
                 )
 
-                self._targets[key] = RegistryBoundaryTargets(
-                    self._table(self.settings.registry_table),
-                    failure_rate=self.settings.registry_transient_failure_rate,
+                table = self._table(self.settings.registry_table)
+                self._targets[key] = with_injected_faults(
+                    RegistryBoundaryTargets(table),
+                    table,
+                    self.settings.registry_transient_failure_rate,
                 )
             else:
                 from project_factory.adapters.targets.registry import registry_target

@@ -5,11 +5,12 @@ Field workers type their username on a phone, so it is short and readable
 (`SEQ#<tenant>#user` in the registry table) advanced with an atomic ADD, which reserves a
 block of numbers per call: numbers of rows that end up not created are skipped, which is
 fine for usernames. The names are given out when a file is validated and travel with the
-rows, so every retry sends the same one.
+rows, so every retry sends the same one; a row of a file validated before usernames were
+given out at validation gets one when the registry writes it (`fill_in`).
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from project_factory.adapters.aws_errors import outage_is_transient
@@ -48,6 +49,12 @@ class UsernameAllocator:
             self._pattern.format(tenant=tenant, sequence=number)
             for number in range(last - count + 1, last + 1)
         ]
+
+    def fill_in(self, tenant_id: str, carried: Sequence[str | None]) -> list[str]:
+        """Each row's username: the one it carries (a retry keeps its own), else a new one,
+        given out in the rows' order by one allocation."""
+        new = iter(self.allocate(tenant_id, sum(1 for username in carried if not username)))
+        return [username or next(new) for username in carried]
 
     def stream(self, tenant_id: str) -> Iterator[str]:
         """Usernames one by one, for a file of unknown length: reserved in blocks that

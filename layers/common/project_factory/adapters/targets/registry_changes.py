@@ -1,6 +1,6 @@
 """Updates and deactivations in the built-in registry: a record's fields changed in place.
 
-Items (beside those of adapters/targets/registry.py):
+Items (beside those of registry_items.py):
   UPD#{tenant}#{type}#{clientRef} / UPD    a row's change, made: the record's id, the
                                            outcome (updated / deactivated), the fields
 
@@ -21,10 +21,13 @@ from typing import Any, Literal
 from project_factory.adapters.dynamo import plain, to_dynamo
 from project_factory.adapters.key_claims import ClaimRequest, KeyClaims
 from project_factory.adapters.targets.base import PendingRow, TargetResult
+from project_factory.adapters.targets.registry_kinds import RegistryKind
 from project_factory.domain.audit import now_ms
 
 BatchGet = Callable[[Sequence[tuple[str, str]]], list[dict[str, Any]]]
 BatchWrite = Callable[[list[dict[str, Any]]], None]
+#: a change to write: the row, its record as read, the old business key to release (or None)
+_Change = tuple[PendingRow, dict[str, Any], str | None]
 
 
 class RegistryChanges:
@@ -34,21 +37,18 @@ class RegistryChanges:
         self,
         resource_type: str,
         table: Any,
+        kind: RegistryKind,
         *,
-        fields: tuple[str, ...],
-        key_field: str,
-        normalise_key: Callable[[str], str],
-        duplicate_reason: str,
         claims: KeyClaims,
         batch_get: BatchGet,
         batch_write: BatchWrite,
     ) -> None:
         self.resource_type = resource_type
         self._table = table
-        self._fields = fields
-        self._key_field = key_field
-        self._normalise_key = normalise_key
-        self._duplicate_reason = duplicate_reason
+        self._fields = kind.fields
+        self._key_field = kind.key_field
+        self._normalise_key = kind.normalise_key
+        self._duplicate_reason = kind.duplicate_reason
         self._claims = claims
         self._batch_get = batch_get
         self._batch_write = batch_write
@@ -64,9 +64,19 @@ class RegistryChanges:
 
     def apply(self, tenant_id: str, rows: Sequence[PendingRow]) -> dict[str, TargetResult]:
         """Each row's change made, or why not: updated / deactivated / conflict / rejected."""
+        results, written = self._writable(tenant_id, rows)
+        if written:
+            self._write(tenant_id, written)
+            results |= {row.client_ref: _changed(row, entity) for row, entity, _ in written}
+        return results
+
+    def _writable(
+        self, tenant_id: str, rows: Sequence[PendingRow]
+    ) -> tuple[dict[str, TargetResult], list[_Change]]:
+        """(the refused rows' results, the changes to write: row, record, old key to release)."""
         entities = self._entities(tenant_id, [str(row.record_id) for row in rows])
         results: dict[str, TargetResult] = {}
-        written: list[tuple[PendingRow, dict[str, Any], str | None]] = []
+        written: list[_Change] = []
         for row in rows:
             entity = entities.get(str(row.record_id))
             if entity is None:
@@ -82,8 +92,9 @@ class RegistryChanges:
                 results[row.client_ref] = refusal
                 continue
             written.append((row, entity, released))
-        if not written:
-            return results
+        return results, written
+
+    def _write(self, tenant_id: str, written: list[_Change]) -> None:
         now = now_ms()
         self._batch_write(
             [entity | to_dynamo(row.changes) | {"updatedTime": now} for row, entity, _ in written]
@@ -97,9 +108,6 @@ class RegistryChanges:
         self._batch_write(
             [self._change_claim(tenant_id, row, entity, now) for row, entity, _ in written]
         )
-        for row, entity, _ in written:
-            results[row.client_ref] = _changed(row, entity)
-        return results
 
     def found(self, tenant_id: str, client_refs: Sequence[str]) -> dict[str, TargetResult]:
         """The changes made among these client references, from their UPD claims."""

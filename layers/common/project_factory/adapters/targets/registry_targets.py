@@ -31,7 +31,6 @@ from project_factory.adapters.dynamo import (
     to_dynamo,
 )
 from project_factory.adapters.targets.base import PendingRow, TargetResult
-from project_factory.adapters.targets.registry import inject_fault
 from project_factory.domain.audit import now_ms
 from project_factory.errors import TransientError
 
@@ -46,19 +45,12 @@ class RegistryBoundaryTargets:
     # Each write is conditional on what was read: a row sent again is compared again.
     resend_after_seconds = 0.0
 
-    def __init__(self, table: Any, *, failure_rate: float = 0.0) -> None:
+    def __init__(self, table: Any) -> None:
         self._table = table
-        self._failure_rate = failure_rate
 
     def create(self, tenant_id: str, rows: Sequence[PendingRow]) -> list[TargetResult]:
-        results = {
-            row.client_ref: _failed_on_purpose(row)
-            for row in rows
-            if inject_fault(self._table, self._failure_rate, row.client_ref)
-        }
-        to_set = [row for row in rows if row.client_ref not in results]
-        held = self._held(tenant_id, to_set)
-        results |= {row.client_ref: self._try_set(tenant_id, row, held) for row in to_set}
+        held = self._held(tenant_id, rows)
+        results = {row.client_ref: self._try_set(tenant_id, row, held) for row in rows}
         claims = [
             {
                 "pk": _ref_pk(tenant_id, ref),
@@ -192,12 +184,6 @@ class RegistryBoundaryTargets:
             ),
             "registry",
         )
-
-
-def _failed_on_purpose(row: PendingRow) -> TargetResult:
-    return TargetResult(
-        row.client_ref, "pending", code="TRANSIENT_FAULT", reason="injected transient failure"
-    )
 
 
 def _raced(row: PendingRow) -> TargetResult:
