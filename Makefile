@@ -22,7 +22,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 help:
 	@echo "make run     run the main job (create flow) on the local stack"
 	@echo "make serve   serve template.yaml locally on 127.0.0.1:$${PORT:-3000}"
-	@echo "make test    ruff, lint-imports, sam validate --lint, checkov, sam build, pytest"
+	@echo "make test    ruff, lint-imports, mypy, xenon, sam validate --lint, checkov, sam build, pytest"
 	@echo "make lint    ruff, lint-imports (the layers), sam validate --lint, checkov"
 	@echo "make build   sam build"
 	@echo "make deploy  sam deploy (needs AWS credentials)"
@@ -62,6 +62,10 @@ lint: $(STAMP) $(CHECKOV_STAMP)
 	$(BIN)/ruff format --check .
 	@# the layers of project_factory (pyproject.toml [tool.importlinter], docs/architecture.md)
 	PYTHONPATH=layers/common $(BIN)/lint-imports
+	@# types: mypy --strict on the layer and the handlers (pyproject.toml [tool.mypy])
+	$(BIN)/mypy
+	@# no function above radon's grade B (cyclomatic complexity 10), in the layer and handlers
+	$(BIN)/xenon --max-absolute B --max-modules B --max-average A layers/common/project_factory functions
 	$(BIN)/sam validate --lint
 	@# checkov reads the SAM template and the CloudFormation SAM makes of it (.checkov.yaml),
 	@# offline: no API key, no downloads, no update check.

@@ -12,7 +12,7 @@ from project_factory.adapters.targets.injected_faults import (
 from project_factory.adapters.targets.registry import registry_target
 from project_factory.adapters.usernames import UsernameAllocator
 from project_factory.flows.template_task import PermanentFacilities
-from project_factory.settings import Settings
+from tests.support.settings import wired_settings
 from tests.support.tables import create_registry_table
 
 TABLE = "project-factory-registry"
@@ -95,7 +95,7 @@ def test_changes_are_never_failed(table):
 def test_the_wrapper_answers_what_the_target_can_do_beside_creating(table):
     # Given targets that keep records, list facilities or answer a campaign's targets
     registry = registry_target(
-        "facility", Settings(registry_table=TABLE, registry_transient_failure_rate=1.0), table
+        "facility", wired_settings(registry_table=TABLE, registry_transient_failure_rate=1.0), table
     )
     keeper = with_injected_faults(_Recording(), table, 1.0)
 
@@ -113,7 +113,7 @@ def test_the_wrapper_answers_what_the_target_can_do_beside_creating(table):
 def test_a_row_the_registry_refuses_is_refused_on_its_first_attempt(table):
     # Given the registry with faults for every row
     registry = registry_target(
-        "user", Settings(registry_table=TABLE, registry_transient_failure_rate=1.0), table
+        "user", wired_settings(registry_table=TABLE, registry_transient_failure_rate=1.0), table
     )
 
     # When a user without a phone is created

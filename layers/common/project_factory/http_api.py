@@ -14,8 +14,7 @@ import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from email.message import Message
-from email.parser import BytesParser
+from email import message_from_bytes
 from email.policy import HTTP
 from typing import Any
 
@@ -47,15 +46,16 @@ def parse_multipart(content_type: str, body: bytes) -> MultipartForm:
         raise InvalidRequestError(
             "files are uploaded as multipart/form-data", code="INVALID_CONTENT_TYPE"
         )
-    message: Message = BytesParser(policy=HTTP).parsebytes(
-        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+    message = message_from_bytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body, policy=HTTP
     )
     fields: dict[str, str] = {}
     files: list[UploadedPart] = []
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
         filename = part.get_filename()
-        payload = part.get_payload(decode=True) or b""
+        decoded = part.get_payload(decode=True)  # None for a part that nests others
+        payload = decoded if isinstance(decoded, bytes) else b""
         if filename:
             files.append(UploadedPart(filename, part.get_content_type(), payload))
         elif isinstance(name, str):

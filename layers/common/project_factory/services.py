@@ -1,7 +1,7 @@
 """What the flows are given: adapters chosen by configuration, built lazily once per container."""
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from project_factory.adapters.file_store import FileStore, S3FileStore
 from project_factory.adapters.resource_store import DynamoResourceStore, ResourceStore
@@ -25,7 +25,12 @@ class Services:
         self.settings = settings
         self._targets: dict[tuple[str, str], Target] = {}
 
-    def _client(self, service: str, endpoint_url: str | None = None, **config: Any) -> Any:
+    def _client(
+        self,
+        service: Literal["s3", "stepfunctions", "events", "kms"],
+        endpoint_url: str | None = None,
+        **config: Any,
+    ) -> Any:
         import boto3
         from botocore.config import Config
 

@@ -72,7 +72,7 @@ class S3CredentialsStore:
 
         head = self._head(tenant_id, file_store_id) or {}
         filename = unquote(head.get("Metadata", {}).get("filename", file_store_id))
-        return self._signer.generate_presigned_url(
+        url: str = self._signer.generate_presigned_url(
             "get_object",
             Params={
                 "Bucket": self.bucket,
@@ -83,6 +83,7 @@ class S3CredentialsStore:
             },
             ExpiresIn=ttl_seconds,
         )
+        return url
 
     def _head(self, tenant_id: str, file_store_id: str) -> dict[str, Any] | None:
         from botocore.exceptions import ClientError
@@ -91,9 +92,10 @@ class S3CredentialsStore:
 
         try:
             with outage_is_transient("files"):
-                return self._s3.head_object(
+                head: dict[str, Any] = self._s3.head_object(
                     Bucket=self.bucket, Key=credentials_key(tenant_id, file_store_id)
                 )
+                return head
         except ClientError as error:
             if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
                 return None

@@ -55,7 +55,8 @@ class KmsDataKeys:
             answer = self._kms.decrypt(
                 CiphertextBlob=encrypted, KeyId=self.key_id, EncryptionContext=dict(context)
             )
-        return answer["Plaintext"]
+        plaintext: bytes = answer["Plaintext"]
+        return plaintext
 
 
 @contextmanager

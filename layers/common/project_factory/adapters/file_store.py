@@ -146,7 +146,8 @@ class S3FileStore:
                 answer = self._s3.get_object(
                     Bucket=self.bucket, Key=file_key(tenant_id, file_store_id), **_exactly(pin)
                 )
-                return answer["Body"].read()
+                data: bytes = answer["Body"].read()
+                return data
         except ClientError as error:
             if refusal := _refusal(error, file_store_id, pin):
                 raise refusal from error
@@ -180,7 +181,7 @@ class S3FileStore:
 
     def download_url(self, tenant_id: str, file_store_id: str, ttl_seconds: int) -> str:
         filename = quote(self.describe(tenant_id, file_store_id).filename)
-        return self._signer.generate_presigned_url(
+        url: str = self._signer.generate_presigned_url(
             "get_object",
             Params={
                 "Bucket": self.bucket,
@@ -189,6 +190,7 @@ class S3FileStore:
             },
             ExpiresIn=ttl_seconds,
         )
+        return url
 
     def presigned_post(
         self, tenant_id: str, *, filename: str, module: str, ttl_seconds: int, max_bytes: int

@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from project_factory.errors import DomainError
 from project_factory.settings import Settings
@@ -72,7 +72,8 @@ def _non_empty(token: str, where: str) -> str:
     return token
 
 
-def _client(service: str, settings: Settings) -> Any:
+def _client(service: Literal["ssm", "secretsmanager"], settings: Settings) -> Any:
     import boto3
 
-    return boto3.client(service, region_name=settings.region)
+    client: Any = boto3.client(service, region_name=settings.region)
+    return client

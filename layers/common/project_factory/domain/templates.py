@@ -16,7 +16,7 @@ from project_factory.domain.requests import RequestInfo, RequestInfoModel, Stric
 from project_factory.domain.tenants import TenantId
 
 GeneratedType = Literal["boundary", "facilityWithBoundary", "userWithBoundary"]
-GENERATED_TYPES: tuple[str, ...] = get_args(GeneratedType)
+GENERATED_TYPES: tuple[GeneratedType, ...] = get_args(GeneratedType)
 
 
 class GeneratedStatus(StrEnum):

@@ -16,7 +16,7 @@ request filters them; a child campaign's template starts from its parent's data,
 import uuid
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
-from typing import Any, cast
+from typing import Any
 
 from project_factory.adapters.boundary_source import BoundarySource
 from project_factory.domain.audit import new_audit
@@ -27,7 +27,6 @@ from project_factory.domain.templates import (
     GENERATED_TYPES,
     GeneratedResource,
     GeneratedStatus,
-    GeneratedType,
     GenerateRequest,
     template_key,
 )
@@ -121,7 +120,7 @@ def download(
         request = GenerateRequest(
             RequestInfo=request_info or RequestInfo(),
             tenantId=tenant_id,
-            type=cast(GeneratedType, generated_type),
+            type=generated_type,
             hierarchyType=hierarchy_type,
             campaignId=campaign_id,
         )

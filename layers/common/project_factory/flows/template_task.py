@@ -197,11 +197,19 @@ def _campaign_rows(
     if row.type == "boundary":
         return []
     rows = parent_file_rows(row.tenantId, row.campaignId, spec, json_schema, messages, services)
-    id_column = spec.id_column
+    return _not_carried(rows or [], spec.id_column, frozen)
+
+
+def _not_carried(
+    rows: list[dict[str, Any]], id_column: str | None, frozen: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The rows but those whose id one of the `frozen` rows carries already."""
+    if id_column is None:
+        return rows
     carried = {cell_text(values[id_column]) for values in frozen if id_column in values}
     return [
         values
-        for values in rows or []
+        for values in rows
         if id_column not in values or cell_text(values[id_column]) not in carried
     ]
 
@@ -220,7 +228,9 @@ def _existing_rows(
     if not isinstance(target, PermanentFacilities):
         raise TypeError(f"the facility target {type(target).__name__} cannot list facilities")
     id_column = spec.id_column
-    carried = {cell_text(values[id_column]) for values in frozen if id_column in values}
+    carried = {
+        cell_text(values[id_column]) for values in frozen if id_column and id_column in values
+    }
     facilities = [
         facility
         for facility in target.permanent_facilities(row.tenantId)

@@ -59,15 +59,18 @@ def _tenant_and_type(key: str, prefix: str) -> tuple[str, str]:
 def _details(
     key: str, tenant_id: str, resource_type: str, file_store_id: str, metadata: dict[str, str]
 ) -> ResourceDetailsInput:
-    """The resource an upload asks for, from its object metadata."""
+    """The resource an upload asks for, from its object metadata (anyone who may put an
+    object wrote it: validated like a request body)."""
     try:
-        return ResourceDetailsInput(
-            type=resource_type,
-            tenantId=tenant_id,
-            fileStoreId=file_store_id,
-            action=metadata.get("action", "create"),
-            hierarchyType=metadata.get("hierarchytype", ""),
-            campaignId=metadata.get("campaignid") or None,
+        return ResourceDetailsInput.model_validate(
+            {
+                "type": resource_type,
+                "tenantId": tenant_id,
+                "fileStoreId": file_store_id,
+                "action": metadata.get("action", "create"),
+                "hierarchyType": metadata.get("hierarchytype", ""),
+                "campaignId": metadata.get("campaignid") or None,
+            }
         )
     except ValidationError as invalid:
         raise InvalidRequestError(

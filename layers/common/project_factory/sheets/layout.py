@@ -79,23 +79,9 @@ def locate_header(
     best: Header | None = None
     best_duplicates: list[str] = []
     for offset, cells in enumerate(top_rows[:HEADER_SCAN_ROWS]):
-        columns: dict[str, int] = {}
-        duplicates: list[str] = []
-        last_column = 0
-        for index, cell in enumerate(cells, start=1):
-            if is_blank(cell):
-                continue
-            last_column = index
-            code = spellings.get(normalise_text(str(cell)))
-            if code is None:
-                continue
-            if code in columns:
-                duplicates.append(str(cell).strip())
-            else:
-                columns[code] = index
-        if columns and (best is None or len(columns) > len(best.columns)):
-            best = Header(row_number=offset + 1, columns=columns, last_column=last_column)
-            best_duplicates = duplicates
+        header, duplicates = _header_of(offset + 1, cells, spellings)
+        if header.columns and (best is None or len(header.columns) > len(best.columns)):
+            best, best_duplicates = header, duplicates
     if best is None:
         raise InvalidRequestError(
             f"Sheet '{sheet_title}' has no known header in its first {HEADER_SCAN_ROWS} rows",
@@ -108,6 +94,26 @@ def locate_header(
             code="DUPLICATE_HEADER",
         )
     return best
+
+
+def _header_of(
+    row_number: int, cells: Sequence[Any], spellings: Mapping[str, str]
+) -> tuple[Header, list[str]]:
+    """The row read as a header: the known columns it names (the first of each), and the
+    texts of those it names again."""
+    columns: dict[str, int] = {}
+    duplicates: list[str] = []
+    last_column = 0
+    for index, cell in enumerate(cells, start=1):
+        if is_blank(cell):
+            continue
+        last_column = index
+        code = spellings.get(normalise_text(str(cell)))
+        if code is not None and code in columns:
+            duplicates.append(str(cell).strip())
+        elif code is not None:
+            columns[code] = index
+    return Header(row_number=row_number, columns=columns, last_column=last_column), duplicates
 
 
 def require_columns(

@@ -70,18 +70,7 @@ def _read_pairs(package: XlsxPackage) -> dict[str, str]:
             if row.number > METADATA_ROWS:
                 break
             rows.append((row.number, [cell for cell in sheet.cells(row) if cell.column <= 2]))
-    raw = CellValues([], package.date_styles(), sheet.prefix, package.limits)
-    wanted = {
-        int(index)
-        for _, cells in rows
-        for cell in cells
-        if cell.kind == b"s" and (index := raw.raw_value(cell)).strip().isdigit()
-    }
-    shared = _Selected(
-        {index: text for index, text in enumerate(package.shared_strings()) if index in wanted}
-        if wanted
-        else {}
-    )
+    shared = _Selected(_shared_strings_used(package, sheet.prefix, rows))
     values = CellValues(shared, package.date_styles(), sheet.prefix, package.limits)
     pairs: dict[str, str] = {}
     for number, cells in rows:
@@ -90,6 +79,23 @@ def _read_pairs(package: XlsxPackage) -> dict[str, str]:
         if not is_blank(key):
             pairs[cell_text(key)] = cell_text(value) if value is not None else ""
     return pairs
+
+
+def _shared_strings_used(
+    package: XlsxPackage, prefix: bytes, rows: list[tuple[int, list[RawCell]]]
+) -> dict[int, str]:
+    """The shared strings these cells name, by index: only those are kept, not a table
+    that may hold a million strings of the data sheet."""
+    raw = CellValues([], package.date_styles(), prefix, package.limits)
+    wanted = {
+        int(index)
+        for _, cells in rows
+        for cell in cells
+        if cell.kind == b"s" and (index := raw.raw_value(cell)).strip().isdigit()
+    }
+    if not wanted:
+        return {}
+    return {index: text for index, text in enumerate(package.shared_strings()) if index in wanted}
 
 
 class _Selected:

@@ -92,7 +92,8 @@ def load_bundled_admin_schema(identifier: str) -> dict[str, Any]:
     entry = resources.files("project_factory").joinpath("data", "schemas", f"{identifier}.json")
     if not entry.is_file():
         raise NotFoundError(f"No bundled schema '{identifier}'", identifier=identifier)
-    return json.loads(entry.read_text(encoding="utf-8"))
+    record: dict[str, Any] = json.loads(entry.read_text(encoding="utf-8"))
+    return record
 
 
 @cache
@@ -102,7 +103,8 @@ def _bundled_json_schema(identifier: str) -> str:
 
 def bundled_json_schema(identifier: str) -> dict[str, Any]:
     """`to_json_schema` of a bundled record, converted once per process (a fresh copy)."""
-    return json.loads(_bundled_json_schema(identifier))
+    schema: dict[str, Any] = json.loads(_bundled_json_schema(identifier))
+    return schema
 
 
 def _columns_in_order(admin_schema: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
@@ -113,15 +115,8 @@ def _columns_in_order(admin_schema: Mapping[str, Any]) -> list[tuple[str, Mappin
     found: list[tuple[float, int, str, Mapping[str, Any]]] = []
     seen: set[str] = set()
     for group in PROPERTY_GROUPS:
-        entries = admin_schema["properties"].get(group) or []
-        if not isinstance(entries, list):
-            raise InvalidSchemaError(f"The admin schema's '{group}' is not a list")
-        for column in entries:
-            name = column.get("name") if isinstance(column, Mapping) else None
-            if not isinstance(name, str) or not name.strip():
-                raise InvalidSchemaError(f"A column in '{group}' has no name")
-            if name in _OUTPUT_ONLY:
-                continue
+        for column in _group_columns(admin_schema["properties"], group):
+            name = column["name"]
             if name in seen:
                 raise InvalidSchemaError(f"The admin schema declares the column '{name}' twice")
             seen.add(name)
@@ -132,17 +127,23 @@ def _columns_in_order(admin_schema: Mapping[str, Any]) -> list[tuple[str, Mappin
     return [(group, column) for _, _, group, column in found]
 
 
+def _group_columns(properties: Mapping[str, Any], group: str) -> list[Mapping[str, Any]]:
+    """A property group's columns, each with a name, but the output-only ones."""
+    entries = properties.get(group) or []
+    if not isinstance(entries, list):
+        raise InvalidSchemaError(f"The admin schema's '{group}' is not a list")
+    columns = []
+    for column in entries:
+        name = column.get("name") if isinstance(column, Mapping) else None
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidSchemaError(f"A column in '{group}' has no name")
+        if name not in _OUTPUT_ONLY:
+            columns.append(column)
+    return columns
+
+
 def _property_schema(group: str, column: Mapping[str, Any]) -> dict[str, Any]:
-    multi = column.get("multiSelectDetails")
-    if isinstance(multi, Mapping):
-        prop = _multi_select_schema(multi)
-    elif group == "numberProperties":
-        kind = column.get("type", "number")
-        prop = {"type": kind if kind in ("number", "integer") else "number"}
-        prop |= {key: column[key] for key in _NUMBER_KEYWORDS if key in column}
-    else:
-        prop = {"type": "string"}
-        prop |= {key: column[key] for key in _STRING_KEYWORDS if key in column}
+    prop = _value_schema(group, column)
     if column.get("description"):
         prop["description"] = column["description"]
     if column.get("errorMessage"):
@@ -151,6 +152,19 @@ def _property_schema(group: str, column: Mapping[str, Any]) -> dict[str, Any]:
         if column.get(key) is True:
             prop[f"x-{key}"] = True
     return prop
+
+
+def _value_schema(group: str, column: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON Schema of a column's values: a multi-select list, a number or a string."""
+    multi = column.get("multiSelectDetails")
+    if isinstance(multi, Mapping):
+        return _multi_select_schema(multi)
+    if group == "numberProperties":
+        kind = column.get("type", "number")
+        prop: dict[str, Any] = {"type": kind if kind in ("number", "integer") else "number"}
+        return prop | {key: column[key] for key in _NUMBER_KEYWORDS if key in column}
+    prop = {"type": "string"}
+    return prop | {key: column[key] for key in _STRING_KEYWORDS if key in column}
 
 
 def _multi_select_schema(multi: Mapping[str, Any]) -> dict[str, Any]:

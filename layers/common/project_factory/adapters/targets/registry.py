@@ -104,7 +104,9 @@ class RegistryTarget:
                 for key, row in claimants.items()
             ],
         )
-        owned = [(row, dict(claims[key].item)) for key, row in claimants.items() if claims[key].won]
+        owned: list[tuple[PendingRow, dict[str, Any] | None]] = [
+            (row, dict(claims[key].item)) for key, row in claimants.items() if claims[key].won
+        ]
         results |= self._write(tenant_id, owned)
         # Written first, so that a later row of this batch with the same key finds its record.
         others = [(row, claims[key]) for key, row in claimants.items() if not claims[key].won]
@@ -224,7 +226,7 @@ class RegistryTarget:
         carried = [(claim or {}).get("username") or row.data.get("username") for row, claim in rows]
         if self.resource_type != "user":
             return carried
-        return self._usernames.fill_in(tenant_id, carried)
+        return list(self._usernames.fill_in(tenant_id, carried))
 
     def items(
         self, tenant_id: str, row: PendingRow, username: str | None = None
