@@ -18,6 +18,7 @@ from project_factory.auth import Action
 from project_factory.domain.files import MODULE_PATTERN, UploadUrlRequest
 from project_factory.flows import filestore
 from project_factory.http_api import digit_resolver, resolve
+from project_factory.http_bodies import parse_multipart
 from project_factory.observability import logger, metrics, tracer
 from project_factory.services import load_services
 
@@ -26,7 +27,7 @@ services = load_services()
 
 
 #: The upload's form, for the document: the route reads the multipart body itself
-#: (http_api.parse_multipart), as DIGIT FileStore's clients send it.
+#: (http_bodies.parse_multipart), as DIGIT FileStore's clients send it.
 _MULTIPART_FORM = {
     "requestBody": {
         "required": True,
@@ -69,7 +70,7 @@ def upload_files() -> FilesResponse:
         if event.is_base64_encoded
         else (event.body or "").encode()
     )
-    form = http_api.parse_multipart(event.headers.get("content-type", ""), body)
+    form = parse_multipart(event.headers.get("content-type", ""), body)
     upload = filestore.multipart_upload(form.fields, form.files)
     # Files are put into a tenant to be created from: an admin's action.
     caller.require(upload.tenant_id, Action.ADMIN, services.settings)

@@ -17,7 +17,7 @@ import requests
 from tests.support.served_stack import TIMEOUT
 
 SEARCH = "/project-factory/v1/data/_search"
-#: http_api.MAX_JSON_BYTES and MAX_JSON_DEPTH, as a client reads them in the README
+#: http_bodies.MAX_JSON_BYTES and MAX_JSON_DEPTH, as a client reads them in the README
 MAX_JSON_BYTES = 4 * 1024 * 1024
 MAX_JSON_DEPTH = 32
 #: a hostile body may cost a few normal ones of its size, never orders of magnitude more

@@ -3,8 +3,9 @@
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from project_factory.adapters.file_store import FileStore, S3FileStore
+from project_factory.adapters.file_store import FileStore
 from project_factory.adapters.resource_store import DynamoResourceStore, ResourceStore
+from project_factory.adapters.s3_file_store import S3FileStore
 from project_factory.adapters.targets.base import Target
 from project_factory.adapters.workflow import StepFunctionsStarter, WorkflowStarter
 from project_factory.settings import Settings, load_settings

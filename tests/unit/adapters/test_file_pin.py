@@ -9,7 +9,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from project_factory.adapters.file_store import XLSX, FilePin, S3FileStore, file_key
+from project_factory.adapters.file_store import XLSX, FilePin, file_key
+from project_factory.adapters.s3_file_store import S3FileStore
 from project_factory.errors import InvalidRequestError, NotFoundError
 
 BUCKET = "pf-files-test"

@@ -10,7 +10,8 @@ import boto3
 from botocore.config import Config
 from moto import mock_aws
 
-from project_factory.adapters.file_store import S3FileStore, file_key
+from project_factory.adapters.file_store import file_key
+from project_factory.adapters.s3_file_store import S3FileStore
 
 BUCKET = "pf-files-test"
 

@@ -21,7 +21,7 @@ class MultipartUpload:
 
 
 def multipart_upload(fields: Mapping[str, str], files: Sequence[UploadedPart]) -> MultipartUpload:
-    """An upload's form (its fields and files, parsed by http_api.parse_multipart), checked:
+    """An upload's form (its fields and files, parsed by http_bodies.parse_multipart), checked:
     the tenant (TENANT_ID_REQUIRED, INVALID_TENANT), a file at least (FILE_REQUIRED), the
     module (INVALID_MODULE)."""
     tenant_id = check_tenant_id(fields.get("tenantId", "").strip())

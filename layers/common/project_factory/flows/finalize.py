@@ -23,12 +23,12 @@ from project_factory.adapters.targets.base import PendingRow
 from project_factory.domain.resources import ResourceRow, ResourceStatus, RowStatus
 from project_factory.errors import DomainError
 from project_factory.flows.chunks import ChunkOutcomes, confirm_unsettled
+from project_factory.flows.credentials_handout import CredentialsHandout, hands_out
 from project_factory.flows.intake import accepted_file
-from project_factory.flows.run_secrets import Opener, sealed_of, without_secrets
+from project_factory.flows.run_secrets import without_secrets
 from project_factory.flows.scratch import PartReader, ScratchKeys
 from project_factory.flows.sheet_schemas import bound_schema
 from project_factory.services import Services
-from project_factory.sheets.credentials import CredentialsWorkbook
 from project_factory.sheets.layout import excel_row
 from project_factory.sheets.limits import WorkbookLimits
 from project_factory.sheets.messages import Messages, load_bundled_messages
@@ -36,7 +36,6 @@ from project_factory.sheets.processed import RowResult, write_processed
 from project_factory.sheets.spec import SheetSpec, spec_for
 
 _PROCESSED_NAMESPACE = uuid.UUID("2d3c5a9e-4f61-4b8e-9d7a-3e1f0c6b5a42")
-_CREDENTIALS_NAMESPACE = uuid.UUID("8f0b6c1e-2a7d-4c55-9e3b-61d4a0f7c9b2")
 #: per-row errors kept in the database (the full list is in the processed file)
 MAX_STORED_ERRORS = 100
 #: Finalize runs (its task's retries) whose last look may fail and be retried; the run after
@@ -104,7 +103,7 @@ def finalize_resource(resource_id: str, services: Services) -> dict[str, Any]:
     runs = int(services.files.get_json(keys.finalize_runs) or 0) + 1
     services.files.put_json(keys.finalize_runs, runs)
     tally = _Tally()
-    handout = _Handout(row, services, messages, locale) if _hands_out(row) else None
+    handout = CredentialsHandout(row, services, messages, locale) if hands_out(row) else None
     spec, schema = bound_schema(spec_for(row.type), row.tenantId, services)
     planner = _Planner(spec, messages, locale) if row.action == "validate" else None
     # The object Validate read, which _create accepted: never a later upload of the same id.
@@ -177,7 +176,7 @@ def _results(
     locale: str,
     tally: _Tally,
     last_chance: bool,
-    handout: "_Handout | None",
+    handout: CredentialsHandout | None,
 ) -> Iterator[tuple[int, _Result]]:
     """Every sheet row's result (with its verdict line), in row order."""
     sent = (
@@ -222,7 +221,7 @@ def _target_results(
     locale: str,
     tally: _Tally,
     last_chance: bool,
-    handout: "_Handout | None",
+    handout: CredentialsHandout | None,
 ) -> Iterator[tuple[int, RowResult]]:
     """The outcome of each row sent to the target, chunk by chunk, in row order.
 
@@ -302,58 +301,6 @@ class _Planner:
             changed = ", ".join(self._headers.get(name, name) for name in line.get("changes") or [])
             return "update", f"update: {changed}"
         return operation, operation
-
-
-def _hands_out(row: ResourceRow) -> bool:
-    """Whether the resource's created rows have credentials to hand out (new users)."""
-    return row.type == "user" and row.action == "create"
-
-
-class _Handout:
-    """The credentials file: the users this resource created, each with the password it
-    was created with (opened from its chunk line), gathered as the results stream past.
-
-    Only users created by this resource, in any of its runs: a row SKIPPED (an existing
-    user, or one another upload created) keeps the password it has and is not listed.
-    """
-
-    def __init__(
-        self, row: ResourceRow, services: Services, messages: Messages, locale: str
-    ) -> None:
-        self._row, self._services = row, services
-        self._opener = Opener(services, row.id, row.tenantId)
-        self._book = CredentialsWorkbook(messages, locale)
-
-    def add(self, line: dict[str, Any], known: dict[str, Any]) -> None:
-        data, ref = line["data"], line["clientRef"]
-        sealed = sealed_of(line).get("password")
-        # (A chunk written before passwords were sealed carries it in its data.)
-        password = self._opener.open(ref, "password", sealed) if sealed else data.get("password")
-        if not password:
-            return
-        output = known.get("output") or {}
-        self._book.add(
-            username=str(output.get("username") or data.get("username") or ""),
-            password=str(password),
-            name=str(data.get("name") or ""),
-            phone=str(data.get("phone") or ""),
-            boundary_codes=[str(code) for code in data.get("boundaryCodes") or []],
-            row_number=int(line["rowNumber"]),
-        )
-
-    def store(self, filename: str) -> str | None:
-        """The credentials file's fileStoreId; None when no user was created."""
-        workbook = self._book.to_bytes()
-        if workbook is None:
-            return None
-        # Named by the resource: a retried Finalize, or a redrive's, replaces the same file.
-        stored = self._services.credentials.put(
-            self._row.tenantId,
-            str(uuid.uuid5(_CREDENTIALS_NAMESPACE, self._row.id)),
-            workbook,
-            filename=filename,
-        )
-        return stored.file_store_id
 
 
 def _final_status(row: ResourceRow, counts: dict[str, int]) -> ResourceStatus:
