@@ -25,6 +25,8 @@ from project_factory.adapters.targets.base import PendingRow, TargetResult
 
 BatchGet = Callable[[Sequence[tuple[str, str]]], list[dict[str, Any]]]
 BatchWrite = Callable[[list[dict[str, Any]]], None]
+#: A row to write, its stored record, and the old key to release once it is written.
+_Writable = tuple[PendingRow, dict[str, Any], str | None]
 
 
 class RegistryChanges:
@@ -65,8 +67,21 @@ class RegistryChanges:
     def apply(self, tenant_id: str, rows: Sequence[PendingRow]) -> dict[str, TargetResult]:
         """Each row's change made, or why not: updated / deactivated / conflict / rejected."""
         entities = self._entities(tenant_id, [str(row.record_id) for row in rows])
+        results, written = self._claimed(tenant_id, rows, entities)
+        if written:
+            results |= self._write(tenant_id, written)
+        return results
+
+    # -- steps ----------------------------------------------------------------------------
+
+    def _claimed(
+        self, tenant_id: str, rows: Sequence[PendingRow], entities: Mapping[str, dict[str, Any]]
+    ) -> tuple[dict[str, TargetResult], list[_Writable]]:
+        """The rows that cannot be changed, answered (no record, or a new key another record
+        owns), and the others with their record and the old key to release once written:
+        a key is claimed before its record changes."""
         results: dict[str, TargetResult] = {}
-        written: list[tuple[PendingRow, dict[str, Any], str | None]] = []
+        written: list[_Writable] = []
         for row in rows:
             entity = entities.get(str(row.record_id))
             if entity is None:
@@ -82,8 +97,11 @@ class RegistryChanges:
                 results[row.client_ref] = refusal
                 continue
             written.append((row, entity, released))
-        if not written:
-            return results
+        return results, written
+
+    def _write(self, tenant_id: str, written: Sequence[_Writable]) -> dict[str, TargetResult]:
+        """The records first, then the old keys released, the UPD claims last (see the
+        module's docstring for why that order)."""
         now = _now_ms()
         self._batch_write(
             [entity | to_dynamo(row.changes) | {"updatedTime": now} for row, entity, _ in written]
@@ -97,9 +115,7 @@ class RegistryChanges:
         self._batch_write(
             [self._change_claim(tenant_id, row, entity, now) for row, entity, _ in written]
         )
-        for row, entity, _ in written:
-            results[row.client_ref] = _changed(row, entity)
-        return results
+        return {row.client_ref: _changed(row, entity) for row, entity, _ in written}
 
     def found(self, tenant_id: str, client_refs: Sequence[str]) -> dict[str, TargetResult]:
         """The changes made among these client references, from their UPD claims."""
@@ -110,8 +126,6 @@ class RegistryChanges:
             output = {str(k): str(v) for k, v in (item.get("output") or {}).items()}
             found[ref] = TargetResult(ref, item["outcome"], id=str(item["id"]), output=output)
         return found
-
-    # -- steps ----------------------------------------------------------------------------
 
     def _claim_new_key(
         self, tenant_id: str, row: PendingRow, entity: Mapping[str, Any]
