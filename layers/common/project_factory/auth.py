@@ -130,23 +130,35 @@ def caller_from_claims(claims: Mapping[str, Any] | None, settings: Settings) -> 
         raise UnauthenticatedError(
             "the request carries no verified token: send Authorization: Bearer <JWT>",
         )
-    grants: set[Grant] = set()
     tenants = [t for t in _strings(claim_value(claims.get(settings.auth_tenants_claim))) if _ok(t)]
-    named = set(tenants)
-    for role in _items(claim_value(claims.get(settings.auth_roles_claim))):
-        grants |= _grants_of_role(role, tenants)
-    userinfo = claim_value(claims.get(settings.auth_userinfo_claim))
-    subject = ""
-    if isinstance(userinfo, Mapping):
-        home = userinfo.get("tenantId")
-        home_tenants = [home] if isinstance(home, str) and _ok(home) else []
-        named |= set(home_tenants)
-        for role in _items(claim_value(userinfo.get("roles"))):
-            grants |= _grants_of_role(role, home_tenants)
-        subject = str(userinfo.get("uuid") or "")
+    grants = _role_grants(claim_value(claims.get(settings.auth_roles_claim)), tenants)
+    home_tenants, home_grants, subject = _from_userinfo(
+        claim_value(claims.get(settings.auth_userinfo_claim))
+    )
+    grants |= home_grants
     subject = subject or str(claim_value(claims.get("sub")) or "") or "unknown"
-    named |= {grant.tenant for grant in grants}
+    named = set(tenants) | set(home_tenants) | {grant.tenant for grant in grants}
     return Caller(subject=subject, tenants=frozenset(named), grants=frozenset(grants))
+
+
+def _from_userinfo(userinfo: Any) -> tuple[list[str], set[Grant], str]:
+    """What a DIGIT userinfo claim says: its home tenant (as a list: none when it names no
+    valid one), the grants of its roles (a role without a tenant of its own is the home
+    tenant's) and the user's uuid ("" without one)."""
+    if not isinstance(userinfo, Mapping):
+        return [], set(), ""
+    home = userinfo.get("tenantId")
+    home_tenants = [home] if isinstance(home, str) and _ok(home) else []
+    grants = _role_grants(claim_value(userinfo.get("roles")), home_tenants)
+    return home_tenants, grants, str(userinfo.get("uuid") or "")
+
+
+def _role_grants(roles: Any, tenants: list[str]) -> set[Grant]:
+    """The grants of every role of a roles claim (a list, or a string of names)."""
+    grants: set[Grant] = set()
+    for role in _items(roles):
+        grants |= _grants_of_role(role, tenants)
+    return grants
 
 
 def _warn_off() -> None:
@@ -162,17 +174,25 @@ def _warn_off() -> None:
 
 
 def _grants_of_role(role: Any, tenants: list[str]) -> set[Grant]:
+    """A role's grants: a role name holds in every one of these tenants; anything else
+    (a number, an empty name) grants nothing."""
     if isinstance(role, Mapping):
-        code = role.get("code")
-        tenant = role.get("tenantId")
-        if not isinstance(code, str) or not code:
-            return set()
-        if isinstance(tenant, str) and tenant:
-            return {Grant(tenant, code)} if _ok(tenant) else set()
-        return {Grant(t, code) for t in tenants}
+        return _grants_of_role_object(role, tenants)
     if isinstance(role, str) and role:
         return {Grant(t, role) for t in tenants}
     return set()
+
+
+def _grants_of_role_object(role: Mapping[str, Any], tenants: list[str]) -> set[Grant]:
+    """A role object {code, tenantId}: its own tenant when it names one, since a DIGIT
+    role is held in one tenant; without one, in every one of these tenants."""
+    code = role.get("code")
+    tenant = role.get("tenantId")
+    if not isinstance(code, str) or not code:
+        return set()
+    if isinstance(tenant, str) and tenant:
+        return {Grant(tenant, code)} if _ok(tenant) else set()
+    return {Grant(t, code) for t in tenants}
 
 
 def _ok(tenant: str) -> bool:
@@ -228,34 +248,44 @@ class _GoValue:
         self._json = json.JSONDecoder()
 
     def parse(self, at: int, stops: str = "") -> tuple[Any, int]:
-        text = self.text
-        if text.startswith("map[", at):
-            at += 4
-            mapping: dict[str, Any] = {}
-            while True:
-                at = self._spaces(at)
-                if text[at] == "]":
-                    return mapping, at + 1
-                colon = text.index(":", at)
-                key = text[at:colon]
-                if not key or any(c in key for c in " []"):
-                    raise ValueError("not a map key")
-                mapping[key], at = self.parse(colon + 1, " ]")
-        if text[at] == "[":
-            at += 1
-            items: list[Any] = []
-            while True:
-                at = self._spaces(at)
-                if text[at] == "]":
-                    return items, at + 1
-                item, at = self.parse(at, " ]")
-                items.append(item)
-        if text[at] == "{":
-            return self._json.raw_decode(text, at)
+        """The value starting at `at`, and where it ends; a bare word ends at any of `stops`."""
+        if self.text.startswith("map[", at):
+            return self._map(at + 4)
+        if self.text[at] == "[":
+            return self._list(at + 1)
+        if self.text[at] == "{":
+            return self._json.raw_decode(self.text, at)
+        return self._word(at, stops)
+
+    def _map(self, at: int) -> tuple[dict[str, Any], int]:
+        """`k:v k2:v2]` (after `map[`): a key runs to its colon, a value to a space or `]`."""
+        mapping: dict[str, Any] = {}
+        while True:
+            at = self._spaces(at)
+            if self.text[at] == "]":
+                return mapping, at + 1
+            colon = self.text.index(":", at)
+            key = self.text[at:colon]
+            if not key or any(c in key for c in " []"):
+                raise ValueError("not a map key")
+            mapping[key], at = self.parse(colon + 1, " ]")
+
+    def _list(self, at: int) -> tuple[list[Any], int]:
+        """`a b]` (after `[`): items separated by spaces."""
+        items: list[Any] = []
+        while True:
+            at = self._spaces(at)
+            if self.text[at] == "]":
+                return items, at + 1
+            item, at = self.parse(at, " ]")
+            items.append(item)
+
+    def _word(self, at: int, stops: str) -> tuple[str, int]:
+        """A bare value: Go renders strings and numbers unquoted, so it is kept as text."""
         end = at
-        while end < len(text) and text[end] not in stops:
+        while end < len(self.text) and self.text[end] not in stops:
             end += 1
-        return text[at:end], end
+        return self.text[at:end], end
 
     def _spaces(self, at: int) -> int:
         while self.text[at] == " ":

@@ -51,24 +51,7 @@ class RegistryBoundaryTargets:
     def create(self, tenant_id: str, rows: Sequence[PendingRow]) -> list[TargetResult]:
         held = self._held(tenant_id, rows)
         results = {row.client_ref: self._try_set(tenant_id, row, held) for row in rows}
-        claims = [
-            {
-                "pk": _ref_pk(tenant_id, ref),
-                "sk": "REF",
-                "outcome": result.outcome,
-                "id": result.id,
-            }
-            for ref, result in results.items()
-            if result.outcome in ("created", "updated", "existing")
-        ]
-        try:
-            with outage_is_transient("registry"), self._table.batch_writer() as batch:
-                for claim in claims:
-                    batch.put_item(Item=claim)
-        except TransientError:
-            # The targets are set: a row sent again is recognised by `setters`, so
-            # a claim lost here costs a resend, never a second write.
-            pass
+        self._put_claims(_ref_claims(tenant_id, results))
         return [results[row.client_ref] for row in rows]
 
     def find(self, tenant_id: str, client_refs: Sequence[str]) -> dict[str, TargetResult]:
@@ -99,6 +82,17 @@ class RegistryBoundaryTargets:
             }
 
     # -- writes ---------------------------------------------------------------------------
+
+    def _put_claims(self, claims: Sequence[Mapping[str, Any]]) -> None:
+        """The REF claims written last; one lost to an outage is not an error."""
+        try:
+            with outage_is_transient("registry"), self._table.batch_writer() as batch:
+                for claim in claims:
+                    batch.put_item(Item=claim)
+        except TransientError:
+            # The targets are set: a row sent again is recognised by `setters`, so
+            # a claim lost here costs a resend, never a second write.
+            pass
 
     def _held(
         self, tenant_id: str, rows: Sequence[PendingRow]
@@ -206,3 +200,18 @@ def _target_pk(tenant_id: str, campaign_id: str) -> str:
 
 def _ref_pk(tenant_id: str, client_ref: str) -> str:
     return f"REF#{tenant_id}#{RESOURCE_TYPE}#{client_ref}"
+
+
+def _ref_claims(tenant_id: str, results: Mapping[str, TargetResult]) -> list[dict[str, Any]]:
+    """The REF claims of the rows whose targets are set: what `find` answers for them.
+    A pending or rejected row gets none, so it is compared again when sent again."""
+    return [
+        {
+            "pk": _ref_pk(tenant_id, ref),
+            "sk": "REF",
+            "outcome": result.outcome,
+            "id": result.id,
+        }
+        for ref, result in results.items()
+        if result.outcome in ("created", "updated", "existing")
+    ]

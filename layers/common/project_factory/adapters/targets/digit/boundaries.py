@@ -90,26 +90,11 @@ class BoundaryTarget:
         for level in _levels(list(by_code.values())):
             ready = []
             for row in level:
-                parent = by_code.get(_parent(row) or "")
-                answered = results.get(parent.client_ref) if parent else None
-                if parent is None or (answered and answered.outcome == "created"):
+                held = _held_by_parent(row, by_code, results)
+                if held is None:
                     ready.append(row)
-                elif answered is None:
-                    # Its parent is at the same level or below: the rows form a cycle.
-                    results[row.client_ref] = rejected(
-                        row, "PARENT_CYCLE", f"{row_code(row)} is among its own ancestors"
-                    )
-                elif answered.outcome == "rejected":
-                    results[row.client_ref] = rejected(
-                        row, "PARENT_REJECTED", f"parent {_parent(row)} was rejected"
-                    )
                 else:
-                    results[row.client_ref] = TargetResult(
-                        row.client_ref,
-                        "pending",
-                        code="AWAITING_PARENT",
-                        reason=f"parent {_parent(row)} is not in the hierarchy yet",
-                    )
+                    results[row.client_ref] = held
             if ready:
                 results |= self._place(tenant_id, ready)
         return results
@@ -121,33 +106,34 @@ class BoundaryTarget:
         entities = self._entities(tenant_id, [row_code(row) for row in rows])
         new = [row for row in rows if row_code(row) not in entities]
         if new:
-            sent = submit(new, lambda some: self._send_entities(tenant_id, some), "Boundary")
-            results |= {ref: result for ref, result in sent.items() if result.outcome == "rejected"}
-            failed = {ref: result for ref, result in sent.items() if result.code}
-            entities |= self._entities(
-                tenant_id, [row_code(row) for row in new if row.client_ref not in results]
-            )
+            results, failed, written = self._write_entities(tenant_id, new)
+            entities |= written
         owned = []
         for row in rows:
-            entity = entities.get(row_code(row))
             if row.client_ref in results:
                 continue
-            if entity is None:
-                # Not there: the send's own failure says why, else it is not visible yet.
-                results[row.client_ref] = failed.get(row.client_ref) or TargetResult(
-                    row.client_ref,
-                    "pending",
-                    code="AWAITING_BOUNDARY",
-                    reason="boundary accepted by the boundary service, not yet searchable",
-                )
-            elif _boundary_ref(entity) != row.client_ref:
-                # The code is taken by a boundary this row did not create.
-                results[row.client_ref] = rejected(
-                    row, "DUPLICATE_CODE", f"boundary code {row_code(row)} already exists"
-                )
-            else:
+            unowned = _not_owned(row, entities.get(row_code(row)), failed)
+            if unowned is None:
                 owned.append(row)
+            else:
+                results[row.client_ref] = unowned
         return results | self._relate(tenant_id, owned, entities)
+
+    def _write_entities(
+        self, tenant_id: str, rows: Sequence[PendingRow]
+    ) -> tuple[Results, Results, dict[str, dict[str, Any]]]:
+        """Send the entities the service does not hold yet, and read back the ones not refused.
+
+        Answers the rejections, every failed send's answer (by reference: it tells why an
+        entity is missing afterwards) and the entities found by code after the send.
+        """
+        sent = submit(rows, lambda some: self._send_entities(tenant_id, some), "Boundary")
+        refusals = {ref: result for ref, result in sent.items() if result.outcome == "rejected"}
+        failed = {ref: result for ref, result in sent.items() if result.code}
+        written = self._entities(
+            tenant_id, [row_code(row) for row in rows if row.client_ref not in refusals]
+        )
+        return refusals, failed, written
 
     def _send_entities(self, tenant_id: str, rows: Sequence[PendingRow]) -> Results:
         boundaries = [
@@ -247,6 +233,48 @@ def _parent(row: PendingRow) -> str | None:
 def _boundary_ref(entity: Mapping[str, Any]) -> str | None:
     details = entity.get("additionalDetails")
     return details.get("clientReferenceId") if isinstance(details, dict) else None
+
+
+def _held_by_parent(
+    row: PendingRow, by_code: Mapping[str, PendingRow], results: Results
+) -> TargetResult | None:
+    """Why a row cannot be placed yet, judged by what its parent in this batch was answered;
+    None when it can (its parent is created, or is not among the batch's rows)."""
+    parent = by_code.get(_parent(row) or "")
+    if parent is None:
+        return None
+    answered = results.get(parent.client_ref)
+    if answered is None:
+        # Its parent is at the same level or below: the rows form a cycle.
+        return rejected(row, "PARENT_CYCLE", f"{row_code(row)} is among its own ancestors")
+    if answered.outcome == "created":
+        return None
+    if answered.outcome == "rejected":
+        return rejected(row, "PARENT_REJECTED", f"parent {_parent(row)} was rejected")
+    return TargetResult(
+        row.client_ref,
+        "pending",
+        code="AWAITING_PARENT",
+        reason=f"parent {_parent(row)} is not in the hierarchy yet",
+    )
+
+
+def _not_owned(
+    row: PendingRow, entity: Mapping[str, Any] | None, failed: Results
+) -> TargetResult | None:
+    """Why the entity of a row's code is not the row's own to relate; None when it is."""
+    if entity is None:
+        # Not there: the send's own failure says why, else it is not visible yet.
+        return failed.get(row.client_ref) or TargetResult(
+            row.client_ref,
+            "pending",
+            code="AWAITING_BOUNDARY",
+            reason="boundary accepted by the boundary service, not yet searchable",
+        )
+    if _boundary_ref(entity) != row.client_ref:
+        # The code is taken by a boundary this row did not create.
+        return rejected(row, "DUPLICATE_CODE", f"boundary code {row_code(row)} already exists")
+    return None
 
 
 def _levels(rows: Sequence[PendingRow]) -> list[list[PendingRow]]:

@@ -167,21 +167,19 @@ class FacilityTarget:
     ) -> tuple[list[PendingRow], Results]:
         """The rows to send (their names are theirs, or unnamed: the service refuses those),
         and the answers for the others."""
-        claimants: dict[str, PendingRow] = {}  # by name: its first row here
-        followers: list[tuple[PendingRow, str]] = []
-        for row in rows:
-            key = name_key(row.data.get("name"))
-            if key and key in claimants:
-                followers.append((row, key))
-            elif key:
-                claimants[key] = row
+        claimants, followers = _first_by_name(rows)
         requests = [ClaimRequest(key, row.client_ref) for key, row in claimants.items()]
         claimed = claims.claim(tenant_id, CLAIM_KIND, requests)
-        lost = [(row, claimed[key]) for key, row in claimants.items() if not claimed[key].won]
-        for row, key in followers:
-            # An earlier row of this batch owns the name, or whoever beat it to the name.
-            claim = claimed[key]
-            lost.append((row, Claim(key, False, claim.owner) if claim.won else claim))
+        lost = _lost_claims(claimants, followers, claimed)
+        answered = self._answer_lost(tenant_id, claims, lost)
+        return [row for row in rows if row.client_ref not in answered], answered
+
+    def _answer_lost(
+        self, tenant_id: str, claims: KeyClaims, lost: Sequence[tuple[PendingRow, Claim]]
+    ) -> Results:
+        """Answers for the rows whose name another row holds: compared with the owner's
+        facility when it is searchable, else pending, unless the stale claim is taken over
+        (then the row is sent, so it gets no answer here)."""
         owners = self._by_reference(tenant_id, [claim.owner for _, claim in lost])
         answered: Results = {}
         for row, claim in lost:
@@ -199,7 +197,7 @@ class FacilityTarget:
                     reason=f"name {str(row.data.get('name')).strip()!r} is claimed by row "
                     f"{claim.owner} of another upload, whose facility is not searchable yet",
                 )
-        return [row for row in rows if row.client_ref not in answered], answered
+        return answered
 
     def _release_refused(
         self, tenant_id: str, claims: KeyClaims, rows: Sequence[PendingRow], sent: Results
@@ -257,6 +255,37 @@ class FacilityTarget:
 
 
 # -- payloads and answers -------------------------------------------------------------------
+
+
+def _first_by_name(
+    rows: Sequence[PendingRow],
+) -> tuple[dict[str, PendingRow], list[tuple[PendingRow, str]]]:
+    """Each name's first row here (the one that claims it), and the later rows of a name
+    with that name's key: one claim per name, so a batch never races itself."""
+    claimants: dict[str, PendingRow] = {}
+    followers: list[tuple[PendingRow, str]] = []
+    for row in rows:
+        key = name_key(row.data.get("name"))
+        if key and key in claimants:
+            followers.append((row, key))
+        elif key:
+            claimants[key] = row
+    return claimants, followers
+
+
+def _lost_claims(
+    claimants: Mapping[str, PendingRow],
+    followers: Sequence[tuple[PendingRow, str]],
+    claimed: Mapping[str, Claim],
+) -> list[tuple[PendingRow, Claim]]:
+    """The rows whose name is not theirs, each with the claim that holds it: claimants that
+    lost first, then the later rows of each name."""
+    lost = [(row, claimed[key]) for key, row in claimants.items() if not claimed[key].won]
+    for row, key in followers:
+        # An earlier row of this batch owns the name, or whoever beat it to the name.
+        claim = claimed[key]
+        lost.append((row, Claim(key, False, claim.owner) if claim.won else claim))
+    return lost
 
 
 def _compared(row: PendingRow, facility: Mapping[str, Any]) -> TargetResult:

@@ -40,18 +40,28 @@ def facility_body(tenant_id: str, row: PendingRow) -> dict[str, Any]:
 def canonical_facility(facility: Mapping[str, Any]) -> dict[str, Any]:
     """A facility of the service as the canonical fields `facility_body` sent, and its id
     (our usage left out: see `facility_record`)."""
-    extra = (facility.get("additionalFields") or {}).get("fields") or []
-    listed = next((f.get("value") for f in extra if f.get("key") == "boundaryCodes"), None)
-    locality = ((facility.get("address") or {}).get("locality") or {}).get("code")
-    codes = [code for code in str(listed or locality or "").split(",") if code]
     return {
         "id": str(facility.get("id")),
         "name": facility.get("name"),
         "facilityType": facility.get("usage"),
         "isPermanent": bool(facility.get("isPermanent")),
         "capacity": facility.get("storageCapacity"),
-        "boundaryCodes": codes,
+        "boundaryCodes": _boundary_codes(facility),
     }
+
+
+def _boundary_codes(facility: Mapping[str, Any]) -> list[str]:
+    """A facility's boundary codes: additionalFields `boundaryCodes` when it has them, else
+    its address's locality (a facility created by someone else keeps only that one)."""
+    listed = _additional_value(facility, "boundaryCodes")
+    locality = ((facility.get("address") or {}).get("locality") or {}).get("code")
+    return [code for code in str(listed or locality or "").split(",") if code]
+
+
+def _additional_value(facility: Mapping[str, Any], key: str) -> Any:
+    """The value of one key of a facility's additionalFields, None without it."""
+    extra = (facility.get("additionalFields") or {}).get("fields") or []
+    return next((item.get("value") for item in extra if item.get("key") == key), None)
 
 
 def facility_record(facility: Mapping[str, Any]) -> dict[str, Any]:
@@ -115,8 +125,7 @@ def additional_fields(
 def usage_of(facility: Mapping[str, Any]) -> str:
     """Our usage of a facility: additionalFields `usage`, Active without one (a facility
     created before usage travelled there, or by someone else)."""
-    extra = (facility.get("additionalFields") or {}).get("fields") or []
-    value = next((item.get("value") for item in extra if item.get("key") == "usage"), None)
+    value = _additional_value(facility, "usage")
     return str(value) if value else ACTIVE
 
 

@@ -2,7 +2,7 @@
 boundaries a batch needs projects for (the rows' and those above them), which project of a
 boundary is the row's, and the answers a row gets from what a project shows."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +74,22 @@ def row_columns(row: PendingRow) -> dict[str, Any]:
     return plain_targets(row.data.get("targets"))
 
 
+def first_by_boundary(rows: Sequence[PendingRow]) -> tuple[list[PendingRow], Results]:
+    """The first row of each boundary, and rejections for the later ones: a boundary has
+    one project per campaign, so one row sets its targets."""
+    owners: dict[str, PendingRow] = {}
+    results: Results = {}
+    for row in rows:
+        first = owners.setdefault(row_code(row), row)
+        if first is not row:  # Validate keeps codes unique in a file: a defect if seen
+            results[row.client_ref] = rejected(
+                row,
+                "DUPLICATE_BOUNDARY",
+                f"boundary {row_code(row)} is row {first.row_number}'s",
+            )
+    return list(owners.values()), results
+
+
 def project_nodes(campaign_id: str, rows: Sequence[PendingRow]) -> dict[str, ProjectNode]:
     """The rows' boundaries and every boundary above them, by code; a row's own wins."""
     nodes: dict[str, ProjectNode] = {}
@@ -114,6 +130,56 @@ def is_placed(
 ) -> bool:
     """Whether a node's turn has come: its parent has a project, failed, or there is none."""
     return node.parent is None or node.parent in ids or node.parent in failed
+
+
+def known_projects(
+    campaign_id: str,
+    nodes: Mapping[str, ProjectNode],
+    held: Mapping[str, Sequence[dict[str, Any]]],
+    made: Mapping[tuple[str, str], str],
+) -> tuple[dict[str, str], list[tuple[PendingRow, dict[str, Any] | None]]]:
+    """The project id of each boundary that has one, and each row with one at its boundary,
+    with that project as searched: None for one this run made but cannot read yet."""
+    ids: dict[str, str] = {}
+    known: list[tuple[PendingRow, dict[str, Any] | None]] = []
+    for code, node in nodes.items():
+        project = pick_project(held.get(code, []), node.ref)
+        if project is not None:
+            ids[code] = str(project["id"])
+        elif (campaign_id, code) in made:
+            ids[code] = made[(campaign_id, code)]
+        if node.row is not None and code in ids:
+            known.append((node.row, project))
+    return ids, known
+
+
+def pass_down_failures(
+    level: Sequence[ProjectNode], failed: dict[str, tuple[str, TargetResult]]
+) -> tuple[list[ProjectNode], Results]:
+    """The nodes of a level to send, and answers for the rows under a failed project: a
+    project cannot be made under one that is missing, so a node there is entered in
+    `failed` as its parent's failure, for the levels below it too."""
+    ready: list[ProjectNode] = []
+    results: Results = {}
+    for node in level:
+        if node.parent not in failed:
+            ready.append(node)
+            continue
+        failed[node.code] = failed[node.parent]
+        if node.row is not None:
+            results[node.row.client_ref] = under_failed(node.row, *failed[node.parent])
+    return ready, results
+
+
+def ancestors_cycle(nodes: Iterable[ProjectNode]) -> Results:
+    """Rejections for the rows of nodes none of which can be placed: their ancestors loop."""
+    results: Results = {}
+    for node in nodes:
+        if node.row is not None:
+            results[node.row.client_ref] = rejected(
+                node.row, "ANCESTORS_CYCLE", f"{node.code} is among its ancestors"
+            )
+    return results
 
 
 # -- projects and answers -----------------------------------------------------------------------
@@ -170,6 +236,41 @@ def same_targets(row: PendingRow, project: Mapping[str, Any]) -> TargetResult | 
     if held_targets(project) == row_columns(row):
         return TargetResult(row.client_ref, "existing", id=str(project.get("id")))
     return None
+
+
+def replaced_targets(
+    project: Mapping[str, Any], wanted: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """A row's targets as an update sends them: each with a stored target of its
+    beneficiary type (its id), and the stored ones left over as deleted, since the service
+    keeps every stored target an update leaves out."""
+    stored = _live_targets(project)
+    targets = []
+    for one in wanted:
+        kept = stored.get(one["beneficiaryType"]) or [{}]
+        targets.append(dict(kept.pop(0)) | one)
+    return targets + [target | {"isDeleted": True} for left in stored.values() for target in left]
+
+
+def _live_targets(project: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """A project's stored targets not deleted, by beneficiary type."""
+    stored: dict[str, list[dict[str, Any]]] = {}
+    for target in project.get("targets") or []:
+        if not target.get("isDeleted"):
+            stored.setdefault(str(target.get("beneficiaryType")), []).append(target)
+    return stored
+
+
+def awaiting_project(row: PendingRow) -> TargetResult:
+    """A row whose project this run made above an earlier batch's rows moments ago: not
+    searchable yet, so its targets are set on the next attempt."""
+    return TargetResult(
+        row.client_ref,
+        "pending",
+        code="AWAITING_PROJECT",
+        reason=f"the project of boundary {row_code(row)} is not searchable yet",
+        sent=True,
+    )
 
 
 def created_result(unit: PendingRow, project_id: str | None) -> TargetResult:

@@ -31,28 +31,32 @@ from project_factory.adapters.targets.base import PendingRow, TargetResult
 from project_factory.adapters.targets.digit.project_records import (
     PARENT_MISSING,
     ProjectNode,
+    ancestors_cycle,
     awaiting_parent,
+    awaiting_project,
     by_campaign,
     created_result,
     done_before,
+    first_by_boundary,
     held_targets,
     is_placed,
+    known_projects,
     missing_nodes,
+    pass_down_failures,
     pick_project,
     project_boundary,
     project_nodes,
     refusal_says,
+    replaced_targets,
     row_code,
     row_columns,
     row_problem,
     same_targets,
-    under_failed,
 )
 from project_factory.adapters.targets.digit.shared import (
     Results,
     chunks,
     in_batches,
-    rejected,
     submit,
 )
 from project_factory.errors import UpstreamError
@@ -171,42 +175,18 @@ class ProjectTarget:
     ) -> Results:
         """One campaign's rows: what exists read once, then the missing projects made level
         by level, and the projects holding other targets updated."""
-        results: Results = {}
-        owners: dict[str, PendingRow] = {}
-        for row in rows:
-            first = owners.setdefault(row_code(row), row)
-            if first is not row:  # Validate keeps codes unique in a file: a defect if seen
-                results[row.client_ref] = rejected(
-                    row,
-                    "DUPLICATE_BOUNDARY",
-                    f"boundary {row_code(row)} is row {first.row_number}'s",
-                )
-        nodes = project_nodes(campaign_id, list(owners.values()))
+        owners, results = first_by_boundary(rows)
+        nodes = project_nodes(campaign_id, owners)
         held = self._at_boundaries(tenant_id, campaign_id, list(nodes))
-        ids: dict[str, str] = {}
+        ids, known = known_projects(campaign_id, nodes, held, made)
         changes: list[tuple[PendingRow, dict[str, Any]]] = []
-        for code, node in nodes.items():
-            project = pick_project(held.get(code, []), node.ref)
-            if project is not None:
-                ids[code] = str(project["id"])
-            elif (campaign_id, code) in made:
-                ids[code] = made[(campaign_id, code)]
-            if node.row is None or code not in ids:
-                continue
+        for row, project in known:
             if project is None:
-                # Made above an earlier batch's rows moments ago, not searchable yet: its
-                # targets are set on the next attempt, once it can be read.
-                results[node.row.client_ref] = TargetResult(
-                    node.row.client_ref,
-                    "pending",
-                    code="AWAITING_PROJECT",
-                    reason=f"the project of boundary {code} is not searchable yet",
-                    sent=True,
-                )
-            elif answered := done_before(node.row, project) or same_targets(node.row, project):
-                results[node.row.client_ref] = answered
+                results[row.client_ref] = awaiting_project(row)
+            elif answered := done_before(row, project) or same_targets(row, project):
+                results[row.client_ref] = answered
             else:
-                changes.append((node.row, project))
+                changes.append((row, project))
         missing = missing_nodes(nodes, ids)
         if missing:
             results |= self._create_levels(tenant_id, campaign_id, missing, ids, made)
@@ -230,33 +210,38 @@ class ProjectTarget:
             level = [node for node in todo.values() if is_placed(node, ids, failed)]
             if not level:
                 # The rows' ancestors loop: Validate builds them from a tree, so a defect.
-                for node in todo.values():
-                    if node.row is not None:
-                        results[node.row.client_ref] = rejected(
-                            node.row, "ANCESTORS_CYCLE", f"{node.code} is among its ancestors"
-                        )
-                return results
-            ready = []
+                return results | ancestors_cycle(todo.values())
             for node in level:
                 del todo[node.code]
-                if node.parent in failed:
-                    failed[node.code] = failed[node.parent]
-                    if node.row is not None:
-                        results[node.row.client_ref] = under_failed(node.row, *failed[node.parent])
-                else:
-                    ready.append(node)
-            if not ready:
-                continue
-            fresh = set(made.values())
-            answers = self._send_level(tenant_id, campaign_id, ready, ids, fresh)
-            for node in ready:
-                answer = answers[node.ref]
-                if answer.outcome == "created" and answer.id:
-                    ids[node.code] = made[(campaign_id, node.code)] = answer.id
-                else:
-                    failed[node.code] = (node.code, answer)
-                if node.row is not None:
-                    results[node.row.client_ref] = answer
+            ready, inherited = pass_down_failures(level, failed)
+            results |= inherited
+            if ready:
+                results |= self._create_level(tenant_id, campaign_id, ready, ids, made, failed)
+        return results
+
+    def _create_level(
+        self,
+        tenant_id: str,
+        campaign_id: str,
+        ready: Sequence[ProjectNode],
+        ids: dict[str, str],
+        made: dict[tuple[str, str], str],
+        failed: dict[str, tuple[str, TargetResult]],
+    ) -> Results:
+        """Send one level's projects; a created one's id goes into `ids` and `made` (its
+        children name it as their parent), a failed one into `failed` (its children wait or
+        are refused as it was)."""
+        results: Results = {}
+        fresh = set(made.values())
+        answers = self._send_level(tenant_id, campaign_id, ready, ids, fresh)
+        for node in ready:
+            answer = answers[node.ref]
+            if answer.outcome == "created" and answer.id:
+                ids[node.code] = made[(campaign_id, node.code)] = answer.id
+            else:
+                failed[node.code] = (node.code, answer)
+            if node.row is not None:
+                results[node.row.client_ref] = answer
         return results
 
     def _send_level(
@@ -361,15 +346,7 @@ class ProjectTarget:
         back with its id (its new number, or isDeleted), a column no longer set as null.
         """
         columns = row_columns(row)
-        stored: dict[str, list[dict[str, Any]]] = {}
-        for target in project.get("targets") or []:
-            if not target.get("isDeleted"):
-                stored.setdefault(str(target.get("beneficiaryType")), []).append(target)
-        targets = []
-        for wanted in self._by_beneficiary(columns):
-            kept = stored.get(wanted["beneficiaryType"]) or [{}]
-            targets.append(dict(kept.pop(0)) | wanted)
-        targets += [target | {"isDeleted": True} for left in stored.values() for target in left]
+        targets = replaced_targets(project, self._by_beneficiary(columns))
         details = dict(project.get("additionalDetails") or {})
         dropped = {column: None for column in held_targets(project) if column not in columns}
         details |= {"targets": dropped | columns, "targetsSetBy": row.client_ref}

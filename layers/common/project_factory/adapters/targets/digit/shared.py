@@ -117,15 +117,6 @@ def _one_by_one(rows: Sequence[PendingRow], send: Send, collection: str) -> Resu
 
 def _named_refusals(exc: UpstreamError, rows: Sequence[PendingRow], collection: str) -> Results:
     """Rejections for the rows a refusal's errors name, by reference or code, or by position."""
-    by_name = {name: row for row in rows for name in (row.client_ref, row_code(row)) if name}
-    position = re.compile(rf"{re.escape(collection)}\[(\d+)\]")
-    reasons: dict[str, list[tuple[str, str]]] = {}
-    for error in exc.params.get("errors") or []:
-        row = _row_named(error, rows, by_name, position)
-        if row is not None:
-            code = str(error.get("code") or exc.code)
-            reason = str(error.get("message") or error.get("description") or exc.message)
-            reasons.setdefault(row.client_ref, []).append((code, reason))
     return {
         ref: TargetResult(
             ref,
@@ -133,8 +124,30 @@ def _named_refusals(exc: UpstreamError, rows: Sequence[PendingRow], collection: 
             code=found[0][0],
             reason="; ".join(reason for _, reason in found) + answered_by(exc),
         )
-        for ref, found in reasons.items()
+        for ref, found in _reasons_by_row(exc, rows, collection).items()
     }
+
+
+def _reasons_by_row(
+    exc: UpstreamError, rows: Sequence[PendingRow], collection: str
+) -> dict[str, list[tuple[str, str]]]:
+    """The (code, reason) of every error of a refusal that names a row, by the row's
+    reference, in the refusal's order: a row named twice is refused for both."""
+    by_name = {name: row for row in rows for name in (row.client_ref, row_code(row)) if name}
+    position = re.compile(rf"{re.escape(collection)}\[(\d+)\]")
+    reasons: dict[str, list[tuple[str, str]]] = {}
+    for error in exc.params.get("errors") or []:
+        row = _row_named(error, rows, by_name, position)
+        if row is not None:
+            reasons.setdefault(row.client_ref, []).append(_code_and_reason(error, exc))
+    return reasons
+
+
+def _code_and_reason(error: Mapping[str, Any], exc: UpstreamError) -> tuple[str, str]:
+    """An error's own code and message; the refusal's where the error has none."""
+    code = str(error.get("code") or exc.code)
+    reason = str(error.get("message") or error.get("description") or exc.message)
+    return code, reason
 
 
 def _row_named(

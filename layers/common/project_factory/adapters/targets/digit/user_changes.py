@@ -168,13 +168,21 @@ def merged_employee(
     for name in _LISTS:
         if employee.get(name) is None:
             employee[name] = []
-    user = employee["user"] = dict(employee.get("user") or {})
-    changes = row.changes
-    if "name" in changes:
-        user["name"] = changes["name"]
-    if "roles" in changes:
-        roles = [str(role) for role in changes["roles"] or []]
-        user["roles"] = [{"code": role, "name": role, "tenantId": tenant_id} for role in roles]
+    employee["user"] = dict(employee.get("user") or {})
+    _set_changed_fields(employee, row.changes, tenant_id, hierarchy_type)
+    active, reactivated = _set_activity(employee, stored, row, tenant_id, now_ms)
+    employee["isActive"] = active
+    employee["reActivateEmployee"] = reactivated
+    employee["user"]["active"] = active
+    return employee
+
+
+def _set_changed_fields(
+    employee: dict[str, Any], changes: Mapping[str, Any], tenant_id: str, hierarchy_type: str
+) -> None:
+    """Set on the employee (and its user) the fields a change row carries; a field the row
+    leaves out keeps its stored value."""
+    _set_user_fields(employee["user"], changes, tenant_id)
     if "employmentType" in changes:
         employee["employeeType"] = str(changes["employmentType"] or "Temporary").upper()
     if "boundaryCodes" in changes:
@@ -182,33 +190,49 @@ def merged_employee(
         employee["jurisdictions"] = moved(
             employee["jurisdictions"], codes, tenant_id, hierarchy_type
         )
-    was_active = stored.get("isActive") is not False
+
+
+def _set_user_fields(user: dict[str, Any], changes: Mapping[str, Any], tenant_id: str) -> None:
+    """The changed fields HRMS keeps on the employee's user: its name and roles."""
+    if "name" in changes:
+        user["name"] = changes["name"]
+    if "roles" in changes:
+        roles = [str(role) for role in changes["roles"] or []]
+        user["roles"] = [{"code": role, "name": role, "tenantId": tenant_id} for role in roles]
+
+
+def _set_activity(
+    employee: dict[str, Any],
+    stored: Mapping[str, Any],
+    row: PendingRow,
+    tenant_id: str,
+    now_ms: int,
+) -> tuple[bool, bool]:
+    """Whether the employee is active after the row, and whether it is reactivated; HRMS
+    wants a deactivation (or reactivation) record with either change, so one is appended."""
     if row.operation == "deactivate":
-        active, reactivated = False, False
         employee["deactivationDetails"].append(
-            {
-                "reasonForDeactivation": DEACTIVATION_REASON,
-                "effectiveFrom": now_ms,
-                "remarks": _REMARKS.format(usage=INACTIVE),
-                "tenantId": tenant_id,
-            }
+            _activity_record("reasonForDeactivation", INACTIVE, tenant_id, now_ms)
         )
-    else:
-        active = changes.get("usage", ACTIVE if was_active else INACTIVE) != INACTIVE
-        reactivated = active and not was_active
-        if reactivated:
-            employee["reactivationDetails"].append(
-                {
-                    "reasonForReactivation": DEACTIVATION_REASON,
-                    "effectiveFrom": now_ms,
-                    "remarks": _REMARKS.format(usage=ACTIVE),
-                    "tenantId": tenant_id,
-                }
-            )
-    employee["isActive"] = active
-    employee["reActivateEmployee"] = reactivated
-    user["active"] = active
-    return employee
+        return False, False
+    was_active = stored.get("isActive") is not False
+    active = row.changes.get("usage", ACTIVE if was_active else INACTIVE) != INACTIVE
+    reactivated = active and not was_active
+    if reactivated:
+        employee["reactivationDetails"].append(
+            _activity_record("reasonForReactivation", ACTIVE, tenant_id, now_ms)
+        )
+    return active, reactivated
+
+
+def _activity_record(reason_key: str, usage: str, tenant_id: str, now_ms: int) -> dict[str, Any]:
+    """A deactivation or reactivation record, as HRMS keeps them."""
+    return {
+        reason_key: DEACTIVATION_REASON,
+        "effectiveFrom": now_ms,
+        "remarks": _REMARKS.format(usage=usage),
+        "tenantId": tenant_id,
+    }
 
 
 def moved(
