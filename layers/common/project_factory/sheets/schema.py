@@ -92,7 +92,8 @@ def load_bundled_admin_schema(identifier: str) -> dict[str, Any]:
     entry = resources.files("project_factory").joinpath("data", "schemas", f"{identifier}.json")
     if not entry.is_file():
         raise NotFoundError(f"No bundled schema '{identifier}'", identifier=identifier)
-    return json.loads(entry.read_text(encoding="utf-8"))
+    record: dict[str, Any] = json.loads(entry.read_text(encoding="utf-8"))
+    return record
 
 
 @cache
@@ -102,7 +103,8 @@ def _bundled_json_schema(identifier: str) -> str:
 
 def bundled_json_schema(identifier: str) -> dict[str, Any]:
     """`to_json_schema` of a bundled record, converted once per process (a fresh copy)."""
-    return json.loads(_bundled_json_schema(identifier))
+    schema: dict[str, Any] = json.loads(_bundled_json_schema(identifier))
+    return schema
 
 
 def _columns_in_order(admin_schema: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
