@@ -8,7 +8,7 @@ validation points at that range instead, never inline.
 
 from collections.abc import Mapping, Sequence
 from itertools import zip_longest
-from typing import Any
+from typing import Any, Literal
 
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.workbook import Workbook
@@ -23,6 +23,10 @@ INLINE_LIST_LIMIT = 255
 _TITLE_LIMIT = 32
 _MESSAGE_LIMIT = 255
 LISTS_SHEET = "_lists"
+
+#: The kinds and operators of DataValidation a range check uses (openpyxl's names).
+_NumberKind = Literal["whole", "decimal"]
+_RangeOperator = Literal["between", "greaterThanOrEqual", "lessThanOrEqual"]
 
 
 class Lists:
@@ -79,7 +83,8 @@ def number_validation(
     low, high = prop.get("minimum"), prop.get("maximum")
     if low is None and high is None:
         return None
-    kind = "whole" if prop.get("type") == "integer" else "decimal"
+    kind: _NumberKind = "whole" if prop.get("type") == "integer" else "decimal"
+    operator: _RangeOperator
     if low is not None and high is not None:
         operator, first, second = "between", low, high
         error = messages.format("PF_ERR_RANGE", locale, column=column, minimum=low, maximum=high)

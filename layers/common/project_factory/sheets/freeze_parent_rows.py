@@ -35,7 +35,10 @@ from project_factory.sheets.openpyxl_edit import (
     header_columns,
     insert_column,
     load_template,
+    plain_cell,
     save_template,
+    set_style_array,
+    style_array,
 )
 from project_factory.sheets.reader import iter_sheet_rows
 from project_factory.sheets.spec import SheetSpec
@@ -80,12 +83,12 @@ def freeze_rows(
     frozen_styles = _FrozenStyles()
     for row in sheet.iter_rows(min_row=HEADER_ROW + 1, max_row=HEADER_ROW + count):
         # A text cell copied as a text cell: a code beginning with `=` stays no formula.
-        set_text(row[old - 1], row[fresh - 1].value)
+        set_text(plain_cell(row[old - 1]), row[fresh - 1].value)
         for cell in row:
             if cell.column == fresh:
                 cell.protection = _UNLOCKED
             else:
-                frozen_styles.freeze(cell)
+                frozen_styles.freeze(plain_cell(cell))
     add_readme_line(book, messages, messages.text("HCM_README_FROZEN_ROWS", locale))
     return save_template(book)
 
@@ -103,11 +106,11 @@ class _FrozenStyles:
 
     def freeze(self, cell: Cell) -> None:
         # A cell openpyxl created for the row has no style yet: Excel's default.
-        key = tuple(cell._style) if cell.has_style else ()
+        key = tuple(style_array(cell)) if cell.has_style else ()
         known = self._frozen.get(key)
         if known is not None:
-            cell._style = copy(known)
+            set_style_array(cell, copy(known))
             return
         cell.protection = _LOCKED
         cell.fill = FROZEN_FILL
-        self._frozen[key] = copy(cell._style)
+        self._frozen[key] = copy(style_array(cell))

@@ -15,7 +15,7 @@ the values written from it follow `sheets.written`'s rules (no formula, nothing 
 cannot hold).
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from openpyxl.styles import Protection
@@ -33,6 +33,7 @@ from project_factory.sheets.openpyxl_edit import (
     header_columns,
     insert_column,
     load_template,
+    plain_cell,
     save_template,
 )
 from project_factory.sheets.reader import iter_values
@@ -80,12 +81,12 @@ def parent_targets(
                 header = locate_header(title, top_row_values(top), spellings)
             except InvalidRequestError:
                 # Not a sheet of targets (the readme, the lists): nothing to read there.
-                rows.close()
+                _close(rows)
                 continue
             code_at = header.columns.get(BOUNDARY_CODE_COLUMN)
             at = {column: header.columns[column] for column in columns if column in header.columns}
             if code_at is None or not at:
-                rows.close()
+                _close(rows)
                 continue
             following = [(n, cells) for n, cells in top if n > header.row_number]
             for _, cells in [*following, *below, *rows]:
@@ -139,9 +140,9 @@ def _keep_old(
             if column not in old:
                 continue
             # The OLD cell has no style: locked, as every cell is by default.
-            set_text(sheet.cell(number, index), old[column])
+            set_text(plain_cell(sheet.cell(number, index)), old[column])
             # A cell written is no longer covered by its column's unlocked style.
-            fresh = sheet.cell(number, index + 1)
+            fresh = plain_cell(sheet.cell(number, index + 1))
             set_text(fresh, old[column])
             fresh.protection = _UNLOCKED
 
@@ -150,4 +151,11 @@ def _codes(sheet: Worksheet, code_at: int) -> Iterable[tuple[int, str]]:
     """(row number, boundary code) of the tab's rows."""
     for (cell,) in sheet.iter_rows(min_row=HEADER_ROW + 1, min_col=code_at, max_col=code_at):
         if not is_blank(cell.value):
-            yield cell.row, cell_text(cell.value)
+            yield plain_cell(cell).row, cell_text(cell.value)
+
+
+def _close(rows: Iterator[object]) -> None:
+    """Closes a sheet's rows not read to the end, and so its stream, now rather than when
+    the generator is collected (reader.iter_values is a generator, typed an Iterator)."""
+    if isinstance(rows, Generator):
+        rows.close()

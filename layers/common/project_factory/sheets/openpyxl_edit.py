@@ -12,9 +12,12 @@ import io
 from copy import copy
 
 from openpyxl import load_workbook
+from openpyxl.cell.cell import Cell, MergedCell
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
+from openpyxl.worksheet.dimensions import ColumnDimension
 from openpyxl.worksheet.worksheet import Worksheet
 
 from project_factory.sheets.layout import find_sheet
@@ -35,6 +38,30 @@ def save_template(book: Workbook) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def plain_cell(cell: Cell | MergedCell) -> Cell:
+    """`cell` as the plain cell it is in a template we generated, which merges no cells.
+
+    openpyxl's stubs type the cells of a normal-mode sheet `Cell | MergedCell`; a merged
+    cell holds no value or style of its own, so one here is a template we did not write.
+    """
+    if isinstance(cell, MergedCell):
+        raise ValueError(f"Cell {cell.coordinate} is merged: generated templates merge no cells")
+    return cell
+
+
+def style_array(cell: Cell) -> StyleArray:
+    """The style ids of `cell` as openpyxl stores them: copying them copies its whole
+    style at once, without looking each style attribute up among the workbook's styles."""
+    # types-openpyxl lists `_style` in StyleableObject's __slots__ but declares no type.
+    style: StyleArray = cell._style  # type: ignore[attr-defined]
+    return style
+
+
+def set_style_array(cell: Cell, style: StyleArray) -> None:
+    """Gives `cell` the style ids `style` (see style_array)."""
+    cell._style = style  # type: ignore[attr-defined]  # undeclared in the stub, as above
 
 
 def header_columns(sheet: Worksheet, spellings: dict[str, str]) -> dict[str, int]:
@@ -60,32 +87,42 @@ def insert_column(sheet: Worksheet, index: int, header: str) -> None:
     sheet.insert_cols(index)
     _shift_dimensions(sheet, index)
     _shift_validations(sheet, index)
-    cell = sheet.cell(HEADER_ROW, index)
-    cell._style = copy(sheet.cell(HEADER_ROW, index + 1)._style)
+    cell = plain_cell(sheet.cell(HEADER_ROW, index))
+    set_style_array(cell, copy(style_array(plain_cell(sheet.cell(HEADER_ROW, index + 1)))))
     set_text(cell, header)
 
 
 def add_readme_line(book: Workbook, messages: Messages, text: str) -> None:
     """A line at the end of the readme sheet."""
     sheet = book[find_sheet(book.sheetnames, README_SHEET, messages)]
-    set_text(sheet.cell(sheet.max_row + 1, 1), text)
+    set_text(plain_cell(sheet.cell(sheet.max_row + 1, 1)), text)
 
 
 def _shift_dimensions(sheet: Worksheet, index: int) -> None:
     dimensions = sheet.column_dimensions
     for dimension in dimensions.values():
         dimension.reindex()
-    moving = [dimension for dimension in dimensions.values() if dimension.min >= index]
+    moving = [dimension for dimension in dimensions.values() if _span(dimension)[0] >= index]
     for dimension in moving:
         del dimensions[dimension.index]
     for dimension in moving:
-        dimension.min += 1
-        dimension.max += 1
-        dimension.index = get_column_letter(dimension.min)
+        first, last = _span(dimension)
+        dimension.min = first + 1
+        dimension.max = last + 1
+        dimension.index = get_column_letter(first + 1)
         dimensions[dimension.index] = dimension
     for dimension in dimensions.values():
-        if dimension.min < index <= dimension.max:
-            dimension.max += 1
+        first, last = _span(dimension)
+        if first < index <= last:
+            dimension.max = last + 1
+
+
+def _span(dimension: ColumnDimension) -> tuple[int, int]:
+    """The first and last columns of a reindexed `dimension` (reindex() sets both; the
+    stub types them optional, as they are before it)."""
+    if dimension.min is None or dimension.max is None:
+        raise ValueError(f"Column dimension {dimension.index} has no span: not reindexed")
+    return dimension.min, dimension.max
 
 
 def _shift_validations(sheet: Worksheet, index: int) -> None:

@@ -10,13 +10,16 @@ template_boundary_sheet, template_target_tabs) cannot get them wrong.
 import io
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal, Protocol, cast
 
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.datavalidation import DataValidationList
+from openpyxl.worksheet.dimensions import ColumnDimension, DimensionHolder
+from openpyxl.worksheet.protection import SheetProtection
 
 from project_factory.sheets.dropdowns import LISTS_SHEET, Lists
 from project_factory.sheets.messages import Messages
@@ -32,6 +35,25 @@ _HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
 _TITLE_LIMIT = 31
 _TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _MIN_WIDTH = 14
+
+
+class SheetSetup(Protocol):
+    """The settings of a write-only sheet that precede its rows (see `sheet_setup`)."""
+
+    column_dimensions: DimensionHolder[str, ColumnDimension]
+    data_validations: DataValidationList
+    protection: SheetProtection
+    sheet_state: Literal["visible", "hidden", "veryHidden"]
+
+
+def sheet_setup(sheet: WriteOnlyWorksheet) -> SheetSetup:
+    """`sheet`'s column settings, dropdowns, protection and visibility.
+
+    A write-only sheet carries them as a normal one does: its __init__ runs
+    Worksheet._setup, which sets them, and its writer writes them with the sheet's head.
+    types-openpyxl's WriteOnlyWorksheet declares none of them, hence this one cast.
+    """
+    return cast(SheetSetup, sheet)
 
 
 class TemplateBook:
@@ -61,9 +83,10 @@ class TemplateBook:
 
     def sheet(self, title: str, widths: Sequence[float] = ()) -> WriteOnlyWorksheet:
         """A new protected sheet with a unique valid title; widths before any row."""
-        sheet = self.workbook.create_sheet(self._unique(title))
+        # create_sheet is typed Any: a write-only workbook's sheets are write-only.
+        sheet: WriteOnlyWorksheet = self.workbook.create_sheet(self._unique(title))
         for index, width in enumerate(widths, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = width
+            sheet_setup(sheet).column_dimensions[get_column_letter(index)].width = width
         self._protect(sheet)
         return sheet
 
@@ -85,11 +108,12 @@ class TemplateBook:
         return buffer.getvalue()
 
     def _protect(self, sheet: WriteOnlyWorksheet) -> None:
-        sheet.protection.password = self.password
-        sheet.protection.enable()
+        protection = sheet_setup(sheet).protection
+        protection.password = self.password
+        protection.enable()
         # People may still widen columns and rows to read them.
-        sheet.protection.formatColumns = False
-        sheet.protection.formatRows = False
+        protection.formatColumns = False
+        protection.formatRows = False
 
     def _unique(self, title: str) -> str:
         base = _TITLE_FORBIDDEN.sub(" ", title).strip().strip("'")[:_TITLE_LIMIT] or "Sheet"

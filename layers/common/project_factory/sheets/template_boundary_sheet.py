@@ -10,7 +10,7 @@ from typing import Any
 
 from project_factory.domain.boundaries import Boundary
 from project_factory.sheets.spec import BOUNDARY_CODE_COLUMN, BOUNDARY_SHEET
-from project_factory.sheets.template_book import TemplateBook, column_width
+from project_factory.sheets.template_book import TemplateBook, column_width, sheet_setup
 from project_factory.sheets.template_boundaries import BoundaryPaths, TemplateBoundaries
 from project_factory.sheets.written import safe_row
 
@@ -27,7 +27,7 @@ def write_boundary_sheet(
     headers.append(book.text(BOUNDARY_CODE_COLUMN))
     sheet = book.sheet(book.text(BOUNDARY_SHEET), widths=widths)
     if hidden:
-        sheet.sheet_state = "hidden"
+        sheet_setup(sheet).sheet_state = "hidden"
     book.header(sheet, headers)
     for boundary in boundaries.selected:
         sheet.append(safe_row(sheet, _row(paths, boundary, len(boundaries.levels))))

@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from project_factory.sheets.spec import SheetSpec
-from project_factory.sheets.template_book import UNLOCKED, TemplateBook, column_width
+from project_factory.sheets.template_book import UNLOCKED, TemplateBook, column_width, sheet_setup
 from project_factory.sheets.template_boundaries import TemplateBoundaries
 from project_factory.sheets.template_validations import data_column_validation, validate_column
 from project_factory.sheets.written import text_cell
@@ -79,7 +79,7 @@ def _hide_columns(sheet: WriteOnlyWorksheet, columns: Sequence[_Column]) -> None
     # Column settings are written with the sheet's head: they must precede every row.
     for index, column in enumerate(columns, start=1):
         if column.prop.get("x-hideColumn"):
-            sheet.column_dimensions[get_column_letter(index)].hidden = True
+            sheet_setup(sheet).column_dimensions[get_column_letter(index)].hidden = True
 
 
 def _prefilled_cell(sheet: WriteOnlyWorksheet, column: _Column, value: Any) -> Cell:

@@ -16,7 +16,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from project_factory.domain.boundaries import Boundary
 from project_factory.sheets.spec import BOUNDARY_CODE_COLUMN
-from project_factory.sheets.template_book import UNLOCKED, TemplateBook, column_width
+from project_factory.sheets.template_book import UNLOCKED, TemplateBook, column_width, sheet_setup
 from project_factory.sheets.template_boundaries import (
     BoundaryPaths,
     TemplateBoundaries,
@@ -99,7 +99,7 @@ def _unlock_targets(sheet: WriteOnlyWorksheet, layout: _TabLayout) -> None:
     # cell: a tab's rows are its boundaries, and a styled cell per target per boundary
     # would be most of the cost of a large template. The styled header stays locked.
     for index in range(layout.first_target, len(layout.headers)):
-        sheet.column_dimensions[get_column_letter(index + 1)].protection = UNLOCKED
+        sheet_setup(sheet).column_dimensions[get_column_letter(index + 1)].protection = UNLOCKED
 
 
 def _row(paths: BoundaryPaths, boundary: Boundary, layout: _TabLayout) -> list[Any]:

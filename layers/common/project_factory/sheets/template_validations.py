@@ -15,7 +15,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from project_factory.sheets.dropdowns import list_validation, number_validation
 from project_factory.sheets.spec import SheetSpec
-from project_factory.sheets.template_book import TemplateBook
+from project_factory.sheets.template_book import TemplateBook, sheet_setup
 
 _NUMERIC = ("number", "integer")
 
@@ -58,7 +58,7 @@ def validate_column(
     """Applies `validation` to a column's cells below the header, to `last_row`."""
     letter = get_column_letter(column)
     validation.add(f"{letter}2:{letter}{last_row}")
-    sheet.data_validations.append(validation)
+    sheet_setup(sheet).data_validations.append(validation)
 
 
 def _boundary_validation(
