@@ -16,6 +16,7 @@ cannot hold).
 """
 
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from itertools import chain
 from typing import Any
 
 from openpyxl.styles import Protection
@@ -70,34 +71,58 @@ def parent_targets(
     found: dict[str, dict[str, Any]] = {}
     with XlsxPackage(data, limits) as package:
         for title in package.sheet_names:
-            rows = iter_values(package, title)
-            top: list[tuple[int, dict[int, Any]]] = []
-            below: list[tuple[int, dict[int, Any]]] = []
-            for number, cells in rows:
-                (top if number <= HEADER_SCAN_ROWS else below).append((number, cells))
-                if number > HEADER_SCAN_ROWS:
-                    break
-            try:
-                header = locate_header(title, top_row_values(top), spellings)
-            except InvalidRequestError:
-                # Not a sheet of targets (the readme, the lists): nothing to read there.
-                _close(rows)
-                continue
-            code_at = header.columns.get(BOUNDARY_CODE_COLUMN)
-            at = {column: header.columns[column] for column in columns if column in header.columns}
-            if code_at is None or not at:
-                _close(rows)
-                continue
-            following = [(n, cells) for n, cells in top if n > header.row_number]
-            for _, cells in [*following, *below, *rows]:
-                code = cells.get(code_at)
-                set_here = {
-                    column: value
-                    for column, index in at.items()
-                    if not is_blank(value := cells.get(index))
-                }
-                if not is_blank(code) and set_here:
-                    found[cell_text(code)] = set_here
+            found |= _tab_targets(iter_values(package, title), title, columns, spellings)
+    return found
+
+
+_Rows = Iterator[tuple[int, dict[int, Any]]]
+
+
+def _tab_targets(
+    rows: _Rows, title: str, columns: list[str], spellings: Mapping[str, str]
+) -> dict[str, dict[str, Any]]:
+    """The targets of one tab; none for a tab that is not a sheet of targets."""
+    top, below = _split_at_header_scan(rows)
+    try:
+        header = locate_header(title, top_row_values(top), spellings)
+    except InvalidRequestError:
+        # Not a sheet of targets (the readme, the lists): nothing to read there.
+        _close(rows)
+        return {}
+    code_at = header.columns.get(BOUNDARY_CODE_COLUMN)
+    at = {column: header.columns[column] for column in columns if column in header.columns}
+    if code_at is None or not at:
+        _close(rows)
+        return {}
+    following = [(n, cells) for n, cells in top if n > header.row_number]
+    return _targets_by_code(chain(following, below, rows), code_at, at)
+
+
+def _split_at_header_scan(
+    rows: _Rows,
+) -> tuple[list[tuple[int, dict[int, Any]]], list[tuple[int, dict[int, Any]]]]:
+    """(the rows a header may be in, the first row below them): the rest stays unread."""
+    top: list[tuple[int, dict[int, Any]]] = []
+    below: list[tuple[int, dict[int, Any]]] = []
+    for number, cells in rows:
+        (top if number <= HEADER_SCAN_ROWS else below).append((number, cells))
+        if number > HEADER_SCAN_ROWS:
+            break
+    return top, below
+
+
+def _targets_by_code(
+    rows: Iterable[tuple[int, dict[int, Any]]], code_at: int, at: Mapping[str, int]
+) -> dict[str, dict[str, Any]]:
+    """Boundary code -> the targets its row sets, for the rows that set any."""
+    found: dict[str, dict[str, Any]] = {}
+    for _, cells in rows:
+        code = cells.get(code_at)
+        set_here = {
+            column: value for column, index in at.items() if not is_blank(value := cells.get(index))
+        }
+        if not is_blank(code) and set_here:
+            found[cell_text(code)] = set_here
     return found
 
 

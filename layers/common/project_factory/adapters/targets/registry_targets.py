@@ -30,7 +30,7 @@ from project_factory.adapters.dynamo import (
     query_all,
     to_dynamo,
 )
-from project_factory.adapters.targets.base import PendingRow, TargetResult
+from project_factory.adapters.targets.base import Outcome, PendingRow, TargetResult
 from project_factory.domain.audit import now_ms
 from project_factory.errors import TransientError
 
@@ -129,7 +129,7 @@ class RegistryBoundaryTargets:
         if ref in (held.get("setters") or ()):
             # This row's values were written before (a lost answer, a lost claim), perhaps
             # since replaced by a later upload's: done, never written again.
-            outcome = "created" if held.get("createdBy") == ref else "updated"
+            outcome: Outcome = "created" if held.get("createdBy") == ref else "updated"
             return TargetResult(ref, outcome, id=target_id)
         if plain(held.get("targets")) == plain(to_dynamo(targets)):
             return TargetResult(ref, "existing", id=target_id)

@@ -5,10 +5,11 @@ additionalDetails.clientReferenceId, tells our boundary from someone else's.
 """
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from project_factory.adapters.digit_paths import DEFAULT_PATHS, DigitPaths
-from project_factory.adapters.http import JsonHttpClient
+from project_factory.adapters.http import JsonHttpClient, QueryValue
 from project_factory.adapters.targets.base import PendingRow, TargetResult
 from project_factory.adapters.targets.digit.shared import (
     Results,
@@ -196,14 +197,19 @@ class BoundaryTarget:
     def _entities(self, tenant_id: str, codes: Sequence[str]) -> dict[str, dict[str, Any]]:
         entities: dict[str, dict[str, Any]] = {}
         for chunk in chunks(codes):
-            params = {"tenantId": tenant_id, "codes": ",".join(chunk)}
-            for entity in pages(
-                lambda page, params=params: self._client.post(
-                    self._paths.boundary_search, {}, params | page
-                ).get("Boundary")
-            ):
+            params: dict[str, QueryValue] = {"tenantId": tenant_id, "codes": ",".join(chunk)}
+            for entity in pages(partial(self._search_page, params)):
                 entities[str(entity.get("code"))] = entity
         return entities
+
+    def _search_page(
+        self, params: dict[str, QueryValue], page: dict[str, QueryValue]
+    ) -> list[dict[str, Any]] | None:
+        """One page of the boundary search by codes."""
+        found: list[dict[str, Any]] | None = self._client.post(
+            self._paths.boundary_search, {}, params | page
+        ).get("Boundary")
+        return found
 
     def _related(self, tenant_id: str, codes: Sequence[str]) -> set[str]:
         """The codes among these that are in the hierarchy."""
@@ -285,8 +291,11 @@ def _levels(rows: Sequence[PendingRow]) -> list[list[PendingRow]]:
     def depth(row: PendingRow, seen: frozenset[str] = frozenset()) -> int:
         code, parent = row_code(row), _parent(row)
         if code not in depths:
-            inside = parent in by_code and parent not in seen  # a cycle is the service's to refuse
-            depths[code] = depth(by_code[parent], seen | {code}) + 1 if inside else 0
+            # A cycle is the service's to refuse.
+            if parent is not None and parent in by_code and parent not in seen:
+                depths[code] = depth(by_code[parent], seen | {code}) + 1
+            else:
+                depths[code] = 0
         return depths[code]
 
     levels: dict[int, list[PendingRow]] = {}

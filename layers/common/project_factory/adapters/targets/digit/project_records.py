@@ -248,7 +248,7 @@ def replaced_targets(
     targets = []
     for one in wanted:
         kept = stored.get(one["beneficiaryType"]) or [{}]
-        targets.append(dict(kept.pop(0)) | one)
+        targets.append(dict(kept.pop(0)) | dict(one))
     return targets + [target | {"isDeleted": True} for left in stored.values() for target in left]
 
 

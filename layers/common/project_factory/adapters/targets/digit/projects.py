@@ -143,8 +143,8 @@ class ProjectTarget:
                 held.setdefault(code, {})[str(project.get("id"))] = project
         targets: dict[str, dict[str, Any]] = {}
         for code, found in held.items():
-            project = pick_project(list(found.values()), None)
-            columns = held_targets(project) if project is not None else {}
+            chosen = pick_project(list(found.values()), None)
+            columns = held_targets(chosen) if chosen is not None else {}
             if columns:
                 targets[code] = columns
         return targets

@@ -10,10 +10,11 @@ user_changes.py).
 """
 
 from collections.abc import Iterator, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from project_factory.adapters.digit_paths import DEFAULT_PATHS, DigitPaths
-from project_factory.adapters.http import JsonHttpClient
+from project_factory.adapters.http import JsonHttpClient, QueryValue
 from project_factory.adapters.targets.base import PendingRow, TargetResult
 from project_factory.adapters.targets.digit.shared import (
     Results,
@@ -102,15 +103,21 @@ class UserTarget:
             return set()
         taken: set[str] = set()
         for chunk in chunks([str(value).strip() for value in values]):
-            individuals = pages(
-                lambda params, chunk=chunk: self._client.post(
-                    self._paths.individual_search,
-                    {"Individual": {"mobileNumber": chunk}},
-                    {"tenantId": tenant_id, "includeDeleted": False} | params,
-                ).get("Individual")
-            )
+            individuals = pages(partial(self._individuals_page, tenant_id, chunk))
             taken |= {str(individual.get("mobileNumber")) for individual in individuals}
         return {value for value in values if str(value).strip() in taken}
+
+    def _individuals_page(
+        self, tenant_id: str, mobile_numbers: list[str], page: dict[str, QueryValue]
+    ) -> list[dict[str, Any]] | None:
+        """One page of the individuals holding these mobile numbers."""
+        params: dict[str, QueryValue] = {"tenantId": tenant_id, "includeDeleted": False}
+        found: list[dict[str, Any]] | None = self._client.post(
+            self._paths.individual_search,
+            {"Individual": {"mobileNumber": mobile_numbers}},
+            params | page,
+        ).get("Individual")
+        return found
 
     def _create(self, tenant_id: str, batch: Sequence[PendingRow]) -> Results:
         # No search first: the flow has confirmed every row an earlier attempt sent
