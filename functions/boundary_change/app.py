@@ -7,7 +7,7 @@ from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event
 from project_factory.domain.campaigns import BoundariesChanged
 from project_factory.flows.boundary_change import regenerate_templates
 from project_factory.observability import logger, metrics, tracer
-from project_factory.services import load_services
+from project_factory.wiring import load_services
 
 services = load_services()
 

@@ -18,7 +18,7 @@ from project_factory.domain.campaigns import Campaign, CampaignRequest, Campaign
 from project_factory.flows import campaigns
 from project_factory.http_api import digit_resolver, resolve
 from project_factory.observability import logger, metrics, tracer
-from project_factory.services import Services, load_services
+from project_factory.wiring import Services, load_services
 
 app = digit_resolver()
 services = load_services()

@@ -3,9 +3,9 @@
 from typing import Any
 
 from project_factory.domain.tasks import ChunkTask
-from project_factory.flows.chunks import create_rows
+from project_factory.flows.create_loop import create_rows
 from project_factory.observability import logger, metrics, tracer
-from project_factory.services import load_services
+from project_factory.wiring import load_services
 
 services = load_services()
 

@@ -23,10 +23,10 @@ from project_factory.domain.templates import (
     GenerateRequest,
 )
 from project_factory.domain.tenants import TenantId
-from project_factory.flows import generate, search
+from project_factory.flows import search, template_requests
 from project_factory.http_api import digit_resolver, resolve
 from project_factory.observability import logger, metrics, tracer
-from project_factory.services import load_services
+from project_factory.wiring import load_services
 
 app = digit_resolver()
 services = load_services()
@@ -99,7 +99,7 @@ def generate_template(
         Filters=given.Filters,
     )
     caller.require(request.tenantId, Action.ADMIN, services.settings)
-    row = generate.request_generation(request, services)
+    row = template_requests.request_generation(request, services)
     logger.set_correlation_id(row.id)
     return GeneratedResponse(
         ResponseInfo=response_info(request.RequestInfo), GeneratedResource=[row]
@@ -133,7 +133,7 @@ def download_template(
     )
     # A reader may start a missing template's generation, as the original's download does.
     caller.require(query.tenantId, Action.READ, services.settings)
-    rows = generate.download(
+    rows = template_requests.download(
         query.tenantId,
         query.type,
         query.hierarchyType,

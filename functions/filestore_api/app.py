@@ -20,7 +20,7 @@ from project_factory.flows import filestore
 from project_factory.http_api import digit_resolver, resolve
 from project_factory.http_bodies import parse_multipart
 from project_factory.observability import logger, metrics, tracer
-from project_factory.services import load_services
+from project_factory.wiring import load_services
 
 app = digit_resolver()
 services = load_services()

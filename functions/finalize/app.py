@@ -5,7 +5,7 @@ from typing import Any
 from project_factory.domain.tasks import ResourceTask
 from project_factory.flows.finalize import finalize_resource
 from project_factory.observability import logger, metrics, tracer
-from project_factory.services import load_services
+from project_factory.wiring import load_services
 
 services = load_services()
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from project_factory.domain.tasks import GenerateTask
 from project_factory.observability import logger, metrics, tracer
-from project_factory.services import load_services
+from project_factory.wiring import load_services
 
 services = load_services()
 
@@ -14,7 +14,7 @@ services = load_services()
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     # Imported on the first run, not at import: openpyxl and the sheets are this task's alone.
-    from project_factory.flows.template_task import generate_template
+    from project_factory.flows.template_build import generate_template
 
     task = GenerateTask.model_validate(event)
     result = generate_template(task.generatedId, task.filters, services)

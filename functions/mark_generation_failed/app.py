@@ -3,9 +3,9 @@
 from typing import Any
 
 from project_factory.domain.tasks import MarkGenerationFailedTask
-from project_factory.flows.generate import mark_generation_failed
+from project_factory.flows.template_requests import mark_generation_failed
 from project_factory.observability import logger, metrics, tracer
-from project_factory.services import load_services
+from project_factory.wiring import load_services
 
 services = load_services()
 

@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
 from project_factory.errors import InvalidRequestError
 from project_factory.flows.upload import accept_upload
 from project_factory.observability import logger, metrics, tracer
-from project_factory.services import load_services
+from project_factory.wiring import load_services
 
 services = load_services()
 

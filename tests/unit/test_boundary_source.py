@@ -3,8 +3,8 @@ from importlib import resources
 
 import pytest
 
+from local.boundary_sample import TARGET, build
 from project_factory.adapters.boundary_source import BundledBoundarySource
-from project_factory.data.boundaries.generate import build
 from project_factory.errors import NotFoundError
 
 TENANT = "mz"
@@ -125,9 +125,10 @@ def test_changing_an_answer_does_not_change_the_next_one(source):
 
 
 def test_the_bundled_file_is_what_the_generator_makes():
-    # Given the committed file
+    # Given the committed file, the one the generator writes
     folder = resources.files("project_factory").joinpath("data", "boundaries")
     committed = folder.joinpath("ADMIN.json.gz").read_bytes()
+    assert TARGET.read_bytes() == committed
 
     # When / Then regenerating it gives the same bytes
     assert build() == committed

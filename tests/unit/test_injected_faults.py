@@ -11,7 +11,7 @@ from project_factory.adapters.targets.injected_faults import (
 )
 from project_factory.adapters.targets.registry import registry_target
 from project_factory.adapters.usernames import UsernameAllocator
-from project_factory.flows.template_task import PermanentFacilities
+from project_factory.flows.template_build import PermanentFacilities
 from tests.support.settings import wired_settings
 from tests.support.tables import create_registry_table
 

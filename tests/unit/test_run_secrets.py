@@ -12,7 +12,7 @@ from project_factory.adapters.targets.base import PendingRow
 from project_factory.errors import DomainError
 from project_factory.flows.run_secrets import Opener, Sealer, encryption_context
 from project_factory.flows.scratch import ScratchKeys
-from project_factory.services import Services
+from project_factory.wiring import Services
 from tests.support.settings import wired_settings
 
 BUCKET = "pf-files-test"

@@ -12,7 +12,7 @@ from project_factory.domain.resources import Action, ResourceRow, ResourceStatus
 from project_factory.errors import InvalidRequestError
 from project_factory.flows.campaigns import campaign_boundary_codes
 from project_factory.flows.target_rows import TargetRows, require_campaign
-from project_factory.services import Services
+from project_factory.wiring import Services
 
 TENANT = "mz"
 HIERARCHY = "ADMIN"

@@ -7,7 +7,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from project_factory.services import Services
+from project_factory.wiring import Services
 from tests.support.settings import wired_settings
 from tests.support.tables import (
     create_campaigns_table,

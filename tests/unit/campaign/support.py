@@ -16,13 +16,13 @@ from project_factory.domain.campaigns import Campaign, CampaignBoundary
 from project_factory.domain.requests import RequestInfo
 from project_factory.domain.resources import ResourceRow, ResourceStatus, ResourceType
 from project_factory.domain.templates import GeneratedResource, GeneratedStatus, GenerateRequest
-from project_factory.flows.generate import request_generation
-from project_factory.flows.template_task import generate_template
-from project_factory.services import Services
+from project_factory.flows.template_build import generate_template
+from project_factory.flows.template_requests import request_generation
 from project_factory.sheets.layout import ERRORS_COLUMN, STATUS_COLUMN
 from project_factory.sheets.messages import load_bundled_messages, normalise_text
 from project_factory.sheets.schema import bundled_json_schema
 from project_factory.sheets.spec import FACILITY, USER, SheetSpec
+from project_factory.wiring import Services
 
 TENANT = "mz"
 HIERARCHY = "ADMIN"

@@ -9,8 +9,8 @@ from project_factory.adapters.targets.base import PendingRow
 from project_factory.domain.resources import ResourceStatus
 from project_factory.domain.templates import GeneratedStatus
 from project_factory.errors import NotFoundError
-from project_factory.flows.generate import mark_generation_failed
-from project_factory.flows.template_task import generate_template
+from project_factory.flows.template_build import generate_template
+from project_factory.flows.template_requests import mark_generation_failed
 from project_factory.sheets.freeze_parent_rows import OLD_BOUNDARY_COLUMN, freeze_rows
 from project_factory.sheets.layout import STATUS_COLUMN
 from project_factory.sheets.spec import BOUNDARY_CODE_COLUMN, FACILITY, USER

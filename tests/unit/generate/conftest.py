@@ -9,7 +9,7 @@ from moto import mock_aws
 
 from project_factory.domain.audit import new_audit
 from project_factory.domain.campaigns import Campaign, CampaignBoundary
-from project_factory.services import Services
+from project_factory.wiring import Services
 from tests.fakes.digit_server import FakeDigit
 from tests.support.settings import wired_settings
 from tests.support.tables import create_campaigns_table, create_generated_table

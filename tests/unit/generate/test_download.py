@@ -3,7 +3,7 @@ import pytest
 from project_factory.domain.requests import RequestInfo
 from project_factory.domain.templates import GeneratedStatus, GenerateRequest
 from project_factory.errors import InvalidRequestError
-from project_factory.flows.generate import download, request_generation
+from project_factory.flows.template_requests import download, request_generation
 from tests.unit.generate.conftest import HIERARCHY, TENANT, put_campaign
 
 TYPE = "userWithBoundary"

@@ -9,8 +9,8 @@ from project_factory.domain.campaigns import Campaign, CampaignBoundary
 from project_factory.domain.requests import RequestInfo
 from project_factory.domain.templates import GeneratedStatus, GenerateRequest
 from project_factory.errors import NotFoundError, TransientError
-from project_factory.flows.generate import mark_generation_failed, request_generation
-from project_factory.flows.template_task import generate_template
+from project_factory.flows.template_build import generate_template
+from project_factory.flows.template_requests import mark_generation_failed, request_generation
 from project_factory.sheets.metadata import read_metadata
 from project_factory.sheets.reader import open_workbook
 from tests.support.settings import wired_settings

@@ -3,7 +3,7 @@ import pytest
 from project_factory.domain.requests import RequestInfo
 from project_factory.domain.templates import GeneratedStatus, GenerateRequest, template_key
 from project_factory.errors import InvalidRequestError
-from project_factory.flows.generate import request_generation
+from project_factory.flows.template_requests import request_generation
 from tests.unit.generate.conftest import HIERARCHY, STATE_MACHINE, TENANT, put_campaign
 
 KEY = template_key(TENANT, "facilityWithBoundary", HIERARCHY, "CMP-1")

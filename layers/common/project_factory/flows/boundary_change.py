@@ -5,14 +5,14 @@ import uuid
 from project_factory.domain.campaigns import BoundariesChanged
 from project_factory.domain.requests import RequestInfo, UserInfo
 from project_factory.domain.templates import GENERATED_TYPES, GeneratedResource, GenerateRequest
-from project_factory.flows.generate import request_generation
-from project_factory.services import Services
+from project_factory.flows.ports import Ports
+from project_factory.flows.template_requests import request_generation
 
 _EVENT_NAMESPACE = uuid.UUID("5c2b7d1e-9a4f-4e3b-8c6d-1f0e2a3b4c5d")
 
 
 def regenerate_templates(
-    event_id: str, change: BoundariesChanged, services: Services
+    event_id: str, change: BoundariesChanged, services: Ports
 ) -> list[GeneratedResource]:
     """One forced generation per template type, through the same call the API makes.
 

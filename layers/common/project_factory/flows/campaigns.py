@@ -22,12 +22,12 @@ from project_factory.domain.campaigns import (
     SearchedCampaign,
 )
 from project_factory.errors import InvalidRequestError, NotFoundError
-from project_factory.services import Services
+from project_factory.flows.ports import Ports
 
 BOUNDARIES_CHANGED = "CampaignBoundariesChanged"
 
 
-def create_campaign(request: CampaignRequest, services: Services) -> Campaign:
+def create_campaign(request: CampaignRequest, services: Ports) -> Campaign:
     details = request.CampaignDetails
     if details.id:
         raise InvalidRequestError(
@@ -46,7 +46,7 @@ def create_campaign(request: CampaignRequest, services: Services) -> Campaign:
     return campaign
 
 
-def update_campaign(request: CampaignRequest, services: Services) -> Campaign:
+def update_campaign(request: CampaignRequest, services: Ports) -> Campaign:
     details = request.CampaignDetails
     if not details.id:
         raise InvalidRequestError("CampaignDetails.id is required to update", code="ID_REQUIRED")
@@ -73,7 +73,7 @@ def update_campaign(request: CampaignRequest, services: Services) -> Campaign:
     return updated
 
 
-def search_campaigns(request: CampaignSearchRequest, services: Services) -> list[SearchedCampaign]:
+def search_campaigns(request: CampaignSearchRequest, services: Ports) -> list[SearchedCampaign]:
     criteria = request.CampaignDetails
     found = services.campaigns.get_many(criteria.ids)
     return [
@@ -86,7 +86,7 @@ def search_campaigns(request: CampaignSearchRequest, services: Services) -> list
     ]
 
 
-def _targets(campaign: Campaign, services: Services) -> list[BoundaryTargets]:
+def _targets(campaign: Campaign, services: Ports) -> list[BoundaryTargets]:
     """The targets the campaign's target files set, from where they were stored."""
     keeper = services.target("boundaryWithTarget", campaign.hierarchyType)
     assert isinstance(keeper, TargetsKeeper)
@@ -94,7 +94,7 @@ def _targets(campaign: Campaign, services: Services) -> list[BoundaryTargets]:
     return [BoundaryTargets(boundaryCode=code, targets=held[code]) for code in sorted(held)]
 
 
-def campaign_boundaries(campaign: Campaign, services: Services) -> list[CampaignBoundary]:
+def campaign_boundaries(campaign: Campaign, services: Ports) -> list[CampaignBoundary]:
     """A campaign's boundaries with its ancestors': a child adds to what its parent covers."""
     boundaries = list(campaign.boundaries)
     parent_id = campaign.parentId
@@ -105,7 +105,7 @@ def campaign_boundaries(campaign: Campaign, services: Services) -> list[Campaign
     return boundaries
 
 
-def campaign_boundary_codes(campaign: Campaign, services: Services) -> set[str]:
+def campaign_boundary_codes(campaign: Campaign, services: Ports) -> set[str]:
     """Every boundary code a campaign covers: its own and its ancestors' boundaries, with
     everything below those marked includeAllChildren."""
     return covered_codes(
@@ -138,7 +138,7 @@ def covered_codes(
     return codes
 
 
-def _parent_of(details: CampaignInput, services: Services) -> Campaign | None:
+def _parent_of(details: CampaignInput, services: Ports) -> Campaign | None:
     if not details.parentId:
         return None
     try:
@@ -147,14 +147,14 @@ def _parent_of(details: CampaignInput, services: Services) -> Campaign | None:
         raise InvalidRequestError(missing.message, code="PARENT_NOT_FOUND") from missing
 
 
-def _campaign_of_tenant(campaign_id: str, tenant_id: str, services: Services) -> Campaign:
+def _campaign_of_tenant(campaign_id: str, tenant_id: str, services: Ports) -> Campaign:
     campaign = services.campaigns.get(campaign_id)
     if campaign.tenantId != tenant_id:
         raise NotFoundError(f"campaign {campaign_id} does not exist", code="CAMPAIGN_NOT_FOUND")
     return campaign
 
 
-def _check_boundaries(details: CampaignInput, parent: Campaign | None, services: Services) -> None:
+def _check_boundaries(details: CampaignInput, parent: Campaign | None, services: Ports) -> None:
     codes = [boundary.code for boundary in details.boundaries]
     repeated = sorted({code for code in codes if codes.count(code) > 1})
     if repeated:
@@ -173,7 +173,7 @@ def _check_boundaries(details: CampaignInput, parent: Campaign | None, services:
         _check_child_boundaries(details, parent, services)
 
 
-def _check_child_boundaries(details: CampaignInput, parent: Campaign, services: Services) -> None:
+def _check_child_boundaries(details: CampaignInput, parent: Campaign, services: Ports) -> None:
     """A child campaign adds boundaries below its parent's, in the parent's hierarchy."""
     if parent.hierarchyType != details.hierarchyType:
         raise InvalidRequestError(
@@ -194,7 +194,7 @@ def _check_child_boundaries(details: CampaignInput, parent: Campaign, services: 
         )
 
 
-def _announce(campaign: Campaign, added: list[CampaignBoundary], services: Services) -> None:
+def _announce(campaign: Campaign, added: list[CampaignBoundary], services: Ports) -> None:
     detail: dict[str, Any] = {
         "tenantId": campaign.tenantId,
         "campaignId": campaign.id,

@@ -19,7 +19,7 @@ from project_factory.domain.resources import (
 )
 from project_factory.domain.templates import GeneratedResource
 from project_factory.errors import NotFoundError
-from project_factory.services import Services
+from project_factory.flows.ports import Ports
 from project_factory.sheets.freeze_parent_rows import parent_rows
 from project_factory.sheets.freeze_parent_targets import freeze_targets, parent_targets
 from project_factory.sheets.messages import Messages
@@ -38,7 +38,7 @@ def frozen_parent_rows(
     parent_id: str,
     json_schema: Mapping[str, Any],
     messages: Messages,
-    services: Services,
+    services: Ports,
 ) -> list[dict[str, Any]]:
     """The rows of the parent's newest processed file of the template's type."""
     spec, _ = bind(TEMPLATE_SPECS[row.type], json_schema)
@@ -61,7 +61,7 @@ def parent_file_rows(
     spec: SheetSpec,
     json_schema: Mapping[str, Any],
     messages: Messages,
-    services: Services,
+    services: Ports,
 ) -> list[dict[str, Any]] | None:
     """The rows of the parent's newest processed file of `spec`'s type, None without one:
     what its child's template starts from, and what Validate holds the child's frozen rows
@@ -82,7 +82,7 @@ def keep_parent_targets(
     json_schema: Mapping[str, Any],
     messages: Messages,
     locale: str,
-    services: Services,
+    services: Ports,
 ) -> bytes:
     """The boundary template with the parent's targets kept, when it has set any."""
     resource = _newest_parent_resource(
@@ -102,7 +102,7 @@ def _newest_parent_resource(
     parent_id: str,
     resource_type: ResourceType,
     wanted: Callable[[ResourceRow], bool],
-    services: Services,
+    services: Ports,
 ) -> ResourceRow | None:
     """The parent's newest upload of a type that is `wanted` (search is newest first)."""
     offset = 0

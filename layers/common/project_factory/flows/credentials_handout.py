@@ -8,8 +8,8 @@ import uuid
 from typing import Any
 
 from project_factory.domain.resources import ResourceRow
+from project_factory.flows.ports import Ports
 from project_factory.flows.run_secrets import Opener, sealed_of
-from project_factory.services import Services
 from project_factory.sheets.credentials import CredentialsWorkbook
 from project_factory.sheets.messages import Messages
 
@@ -29,9 +29,7 @@ class CredentialsHandout:
     user, or one another upload created) keeps the password it has and is not listed.
     """
 
-    def __init__(
-        self, row: ResourceRow, services: Services, messages: Messages, locale: str
-    ) -> None:
+    def __init__(self, row: ResourceRow, services: Ports, messages: Messages, locale: str) -> None:
         self._row, self._services = row, services
         self._opener = Opener(services, row.id, row.tenantId)
         self._book = CredentialsWorkbook(messages, locale)

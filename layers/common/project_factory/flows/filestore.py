@@ -8,7 +8,7 @@ from project_factory.auth import Action, Caller
 from project_factory.domain.files import MODULE_PATTERN, UploadedPart
 from project_factory.domain.tenants import tenant_id_problem
 from project_factory.errors import InvalidRequestError, NotFoundError
-from project_factory.services import Services
+from project_factory.flows.ports import Ports
 
 _MAX_IDS_PER_CALL = 50
 
@@ -54,7 +54,7 @@ def check_tenant_id(tenant_id: str) -> str:
     return tenant_id
 
 
-def store_files(upload: MultipartUpload, services: Services) -> list[StoredFile]:
+def store_files(upload: MultipartUpload, services: Ports) -> list[StoredFile]:
     return [
         services.files.put(
             upload.tenant_id,
@@ -68,7 +68,7 @@ def store_files(upload: MultipartUpload, services: Services) -> list[StoredFile]
 
 
 def file_urls(
-    tenant_id: str, file_store_ids: list[str], services: Services, caller: Caller
+    tenant_id: str, file_store_ids: list[str], services: Ports, caller: Caller
 ) -> list[dict[str, str]]:
     """A presigned GET per file. A credentials file (users' passwords) is an admin's
     alone: a reader gets 403 ROLE_FORBIDDEN, an admin a link of its own, shorter TTL."""
@@ -100,7 +100,7 @@ def file_urls(
 
 
 def presigned_upload(
-    tenant_id: str, filename: str, module: str, services: Services
+    tenant_id: str, filename: str, module: str, services: Ports
 ) -> dict[str, object]:
     """A presigned POST to files/<tenant>/<new fileStoreId>: the client posts a multipart
     form to `url` with every one of `fields` as given, then the file as the last part

@@ -22,13 +22,13 @@ from project_factory.adapters.file_store import XLSX
 from project_factory.adapters.targets.base import PendingRow
 from project_factory.domain.resources import ResourceRow, ResourceStatus, RowStatus
 from project_factory.errors import DomainError
-from project_factory.flows.chunks import ChunkOutcomes, confirm_unsettled
+from project_factory.flows.create_loop import ChunkOutcomes, confirm_unsettled
 from project_factory.flows.credentials_handout import CredentialsHandout, hands_out
 from project_factory.flows.intake import accepted_file
+from project_factory.flows.ports import Ports
 from project_factory.flows.run_secrets import without_secrets
 from project_factory.flows.scratch import PartReader, ScratchKeys
 from project_factory.flows.sheet_schemas import bound_schema
-from project_factory.services import Services
 from project_factory.sheets.layout import excel_row
 from project_factory.sheets.limits import WorkbookLimits
 from project_factory.sheets.messages import Messages, load_bundled_messages
@@ -91,7 +91,7 @@ class _Tally:
         }
 
 
-def finalize_resource(resource_id: str, services: Services) -> dict[str, Any]:
+def finalize_resource(resource_id: str, services: Ports) -> dict[str, Any]:
     row = services.resources.get(resource_id)
     keys = ScratchKeys(services.settings.scratch_prefix, resource_id)
     summary = services.files.get_json(keys.summary)
@@ -170,7 +170,7 @@ def _results(
     row: ResourceRow,
     summary: dict[str, Any],
     keys: ScratchKeys,
-    services: Services,
+    services: Ports,
     scratch: PartReader,
     messages: Messages,
     locale: str,
@@ -215,7 +215,7 @@ def _results(
 def _target_results(
     row: ResourceRow,
     keys: ScratchKeys,
-    services: Services,
+    services: Ports,
     scratch: PartReader,
     messages: Messages,
     locale: str,

@@ -13,9 +13,9 @@ from project_factory.domain.resources import (
     ResourceStatus,
 )
 from project_factory.errors import InvalidRequestError, NotFoundError
+from project_factory.flows.ports import Ports
 from project_factory.flows.sheet_schemas import bound_schema
 from project_factory.flows.target_rows import require_campaign
-from project_factory.services import Services
 from project_factory.sheets.schema import check_json_schema
 from project_factory.sheets.spec import spec_for
 
@@ -55,7 +55,7 @@ def submission_from_request(request: CreateResourceRequest) -> Submission:
 
 
 def accept(
-    submission: Submission, services: Services, *, stored_file: StoredFile | None = None
+    submission: Submission, services: Ports, *, stored_file: StoredFile | None = None
 ) -> ResourceRow:
     """Stores the resource row and starts its create. The row pins the object accepted
     (its VersionId and ETag): `stored_file` when the caller has just made it (the upload
@@ -123,7 +123,7 @@ def check_upload_size(size: int, limit: int) -> None:
         )
 
 
-def start_create(row: ResourceRow, services: Services, redrive: int = 0) -> None:
+def start_create(row: ResourceRow, services: Ports, redrive: int = 0) -> None:
     payload: dict[str, Any] = {"resourceId": row.id, "redrive": redrive}
     # Each resumption is an execution of its own, named by its number: asked twice, one runs.
     name = f"{row.id}-retry-{redrive}" if redrive else row.id

@@ -6,12 +6,12 @@ from typing import Any
 
 from project_factory.domain.resources import ResourceRow, ResourceStatus
 from project_factory.domain.tasks import MarkFailedTask, StepError
-from project_factory.services import Services
+from project_factory.flows.ports import Ports
 
 _CODED_MESSAGE = re.compile(r"^(?P<code>[A-Z][A-Z0-9_]{2,}): (?P<message>.*)$", re.DOTALL)
 
 
-def mark_failed(task: MarkFailedTask, services: Services) -> ResourceRow:
+def mark_failed(task: MarkFailedTask, services: Ports) -> ResourceRow:
     error_type, message = describe_step_error(task.error)
     details: dict[str, Any] = {"error": {"code": error_type, "message": message}}
     return services.resources.finish(task.resourceId, ResourceStatus.FAILED, details=details)

@@ -14,14 +14,14 @@ row and start nothing; a retry of a retry is the same.
 from project_factory.domain.resources import ResourceRow, ResourceStatus
 from project_factory.errors import InvalidRequestError
 from project_factory.flows.intake import start_create
+from project_factory.flows.ports import Ports
 from project_factory.flows.scratch import ScratchKeys
-from project_factory.services import Services
 
 RESUMABLE = frozenset({ResourceStatus.FAILED, ResourceStatus.PARTIALLY_CREATED})
 _RUNNING = frozenset({ResourceStatus.DATA_ACCEPTED})
 
 
-def redrive(resource_id: str, user: str, services: Services) -> ResourceRow:
+def redrive(resource_id: str, user: str, services: Ports) -> ResourceRow:
     row = services.resources.get(resource_id)
     if row.status in _RUNNING:
         # Already reopened (a concurrent retry, or the first run still going): nothing new.

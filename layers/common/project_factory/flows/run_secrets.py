@@ -24,9 +24,9 @@ from typing import Any
 
 from project_factory.adapters.targets.base import PendingRow
 from project_factory.errors import DomainError
+from project_factory.flows.ports import Ports
 from project_factory.flows.scratch import ScratchKeys
 from project_factory.secret_box import SecretBox
-from project_factory.services import Services
 
 #: The chunk line's field holding sealed values (field name -> sealed text).
 SEALED = "sealed"
@@ -47,7 +47,7 @@ def _associated(client_ref: str, name: str) -> str:
 class Sealer:
     """Validate's side: a new data key for the run, made when the first value is sealed."""
 
-    def __init__(self, services: Services, resource_id: str, tenant_id: str) -> None:
+    def __init__(self, services: Ports, resource_id: str, tenant_id: str) -> None:
         self._services = services
         self._keys = ScratchKeys(services.settings.scratch_prefix, resource_id)
         self._context = encryption_context(resource_id, tenant_id)
@@ -71,7 +71,7 @@ class Sealer:
 class Opener:
     """Create's and Finalize's side: the run's data key, decrypted once, when first needed."""
 
-    def __init__(self, services: Services, resource_id: str, tenant_id: str) -> None:
+    def __init__(self, services: Ports, resource_id: str, tenant_id: str) -> None:
         self._services = services
         self._keys = ScratchKeys(services.settings.scratch_prefix, resource_id)
         self._context = encryption_context(resource_id, tenant_id)

@@ -2,11 +2,11 @@
 
 from project_factory.auth import Action, Caller
 from project_factory.domain.resources import ResourceRow, SearchResourcesRequest
-from project_factory.services import Services
+from project_factory.flows.ports import Ports
 
 
 def search_resources(
-    request: SearchResourcesRequest, services: Services, caller: Caller | None = None
+    request: SearchResourcesRequest, services: Ports, caller: Caller | None = None
 ) -> list[ResourceRow]:
     """The rows of SearchCriteria.tenantId; with a caller, only rows it may read.
 

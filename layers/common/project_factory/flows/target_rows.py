@@ -14,7 +14,7 @@ from typing import Any
 
 from project_factory.domain.resources import ResourceRow
 from project_factory.errors import InvalidRequestError
-from project_factory.services import Services
+from project_factory.flows.ports import Ports
 
 #: the campaign's additionalDetails a project takes, as the original's CampaignDetails names them
 _PROJECT_FIELDS = ("projectType", "startDate", "endDate")
@@ -33,7 +33,7 @@ def require_campaign(resource_type: str, action: str, campaign_id: str | None) -
 class TargetRows:
     """Adds the campaign and the boundary's place to a validated target row."""
 
-    def __init__(self, row: ResourceRow, services: Services, covered: set[str]) -> None:
+    def __init__(self, row: ResourceRow, services: Ports, covered: set[str]) -> None:
         """`covered`: the campaign's boundary codes (flows/campaigns.campaign_boundary_codes),
         which Validate has already worked out to check the rows against."""
         require_campaign(row.type, row.action, row.campaignId)

@@ -14,13 +14,13 @@ from project_factory.adapters.file_store import FilePin
 from project_factory.domain.resources import ResourceDetailsInput, ResourceRow, ResourceType
 from project_factory.errors import InvalidRequestError, NotFoundError
 from project_factory.flows.intake import Submission, accept
-from project_factory.services import Services
+from project_factory.flows.ports import Ports
 
 _UPLOAD_NAMESPACE = uuid.UUID("0b6c0f5e-8f3e-4d51-b1a4-0c8e2e7d9a11")
 
 
 def accept_upload(
-    key: str, services: Services, *, etag: str | None = None, version_id: str | None = None
+    key: str, services: Ports, *, etag: str | None = None, version_id: str | None = None
 ) -> ResourceRow:
     """`etag` and `version_id` are the notification's: the object it announced."""
     tenant_id, resource_type = _tenant_and_type(key, services.settings.uploads_prefix)

@@ -23,11 +23,11 @@ from project_factory.errors import DomainError, InvalidRequestError
 from project_factory.flows.campaigns import campaign_boundary_codes
 from project_factory.flows.intake import accepted_file, check_upload_size
 from project_factory.flows.plan import plan_rows
+from project_factory.flows.ports import Ports
 from project_factory.flows.scratch import PartWriter, ScratchKeys
 from project_factory.flows.sheet_schemas import bound_schema
 from project_factory.flows.target_rows import TargetRows
 from project_factory.flows.validation_parts import write_manifest, write_rows
-from project_factory.services import Services
 from project_factory.settings import Settings
 from project_factory.sheets.limits import WorkbookLimits
 from project_factory.sheets.messages import Messages, load_bundled_messages
@@ -45,7 +45,7 @@ MIN_CHUNK_ROWS = 100
 TYPES_WITH_TARGETS = frozenset({"facility", "user", "boundary", "boundaryWithTarget"})
 
 
-def validate_resource(resource_id: str, services: Services, redrive: int = 0) -> dict[str, Any]:
+def validate_resource(resource_id: str, services: Ports, redrive: int = 0) -> dict[str, Any]:
     try:
         return _validate_resource(resource_id, services, redrive)
     except DomainError:
@@ -58,7 +58,7 @@ def validate_resource(resource_id: str, services: Services, redrive: int = 0) ->
         ) from error
 
 
-def _validate_resource(resource_id: str, services: Services, redrive: int) -> dict[str, Any]:
+def _validate_resource(resource_id: str, services: Ports, redrive: int) -> dict[str, Any]:
     row = services.resources.get(resource_id)
     keys = ScratchKeys(services.settings.scratch_prefix, resource_id)
     if redrive and (kept := services.files.get_json(keys.summary)) is not None:
@@ -115,7 +115,7 @@ def _validator(
     spec: SheetSpec,
     schema: dict[str, Any],
     messages: Messages,
-    services: Services,
+    services: Ports,
     target: Target | None,
     allowed_boundaries: set[str] | None,
 ) -> RowValidator:
@@ -134,7 +134,7 @@ def _validator(
     )
 
 
-def _accepted_upload(row: ResourceRow, services: Services, limits: WorkbookLimits) -> bytes:
+def _accepted_upload(row: ResourceRow, services: Ports, limits: WorkbookLimits) -> bytes:
     """Exactly the object _create accepted (FILE_CHANGED / FILE_NOT_FOUND when the key no
     longer holds it), its size checked first: a file too large is never read into memory.
     A template generated for another type or campaign is refused before any row is read."""
@@ -187,7 +187,7 @@ def _reading_rows[T](rows: Iterable[T]) -> Iterator[T]:
 
 
 def _answer(
-    row: ResourceRow, summary: dict[str, Any], keys: ScratchKeys, services: Services
+    row: ResourceRow, summary: dict[str, Any], keys: ScratchKeys, services: Ports
 ) -> dict[str, Any]:
     """What the state machine carries on: counts and keys, never rows."""
     target = (
@@ -239,7 +239,7 @@ def _not_found(spec: SheetSpec, messages: Messages, locale: str) -> Callable[[st
     return word
 
 
-def _allowed_boundaries(row: ResourceRow, spec: SheetSpec, services: Services) -> set[str] | None:
+def _allowed_boundaries(row: ResourceRow, spec: SheetSpec, services: Ports) -> set[str] | None:
     """A campaign's rows must stay within the campaign's boundaries; others in the hierarchy."""
     if not spec.boundary_column:
         return None
@@ -253,7 +253,7 @@ def _frozen_rows(
     spec: SheetSpec,
     schema: Mapping[str, Any],
     messages: Messages,
-    services: Services,
+    services: Ports,
 ) -> list[dict[str, Any]] | None:
     """A child campaign's upload: the parent's rows its template froze, which the upload
     may not change (sheets/frozen_cells.py); None for any other upload."""

@@ -7,11 +7,11 @@ from typing import Any
 
 from project_factory.domain.resources import ResourceRow
 from project_factory.flows.plan import PlannedRow
+from project_factory.flows.ports import Ports
 from project_factory.flows.run_secrets import SEALED, Sealer
 from project_factory.flows.scratch import PartWriter, ScratchKeys
 from project_factory.flows.target_rows import TargetRows
 from project_factory.passwords import generate_password
-from project_factory.services import Services
 
 
 def write_manifest(
@@ -20,7 +20,7 @@ def write_manifest(
     verdicts: PartWriter,
     chunks: PartWriter,
     invalid: int,
-    services: Services,
+    services: Ports,
 ) -> dict[str, Any]:
     """The chunks' manifest and the validation's summary, in scratch; the summary."""
     manifest = [
@@ -53,7 +53,7 @@ def write_rows(
     target_rows: TargetRows | None,
     verdicts: PartWriter,
     chunks: PartWriter,
-    services: Services,
+    services: Ports,
 ) -> int:
     """Every row's verdict, and every row to send in its chunk; how many rows are invalid."""
     credentials = _Credentials(row, services)
@@ -121,7 +121,7 @@ class _Credentials:
     user row needs one; passwords are made only for a create (a validation sends nothing).
     """
 
-    def __init__(self, row: ResourceRow, services: Services) -> None:
+    def __init__(self, row: ResourceRow, services: Ports) -> None:
         self._is_user = row.type == "user"
         self._length = services.settings.password_length
         self._names = services.usernames.stream(row.tenantId) if self._is_user else iter(())

@@ -40,10 +40,6 @@ def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def is_empty_row(values: Iterable[Any]) -> bool:
-    return all(is_blank(value) for value in values)
-
-
 def top_row_values(top: Iterable[tuple[int, Mapping[int, Any]]]) -> list[list[Any]]:
     """Rows 1 to HEADER_SCAN_ROWS as lists of values, from (row number, column -> value);
     rows and cells that are not there are empty, as openpyxl showed them."""

@@ -117,7 +117,7 @@ class RecordKeeper(Protocol):
 class RowFinder(Protocol):
     """A target whose records a client reference alone cannot find (a project is found by
     its campaign and boundary): a retry's confirmation hands it the rows themselves, and
-    `find` is not asked (flows/chunks.py)."""
+    `find` is not asked (flows/create_loop.py)."""
 
     def find_rows(self, tenant_id: str, rows: Sequence[PendingRow]) -> dict[str, TargetResult]:
         """What the service holds of these rows, by client reference, as `find` answers."""

@@ -148,7 +148,7 @@ class FacilityTarget:
 
     def _create(self, tenant_id: str, batch: Sequence[PendingRow]) -> Results:
         # No search first: the flow has confirmed every row an earlier attempt sent
-        # (flows/chunks.py) before it hands it here again, so a first attempt costs the
+        # (flows/create_loop.py) before it hands it here again, so a first attempt costs the
         # bulk create and its confirming search, nothing more.
         results: Results = {}
         unsent = list(batch)

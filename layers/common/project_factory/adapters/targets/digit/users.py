@@ -121,7 +121,7 @@ class UserTarget:
 
     def _create(self, tenant_id: str, batch: Sequence[PendingRow]) -> Results:
         # No search first: the flow has confirmed every row an earlier attempt sent
-        # (flows/chunks.py) before it hands it here again; an employee an earlier attempt
+        # (flows/create_loop.py) before it hands it here again; an employee an earlier attempt
         # made is found there, with the row's own password, and never sent again.
         return submit(batch, lambda rows: self._send(tenant_id, rows), "Employees")
 

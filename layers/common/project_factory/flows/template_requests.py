@@ -32,11 +32,11 @@ from project_factory.domain.templates import (
 )
 from project_factory.errors import InvalidRequestError, NotFoundError
 from project_factory.flows.mark_failed import describe_step_error
-from project_factory.services import Services
+from project_factory.flows.ports import Ports
 
 
 def request_generation(
-    request: GenerateRequest, services: Services, *, generation_id: str | None = None
+    request: GenerateRequest, services: Ports, *, generation_id: str | None = None
 ) -> GeneratedResource:
     """The template's current generation, unless forceUpdate; else a new one, started.
 
@@ -93,7 +93,7 @@ def download(
     generated_type: str,
     hierarchy_type: str,
     *,
-    services: Services,
+    services: Ports,
     generated_id: str | None = None,
     statuses: Sequence[str] | None = None,
     campaign_id: str | None = None,
@@ -129,7 +129,7 @@ def download(
 
 
 def mark_generation_failed(
-    generated_id: str, error: Mapping[str, Any], services: Services
+    generated_id: str, error: Mapping[str, Any], services: Ports
 ) -> GeneratedResource:
     """The state machine's Catch: the row ends `failed` with {code, message}, never stuck."""
     code, message = describe_step_error(StepError.model_validate(error))
@@ -147,7 +147,7 @@ def _check_hierarchy(source: BoundarySource, tenant_id: str, hierarchy_type: str
         ) from error
 
 
-def _check_campaign(services: Services, request: GenerateRequest) -> None:
+def _check_campaign(services: Ports, request: GenerateRequest) -> None:
     """A template for a campaign that does not exist, or not in this tenant and hierarchy,
     is refused now, not left to fail in the background."""
     try:
@@ -181,7 +181,7 @@ def _statuses(statuses: Sequence[str] | None) -> list[GeneratedStatus] | None:
 
 
 def _matching(
-    services: Services, generated_id: str, key: str, statuses: list[GeneratedStatus] | None
+    services: Ports, generated_id: str, key: str, statuses: list[GeneratedStatus] | None
 ) -> GeneratedResource | None:
     try:
         row = services.generated.get(generated_id)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from project_factory.adapters.data_keys import DataKeys
     from project_factory.adapters.events import EventPublisher
     from project_factory.adapters.generated_store import GeneratedStore
+    from project_factory.adapters.schema_source import SchemaSource
     from project_factory.adapters.usernames import UsernameAllocator
 
 
@@ -73,7 +74,7 @@ class Services:
         return StepFunctionsStarter(self._client("stepfunctions"))
 
     @cached_property
-    def schemas(self) -> Any:
+    def schemas(self) -> "SchemaSource":
         from project_factory.adapters.schema_source import schema_source
 
         return schema_source(self.settings)

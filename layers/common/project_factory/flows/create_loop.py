@@ -28,9 +28,9 @@ from project_factory.adapters.targets.base import (
 )
 from project_factory.domain.tasks import ChunkTask
 from project_factory.errors import TransientError, UpstreamError
+from project_factory.flows.ports import Ports
 from project_factory.flows.run_secrets import Opener, without_secrets
 from project_factory.flows.scratch import ScratchKeys
-from project_factory.services import Services
 
 #: Outcomes after which a row is never sent again.
 SETTLED = frozenset({"created", "rejected", "existing", "conflict", "updated", "deactivated"})
@@ -98,7 +98,7 @@ class ChunkOutcomes:
 
 
 def create_rows(
-    task: ChunkTask, services: Services, clock: Callable[[], float] = time.time
+    task: ChunkTask, services: Ports, clock: Callable[[], float] = time.time
 ) -> ChunkTask:
     attempt = task.attempt + 1
     target = services.target(task.chunk.type, task.chunk.hierarchyType)
@@ -161,7 +161,7 @@ def _send_batch(
         _confirm(target, tenant_id, resent, outcomes)
 
 
-def confirm_rows(task: ChunkTask, services: Services) -> ChunkTask:
+def confirm_rows(task: ChunkTask, services: Ports) -> ChunkTask:
     target = services.target(task.chunk.type, task.chunk.hierarchyType)
     with _chunk_state(task, services) as (rows, outcomes, _):
         pending = [row for row in rows if not outcomes.settled(row.client_ref)]
@@ -262,7 +262,7 @@ def _by_ref(rows: list[PendingRow]) -> dict[str, PendingRow]:
 
 @contextmanager
 def _chunk_state(
-    task: ChunkTask, services: Services
+    task: ChunkTask, services: Ports
 ) -> Iterator[tuple[list[PendingRow], ChunkOutcomes, Callable[[], None]]]:
     keys = ScratchKeys(services.settings.scratch_prefix, task.resourceId)
     rows = [PendingRow.from_line(line) for line in services.files.iter_lines(task.chunk.key)]
@@ -283,7 +283,7 @@ def _next_state(
     attempt: int,
     outcomes: ChunkOutcomes,
     target: Target,
-    services: Services,
+    services: Ports,
     *,
     just_created: bool,
 ) -> ChunkTask:

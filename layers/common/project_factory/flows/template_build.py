@@ -4,7 +4,7 @@ Loads the schema and the boundaries (the request's Filters, else the campaign's 
 ancestors', else the whole hierarchy), builds the workbook (sheets/template.py), starts a
 child campaign's template from its parent's data (flows/child_templates.py), stores the
 file under an id derived from the row (a retried task overwrites, never adds) and marks
-the row completed. Kept apart from flows/generate.py so the API does not import openpyxl.
+the row completed. Kept apart from flows/template_requests.py so the API does not import openpyxl.
 """
 
 import uuid
@@ -22,9 +22,9 @@ from project_factory.flows.child_templates import (
     keep_parent_targets,
     parent_file_rows,
 )
-from project_factory.flows.generate import generation_summary
+from project_factory.flows.ports import Ports
 from project_factory.flows.sheet_schemas import bound_schema
-from project_factory.services import Services
+from project_factory.flows.template_requests import generation_summary
 from project_factory.sheets.cells import cell_text
 from project_factory.sheets.freeze_parent_rows import freeze_rows
 from project_factory.sheets.messages import Messages, load_bundled_messages
@@ -50,7 +50,7 @@ class PermanentFacilities(Protocol):
 
 
 def generate_template(
-    generated_id: str, filters: Mapping[str, Any] | None, services: Services
+    generated_id: str, filters: Mapping[str, Any] | None, services: Ports
 ) -> dict[str, Any]:
     """The state machine's task: build, store and record the template of a row.
 
@@ -117,7 +117,7 @@ def _template_boundaries(
     row: GeneratedResource,
     filters: Mapping[str, Any] | None,
     campaign: Campaign | None,
-    services: Services,
+    services: Ports,
 ) -> TemplateBoundaries:
     """The hierarchy's boundaries, and those the template lists (filtered, or the
     campaign's)."""
@@ -138,7 +138,7 @@ def _template_boundaries(
     )
 
 
-def _campaign_of(row: GeneratedResource, services: Services) -> Campaign | None:
+def _campaign_of(row: GeneratedResource, services: Ports) -> Campaign | None:
     """The row's campaign, None for a template of no campaign."""
     if not row.campaignId:
         return None
@@ -166,7 +166,7 @@ def _selected(
     every: list[Boundary],
     filters: TemplateFilters | None,
     campaign: Campaign | None,
-    services: Services,
+    services: Ports,
 ) -> list[Boundary]:
     """The boundaries a template lists, in hierarchy order: the filtered ones, else the
     campaign's (both with their descendants when includeAllChildren), else every one."""
@@ -186,7 +186,7 @@ def _campaign_rows(
     spec: SheetSpec,
     json_schema: Mapping[str, Any],
     messages: Messages,
-    services: Services,
+    services: Ports,
     frozen: list[dict[str, Any]],
 ) -> list[dict[str, Any]]:
     """The campaign's own records when asked (`includeExisting`): the rows of its newest
@@ -217,7 +217,7 @@ def _not_carried(
 def _existing_rows(
     row: GeneratedResource,
     spec: SheetSpec,
-    services: Services,
+    services: Ports,
     frozen: Sequence[Mapping[str, Any]],
 ) -> list[dict[str, Any]]:
     """Pre-filled data rows: the tenant's permanent facilities, by name, but those the

@@ -3,7 +3,9 @@
 A fictional country, deterministic (fixed seed, fixed gzip timestamp), so running this
 again yields the same bytes:
 
-    python layers/common/project_factory/data/boundaries/generate.py
+    .venv/bin/python -m local.boundary_sample
+
+(a development script: it lives here, not in the layer, which ships only what runs)
 
 File format (gzip of JSON): {"hierarchyType", "levels": [top..bottom],
 "boundaries": [[code, name, type, parentCode | null], ...]}, parents before children.
@@ -13,8 +15,9 @@ Codes are `boundary_code` of the path of names, as for boundaries created from a
 import gzip
 import json
 import random
-import sys
 from pathlib import Path
+
+from project_factory.sheets.spec import boundary_code
 
 HIERARCHY_TYPE = "ADMIN"
 LEVELS = ("Country", "Province", "District", "Locality")
@@ -75,9 +78,6 @@ def _names(rng: random.Random, count: int, taken: set[str]) -> list[str]:
 
 def build() -> bytes:
     """The gzipped hierarchy, byte for byte what is committed."""
-    # Imported here: run as a script, the layer root is put on sys.path first.
-    from project_factory.sheets.spec import boundary_code
-
     rng = random.Random(SEED)
     taken = {COUNTRY}
     rows: list[list[str | None]] = [[boundary_code([COUNTRY]), COUNTRY, LEVELS[0], None]]
@@ -102,9 +102,13 @@ def build() -> bytes:
     return gzip.compress(data, compresslevel=9, mtime=0)
 
 
+#: the bundled sample, read by adapters/boundary_source.BundledBoundarySource
+TARGET = (
+    Path(__file__).resolve().parents[1]
+    / "layers/common/project_factory/data/boundaries"
+    / f"{HIERARCHY_TYPE}.json.gz"
+)
+
 if __name__ == "__main__":
-    # Run as a script: make `project_factory` importable from the layer's root.
-    sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
-    target = Path(__file__).with_name(f"{HIERARCHY_TYPE}.json.gz")
-    target.write_bytes(build())
-    print(f"wrote {target}")
+    TARGET.write_bytes(build())
+    print(f"wrote {TARGET}")
