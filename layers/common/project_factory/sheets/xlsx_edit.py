@@ -63,8 +63,27 @@ def replace_cells(
     one goes where its column belongs (Excel wants cells in column order), with `style`
     if given. A None text empties the cell; an empty cell without style is left out.
     """
-    parts: list[bytes] = []
     pending = sorted(texts)
+    if pending and (not cells or pending[0] > max(cell.column for cell in cells)):
+        # The usual row of a processed file: every cell written lies past the row's
+        # cells, which are kept as they are, in their order.
+        kept = [cell.xml for cell in cells]
+        added = [_cell(prefix, row_number, column, style or b"", texts) for column in pending]
+        return b"".join(kept + added)
+    return _merged_cells(prefix, row_number, cells, texts, pending, style)
+
+
+def _merged_cells(
+    prefix: bytes,
+    row_number: int,
+    cells: Sequence[RawCell],
+    texts: Mapping[int, str | None],
+    pending: Sequence[int],
+    style: bytes | None,
+) -> bytes:
+    """`replace_cells` in general: the written cells (`pending`, sorted) merged into the
+    row's cells by column."""
+    parts: list[bytes] = []
     index = 0
     for cell in cells:
         while index < len(pending) and pending[index] < cell.column:
@@ -92,6 +111,9 @@ def _cell(
 
 def widen_spans(attrs: bytes, last_column: int) -> bytes:
     """Row attributes whose `spans` (a hint of the used columns) reach `last_column`."""
+    if b"spans" not in attrs:
+        # Many writers leave the hint out: no search needed.
+        return attrs
     found = _SPANS.search(attrs)
     if found is None:
         return attrs

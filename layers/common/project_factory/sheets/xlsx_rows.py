@@ -57,6 +57,8 @@ _CELL_ATTRIBUTES = (
 )
 _ROW_NUMBER = re.compile(rb"\sr\s*=\s*[\"']([0-9.]+)")
 _COLUMNS: dict[bytes, int] = {}
+#: A row number of this many digits or more is past Excel's last row.
+_ROW_DIGITS = len(str(EXCEL_MAX_ROWS)) + 1
 #: Column letters longer than this name no column (XFD is the last).
 _MAX_LETTERS = 3
 
@@ -165,10 +167,13 @@ def column_letters(index: int) -> str:
 def row_number(raw: bytes) -> int:
     """A row's `r` as written (`12`, or `12.0` by some writers); past Excel's last row
     when it has more digits than any row number."""
+    if len(raw) < _ROW_DIGITS and raw.isdigit():
+        # The usual `12`: what the general path below gives it, without the split.
+        return int(raw)
     whole = raw.split(b".", 1)[0]
     if not whole.isdigit():
         raise ValueError(f"the row number {raw[:20]!r} is not a number")
-    if len(whole) > len(str(EXCEL_MAX_ROWS)):
+    if len(whole) >= _ROW_DIGITS:
         return EXCEL_MAX_ROWS + 1
     return int(whole)
 
