@@ -365,14 +365,14 @@ class RowValidator:
                     self._fail(item, column, "PF_ERR_REGISTERED", value=cell_text(value))
         if item.boundary and not item.errors:
             self._defined_boundaries.add(item.boundary.code)
-        errors = [message for _, message in sorted(item.errors, key=lambda error: error[0])]
+        errors = _worded(item.errors)
         canonical = None
         if not errors:
             canonical = to_canonical(self._spec, item.values, target_columns=self._numeric)
         return RowVerdict(
             row_number=item.row_number,
             canonical=canonical,
-            errors=list(dict.fromkeys(errors)),
+            errors=errors,
             create=self._creatable(item),
             existing_id=item.existing_id,
             sheet=item.sheet,
@@ -473,6 +473,14 @@ class RowValidator:
             if (list(candidate.absolute_path), list(candidate.absolute_schema_path)) == where:
                 return candidate.message
         return error.message
+
+
+def _worded(errors: list[tuple[int, str]]) -> list[str]:
+    """A row's messages in column order (stable), each once; most rows have none."""
+    if not errors:
+        return []
+    ordered = [message for _, message in sorted(errors, key=lambda error: error[0])]
+    return list(dict.fromkeys(ordered))
 
 
 def _enum_spelling(enum: Mapping[str, Any]) -> Callable[[str], Any]:

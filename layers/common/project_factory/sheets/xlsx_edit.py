@@ -64,13 +64,29 @@ def replace_cells(
     if given. A None text empties the cell; an empty cell without style is left out.
     """
     pending = sorted(texts)
-    if pending and (not cells or pending[0] > max(cell.column for cell in cells)):
-        # The usual row of a processed file: every cell written lies past the row's
-        # cells, which are kept as they are, in their order.
-        kept = [cell.xml for cell in cells]
-        added = [_cell(prefix, row_number, column, style or b"", texts) for column in pending]
-        return b"".join(kept + added)
+    columns = [cell.column for cell in cells]
+    first, last = (min(columns), max(columns)) if columns else (0, 0)
+    if all(column < first or column > last for column in pending):
+        return _around_cells(prefix, row_number, cells, texts, pending, style or b"")
     return _merged_cells(prefix, row_number, cells, texts, pending, style)
+
+
+def _around_cells(
+    prefix: bytes,
+    row_number: int,
+    cells: Sequence[RawCell],
+    texts: Mapping[int, str | None],
+    pending: Sequence[int],
+    style: bytes,
+) -> bytes:
+    """`replace_cells` for the usual row of a processed file: the cells written
+    (`pending`, sorted) lie before the row's cells (an empty id column) or past them
+    (the status columns), so the row's own cells are kept as they are, in their order:
+    what the merge gives, without its steps per cell."""
+    first = min(cell.column for cell in cells) if cells else 0
+    parts = [_cell(prefix, row_number, column, style, texts) for column in pending]
+    split = sum(1 for column in pending if column < first)
+    return b"".join([*parts[:split], *(cell.xml for cell in cells), *parts[split:]])
 
 
 def _merged_cells(

@@ -246,8 +246,13 @@ class SheetXml:
         """The `<c>` elements of a row, each with its 1-based column."""
         cells = []
         column = 0
+        known = _COLUMNS
         for xml, attrs, letters, style, kind, value, rest in self._patterns.cell.findall(row.body):
-            column = column_index(letters) if letters else column + 1
+            if letters:
+                # The cache first: a call per cell is a good share of the scan.
+                column = known.get(letters) or column_index(letters)
+            else:
+                column += 1
             if column > EXCEL_MAX_COLUMNS:
                 raise _too_many_columns(row.number, letters)
             cells.append(RawCell(column, kind, style, value, rest, attrs, xml))
