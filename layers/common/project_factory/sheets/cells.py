@@ -11,6 +11,10 @@ from typing import Any
 
 def cell_text(value: Any) -> str:
     """A cell as text, trimmed: whole floats without `.0`, dates in ISO form."""
+    if type(value) is str:
+        # Nearly every cell is text: asked first, and exactly (a subclass takes the
+        # general path, `str()` of it may differ).
+        return value.strip()
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():

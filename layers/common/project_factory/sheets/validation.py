@@ -51,6 +51,14 @@ from project_factory.sheets.spec import (
 Registered = Callable[[str, list[str]], set[str]]
 
 _NUMERIC = ("number", "integer")
+#: How many distinct texts a column remembers the coerced value of (see `_remembered`).
+_REMEMBERED = 1024
+_MISSING: Any = object()
+#: The usage values, by the form they are compared in.
+_USAGE_SPELLED = {normalise_text(value): value for value in USAGE_VALUES}
+
+#: A column's cell -> the value the schema checks.
+Coercer = Callable[[Any], Any]
 
 
 @dataclass(frozen=True)
@@ -138,6 +146,9 @@ class RowValidator:
             for column, prop in self._properties.items()
             if (enum := _enum_of(prop))
         }
+        #: column -> its coercer, built once per file rather than decided per cell
+        self._coercers = self._column_coercers()
+        self._split_codes = _remembered(lambda text: tuple(split_codes(text)))
         self._phone_length = phone_length
         self._allowed = allowed_boundary_codes
         self._registered = registered
@@ -221,29 +232,45 @@ class RowValidator:
 
     def _coerce(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         values: dict[str, Any] = {}
+        coercers = self._coercers
         for column, cell in raw.items():
-            prop = self._properties.get(column)
-            if prop is None:
+            coerce = coercers.get(column)
+            if coerce is None:
                 continue
-            kind = prop.get("type")
-            if kind in _NUMERIC:
-                value = cell_number(cell)
-            elif kind == "array":
-                value = [self._enum_value(column, code) for code in split_codes(cell_text(cell))]
-            else:
-                value = self._enum_value(column, cell_text(cell))
+            value = coerce(cell)
             if value not in ("", []):
                 values[column] = value
         return values
 
-    def _enum_value(self, column: str, text: str) -> str:
-        """The schema's spelling of an enum value typed in another case or spacing."""
-        return self._enums.get(column, {}).get(normalise_text(text), text)
+    def _column_coercers(self) -> dict[str, Coercer]:
+        return {column: self._coercer(column) for column in self._properties}
+
+    def _coercer(self, column: str) -> Coercer:
+        """How one column's cells are coerced: numbers parsed, lists split, enum values
+        in the schema's spelling. Dropdown and list columns repeat a few values on every
+        row, so their texts' values are remembered (`_remembered`)."""
+        kind = self._properties[column].get("type")
+        if kind in _NUMERIC:
+            return cell_number
+        enum = self._enums.get(column)
+        if kind == "array":
+            spelled = _enum_spelling(enum or {})
+            items = _remembered(lambda text: tuple(spelled(code) for code in split_codes(text)))
+            return lambda cell: list(items(cell_text(cell)))
+        if enum is None:
+            # Not an enum: the schema's spelling is the text itself.
+            return cell_text
+        value = _remembered(_enum_spelling(enum))
+        return lambda cell: value(cell_text(cell))
 
     def _check_schema(self, item: _Row) -> None:
         for column in self._required:
             if column not in item.values:
                 self._fail(item, column, "PF_ERR_REQUIRED")
+        if self._validator.is_valid(item.values):
+            # Most rows are valid: no error objects to build (iter_errors yields none
+            # exactly when is_valid holds).
+            return
         errors = [
             error
             for error in self._validator.iter_errors(item.values)
@@ -284,8 +311,7 @@ class RowValidator:
     def _check_usage(self, item: _Row, column: str) -> None:
         if column not in item.values or column in item.failed_columns:
             return
-        spelled = {normalise_text(value): value for value in USAGE_VALUES}
-        usage = spelled.get(normalise_text(cell_text(item.values[column])))
+        usage = _USAGE_SPELLED.get(normalise_text(cell_text(item.values[column])))
         if usage is None:
             self._fail(item, column, "PF_ERR_USAGE", allowed=", ".join(USAGE_VALUES))
         else:
@@ -294,7 +320,7 @@ class RowValidator:
     def _check_boundary_codes(self, item: _Row, column: str) -> None:
         if column not in item.values or column in item.failed_columns:
             return
-        codes = split_codes(cell_text(item.values[column]))
+        codes = self._split_codes(cell_text(item.values[column]))
         if not codes:
             self._fail(item, column, "PF_ERR_REQUIRED")
             return
@@ -339,14 +365,14 @@ class RowValidator:
                     self._fail(item, column, "PF_ERR_REGISTERED", value=cell_text(value))
         if item.boundary and not item.errors:
             self._defined_boundaries.add(item.boundary.code)
-        errors = [message for _, message in sorted(item.errors, key=lambda error: error[0])]
+        errors = _worded(item.errors)
         canonical = None
         if not errors:
             canonical = to_canonical(self._spec, item.values, target_columns=self._numeric)
         return RowVerdict(
             row_number=item.row_number,
             canonical=canonical,
-            errors=list(dict.fromkeys(errors)),
+            errors=errors,
             create=self._creatable(item),
             existing_id=item.existing_id,
             sheet=item.sheet,
@@ -447,6 +473,37 @@ class RowValidator:
             if (list(candidate.absolute_path), list(candidate.absolute_schema_path)) == where:
                 return candidate.message
         return error.message
+
+
+def _worded(errors: list[tuple[int, str]]) -> list[str]:
+    """A row's messages in column order (stable), each once; most rows have none."""
+    if not errors:
+        return []
+    ordered = [message for _, message in sorted(errors, key=lambda error: error[0])]
+    return list(dict.fromkeys(ordered))
+
+
+def _enum_spelling(enum: Mapping[str, Any]) -> Callable[[str], Any]:
+    """A text -> the schema's spelling of the enum value it is (`enum` maps normalised
+    spellings to values), or the text itself."""
+    return lambda text: enum.get(normalise_text(text), text)
+
+
+def _remembered[T](compute: Callable[[str], T], limit: int = _REMEMBERED) -> Callable[[str], T]:
+    """`compute`, remembering its answers for the first `limit` texts it is asked about:
+    a column of a few values repeated on every row is computed a few times, and a column
+    of distinct values (names) costs at most `limit` entries."""
+    known: dict[str, T] = {}
+
+    def answer(text: str) -> T:
+        found = known.get(text, _MISSING)
+        if found is _MISSING:
+            found = compute(text)
+            if len(known) < limit:
+                known[text] = found
+        return found
+
+    return answer
 
 
 def _enum_of(prop: Mapping[str, Any]) -> list[Any]:

@@ -63,8 +63,43 @@ def replace_cells(
     one goes where its column belongs (Excel wants cells in column order), with `style`
     if given. A None text empties the cell; an empty cell without style is left out.
     """
-    parts: list[bytes] = []
     pending = sorted(texts)
+    columns = [cell.column for cell in cells]
+    first, last = (min(columns), max(columns)) if columns else (0, 0)
+    if all(column < first or column > last for column in pending):
+        return _around_cells(prefix, row_number, cells, texts, pending, style or b"")
+    return _merged_cells(prefix, row_number, cells, texts, pending, style)
+
+
+def _around_cells(
+    prefix: bytes,
+    row_number: int,
+    cells: Sequence[RawCell],
+    texts: Mapping[int, str | None],
+    pending: Sequence[int],
+    style: bytes,
+) -> bytes:
+    """`replace_cells` for the usual row of a processed file: the cells written
+    (`pending`, sorted) lie before the row's cells (an empty id column) or past them
+    (the status columns), so the row's own cells are kept as they are, in their order:
+    what the merge gives, without its steps per cell."""
+    first = min(cell.column for cell in cells) if cells else 0
+    parts = [_cell(prefix, row_number, column, style, texts) for column in pending]
+    split = sum(1 for column in pending if column < first)
+    return b"".join([*parts[:split], *(cell.xml for cell in cells), *parts[split:]])
+
+
+def _merged_cells(
+    prefix: bytes,
+    row_number: int,
+    cells: Sequence[RawCell],
+    texts: Mapping[int, str | None],
+    pending: Sequence[int],
+    style: bytes | None,
+) -> bytes:
+    """`replace_cells` in general: the written cells (`pending`, sorted) merged into the
+    row's cells by column."""
+    parts: list[bytes] = []
     index = 0
     for cell in cells:
         while index < len(pending) and pending[index] < cell.column:
@@ -92,6 +127,9 @@ def _cell(
 
 def widen_spans(attrs: bytes, last_column: int) -> bytes:
     """Row attributes whose `spans` (a hint of the used columns) reach `last_column`."""
+    if b"spans" not in attrs:
+        # Many writers leave the hint out: no search needed.
+        return attrs
     found = _SPANS.search(attrs)
     if found is None:
         return attrs

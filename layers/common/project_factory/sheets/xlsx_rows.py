@@ -57,6 +57,8 @@ _CELL_ATTRIBUTES = (
 )
 _ROW_NUMBER = re.compile(rb"\sr\s*=\s*[\"']([0-9.]+)")
 _COLUMNS: dict[bytes, int] = {}
+#: A row number of this many digits or more is past Excel's last row.
+_ROW_DIGITS = len(str(EXCEL_MAX_ROWS)) + 1
 #: Column letters longer than this name no column (XFD is the last).
 _MAX_LETTERS = 3
 
@@ -165,10 +167,13 @@ def column_letters(index: int) -> str:
 def row_number(raw: bytes) -> int:
     """A row's `r` as written (`12`, or `12.0` by some writers); past Excel's last row
     when it has more digits than any row number."""
+    if len(raw) < _ROW_DIGITS and raw.isdigit():
+        # The usual `12`: what the general path below gives it, without the split.
+        return int(raw)
     whole = raw.split(b".", 1)[0]
     if not whole.isdigit():
         raise ValueError(f"the row number {raw[:20]!r} is not a number")
-    if len(whole) > len(str(EXCEL_MAX_ROWS)):
+    if len(whole) >= _ROW_DIGITS:
         return EXCEL_MAX_ROWS + 1
     return int(whole)
 
@@ -241,8 +246,13 @@ class SheetXml:
         """The `<c>` elements of a row, each with its 1-based column."""
         cells = []
         column = 0
+        known = _COLUMNS
         for xml, attrs, letters, style, kind, value, rest in self._patterns.cell.findall(row.body):
-            column = column_index(letters) if letters else column + 1
+            if letters:
+                # The cache first: a call per cell is a good share of the scan.
+                column = known.get(letters) or column_index(letters)
+            else:
+                column += 1
             if column > EXCEL_MAX_COLUMNS:
                 raise _too_many_columns(row.number, letters)
             cells.append(RawCell(column, kind, style, value, rest, attrs, xml))

@@ -35,6 +35,7 @@ _OOXML_ESCAPE = re.compile(r"_x005[fF]_|_x00(0[0-8bBcCeEfF]|1[0-9a-fA-F])_")
 REPLACEMENT = "\ufffd"
 #: The same in raw XML: control bytes, and character references to what XML forbids.
 _RAW_NOT_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|&#([xX][0-9a-fA-F]{1,8}|[0-9]{1,10});")
+_RAW_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _RAW_REPLACEMENT = REPLACEMENT.encode()
 
 
@@ -85,6 +86,10 @@ def _unescape_control(match: re.Match[str]) -> str:
 
 def illegal_character(text: str) -> str | None:
     """The first character of `text` that XML cannot hold, None when there is none."""
+    if text.isprintable():
+        # Every character XML cannot hold is unprintable (a control, a surrogate, a
+        # noncharacter): a C scan rules them out for nearly every cell.
+        return None
     found = _NOT_XML.search(text)
     return found.group() if found else None
 
@@ -97,6 +102,10 @@ def clean(text: str) -> str:
 def clean_xml(raw: bytes) -> bytes:
     """Raw XML with control bytes and references to characters XML forbids replaced by
     REPLACEMENT: a part copied from an upload that carried them is well-formed again."""
+    # Nearly every part has neither a control byte nor a character reference: two scans
+    # in C find that several times faster than the alternation of `_RAW_NOT_XML`.
+    if b"&#" not in raw and not _RAW_CONTROL.search(raw):
+        return raw
     if not _RAW_NOT_XML.search(raw):
         return raw
     return _RAW_NOT_XML.sub(_raw_replacement, raw)
