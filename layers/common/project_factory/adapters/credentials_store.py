@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from project_factory.adapters.file_store import XLSX, StoredFile
+from project_factory.adapters.s3_file_store import download_link
 from project_factory.errors import DomainError
 
 #: The bucket's lifecycle rule for credentials files names the same prefix (template.yaml).
@@ -72,18 +73,11 @@ class S3CredentialsStore:
 
         head = self._head(tenant_id, file_store_id) or {}
         filename = unquote(head.get("Metadata", {}).get("filename", file_store_id))
-        url: str = self._signer.generate_presigned_url(
-            "get_object",
-            Params={
-                "Bucket": self.bucket,
-                "Key": credentials_key(tenant_id, file_store_id),
-                "ResponseContentDisposition": f"attachment; filename*=UTF-8''{quote(filename)}",
-                # Never kept by a browser or a proxy.
-                "ResponseCacheControl": "no-store",
-            },
-            ExpiresIn=ttl_seconds,
+        key = credentials_key(tenant_id, file_store_id)
+        # Never kept by a browser or a proxy.
+        return download_link(
+            self._signer, self.bucket, key, filename, ttl_seconds, ResponseCacheControl="no-store"
         )
-        return url
 
     def _head(self, tenant_id: str, file_store_id: str) -> dict[str, Any] | None:
         from botocore.exceptions import ClientError

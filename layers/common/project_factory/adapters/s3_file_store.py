@@ -90,17 +90,9 @@ class S3FileStore:
         return True
 
     def download_url(self, tenant_id: str, file_store_id: str, ttl_seconds: int) -> str:
-        filename = quote(self.describe(tenant_id, file_store_id).filename)
-        url: str = self._signer.generate_presigned_url(
-            "get_object",
-            Params={
-                "Bucket": self.bucket,
-                "Key": file_key(tenant_id, file_store_id),
-                "ResponseContentDisposition": f"attachment; filename*=UTF-8''{filename}",
-            },
-            ExpiresIn=ttl_seconds,
-        )
-        return url
+        filename = self.describe(tenant_id, file_store_id).filename
+        key = file_key(tenant_id, file_store_id)
+        return download_link(self._signer, self.bucket, key, filename, ttl_seconds)
 
     def presigned_post(
         self, tenant_id: str, *, filename: str, module: str, ttl_seconds: int, max_bytes: int
@@ -274,3 +266,21 @@ def _missing(file_store_id: str, pin: FilePin | None = None) -> NotFoundError:
         version = f"version {pin.version_id}" if pin.version_id else f"ETag {pin.etag}"
         message = f"file {file_store_id} no longer exists as it was accepted ({version})"
     return NotFoundError(message, code="FILE_NOT_FOUND", fileStoreId=file_store_id)
+
+
+def download_link(
+    signer: Any, bucket: str, key: str, filename: str, ttl_seconds: int, **response: str
+) -> str:
+    """A presigned GET that saves the object as `filename` (RFC 5987, any characters),
+    with S3's other Response* overrides (e.g. ResponseCacheControl)."""
+    url: str = signer.generate_presigned_url(
+        "get_object",
+        Params={
+            "Bucket": bucket,
+            "Key": key,
+            "ResponseContentDisposition": f"attachment; filename*=UTF-8''{quote(filename)}",
+            **response,
+        },
+        ExpiresIn=ttl_seconds,
+    )
+    return url
