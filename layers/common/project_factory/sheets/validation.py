@@ -24,7 +24,6 @@ Per row, in order:
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from functools import reduce
 from itertools import batched
 from typing import Any
 
@@ -33,10 +32,16 @@ import jsonschema_rs
 from project_factory.errors import InvalidSchemaError
 from project_factory.lookahead import answered_in_order
 from project_factory.sheets.cells import cell_number, cell_text
+from project_factory.sheets.coercion import NUMERIC as _NUMERIC
+from project_factory.sheets.coercion import Coercer
+from project_factory.sheets.coercion import enum_of as _enum_of
+from project_factory.sheets.coercion import enum_spelling as _enum_spelling
+from project_factory.sheets.coercion import remembered as _remembered
 from project_factory.sheets.frozen_cells import FrozenCells, shown
 from project_factory.sheets.messages import Messages, load_bundled_messages, normalise_text
 from project_factory.sheets.reader import SheetRow
 from project_factory.sheets.schema import check_json_schema
+from project_factory.sheets.schema_wording import describe as _describe
 from project_factory.sheets.spec import (
     INACTIVE,
     USAGE_VALUES,
@@ -50,15 +55,8 @@ from project_factory.sheets.spec import (
 #: (column code, values) -> the subset of values the target already has.
 Registered = Callable[[str, list[str]], set[str]]
 
-_NUMERIC = ("number", "integer")
-#: How many distinct texts a column remembers the coerced value of (see `_remembered`).
-_REMEMBERED = 1024
-_MISSING: Any = object()
 #: The usage values, by the form they are compared in.
 _USAGE_SPELLED = {normalise_text(value): value for value in USAGE_VALUES}
-
-#: A column's cell -> the value the schema checks.
-Coercer = Callable[[Any], Any]
 
 
 @dataclass(frozen=True)
@@ -122,7 +120,7 @@ class RowValidator:
     ) -> None:
         check_json_schema(json_schema)
         try:
-            self._validator = jsonschema_rs.Draft202012Validator(json_schema)
+            self._validator = jsonschema_rs.Draft202012Validator(dict(json_schema))
         except ValueError as error:
             raise InvalidSchemaError(f"The schema cannot be compiled: {error}") from error
         self._schema = json_schema
@@ -212,13 +210,13 @@ class RowValidator:
         if spec.id_column and spec.id_column in item.values:
             item.existing_id = cell_text(item.values[spec.id_column])
             if self._frozen is not None:
-                for cell in self._frozen.tampered(item.existing_id, item.values):
+                for changed in self._frozen.tampered(item.existing_id, item.values):
                     self._fail(
                         item,
-                        cell.column,
+                        changed.column,
                         "PF_ERR_IMMUTABLE_CELL_TAMPERED",
-                        old=shown(cell.old),
-                        new=shown(cell.new),
+                        old=shown(changed.old),
+                        new=shown(changed.new),
                     )
         if spec.phone_column:
             self._check_phone(item, spec.phone_column)
@@ -448,7 +446,7 @@ class RowValidator:
             return
         keyword = str(error.schema_path[-1])
         # The schema's value for the failing keyword, as jsonschema's `validator_value`.
-        value = reduce(lambda node, step: node[step], error.schema_path, self._schema)
+        value = _schema_value(self._schema, error.schema_path)
         described = _describe(keyword, value, error, prop)
         if described is None:
             detail = self._library_message(item.values, error)
@@ -471,7 +469,7 @@ class RowValidator:
         where = (list(error.instance_path), list(error.schema_path))
         for candidate in self._wording.iter_errors(values):
             if (list(candidate.absolute_path), list(candidate.absolute_schema_path)) == where:
-                return candidate.message
+                return str(candidate.message)
         return error.message
 
 
@@ -483,35 +481,6 @@ def _worded(errors: list[tuple[int, str]]) -> list[str]:
     return list(dict.fromkeys(ordered))
 
 
-def _enum_spelling(enum: Mapping[str, Any]) -> Callable[[str], Any]:
-    """A text -> the schema's spelling of the enum value it is (`enum` maps normalised
-    spellings to values), or the text itself."""
-    return lambda text: enum.get(normalise_text(text), text)
-
-
-def _remembered[T](compute: Callable[[str], T], limit: int = _REMEMBERED) -> Callable[[str], T]:
-    """`compute`, remembering its answers for the first `limit` texts it is asked about:
-    a column of a few values repeated on every row is computed a few times, and a column
-    of distinct values (names) costs at most `limit` entries."""
-    known: dict[str, T] = {}
-
-    def answer(text: str) -> T:
-        found = known.get(text, _MISSING)
-        if found is _MISSING:
-            found = compute(text)
-            if len(known) < limit:
-                known[text] = found
-        return found
-
-    return answer
-
-
-def _enum_of(prop: Mapping[str, Any]) -> list[Any]:
-    """The allowed values of a column, or of each item of a multi-select column."""
-    items = prop.get("items")
-    return prop.get("enum") or (items.get("enum") if isinstance(items, Mapping) else None) or []
-
-
 def _unique_key(value: Any) -> Any:
     """Values equal for uniqueness: text ignoring case and spacing, lists by content."""
     if isinstance(value, str):
@@ -521,32 +490,10 @@ def _unique_key(value: Any) -> Any:
     return value
 
 
-def _describe(
-    keyword: str, value: Any, error: jsonschema_rs.ValidationError, prop: Mapping[str, Any]
-) -> tuple[str, dict[str, Any]] | None:
-    """The message code and parameters for one JSON Schema violation of `keyword`, whose
-    value in the schema is `value`; None for keywords without a message of ours."""
-    if keyword == "type":
-        expected = {"number": "PF_ERR_NUMBER", "integer": "PF_ERR_INTEGER"}
-        return expected.get(str(value), "PF_ERR_TEXT"), {}
-    if keyword in ("minimum", "maximum"):
-        if "minimum" in prop and "maximum" in prop:
-            return "PF_ERR_RANGE", {"minimum": prop["minimum"], "maximum": prop["maximum"]}
-        code = "PF_ERR_MINIMUM" if keyword == "minimum" else "PF_ERR_MAXIMUM"
-        return code, {"limit": value}
-    if keyword in ("minLength", "maxLength"):
-        if "minLength" in prop and "maxLength" in prop:
-            return "PF_ERR_LENGTH", {"minimum": prop["minLength"], "maximum": prop["maxLength"]}
-        code = "PF_ERR_MIN_LENGTH" if keyword == "minLength" else "PF_ERR_MAX_LENGTH"
-        return code, {"limit": value}
-    if keyword == "enum":
-        allowed = ", ".join(str(option) for option in value)
-        if len(error.instance_path) > 1:
-            return "PF_ERR_ENUM_ITEM", {"value": error.instance, "allowed": allowed}
-        return "PF_ERR_ENUM", {"allowed": allowed}
-    if keyword in ("minItems", "maxItems"):
-        code = "PF_ERR_MIN_ITEMS" if keyword == "minItems" else "PF_ERR_MAX_ITEMS"
-        return code, {"limit": value}
-    if keyword == "pattern":
-        return "PF_ERR_PATTERN", {}
-    return None
+def _schema_value(schema: Mapping[str, Any], path: Sequence[str | int]) -> Any:
+    """The schema's node at `path` (keys of objects, indexes of lists), as jsonschema's
+    `validator_value`."""
+    node: Any = schema
+    for step in path:
+        node = node[step]
+    return node
