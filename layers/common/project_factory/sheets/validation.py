@@ -118,18 +118,13 @@ class RowValidator:
         locale: str | None = None,
         frozen_rows: Iterable[Mapping[str, Any]] | None = None,
     ) -> None:
-        check_json_schema(json_schema)
-        try:
-            self._validator = jsonschema_rs.Draft202012Validator(dict(json_schema))
-        except ValueError as error:
-            raise InvalidSchemaError(f"The schema cannot be compiled: {error}") from error
+        self._validator = _compiled(json_schema)
         self._schema = json_schema
         #: jsonschema, built on the first error only it can word (see `_library_message`)
         self._wording: Any = None
         self._spec = spec
         self._properties: Mapping[str, Mapping[str, Any]] = json_schema["properties"]
-        listed = [c for c in json_schema.get("x-columns", ()) if c in self._properties]
-        columns = listed + [column for column in self._properties if column not in listed]
+        columns = _columns_in_order(json_schema, self._properties)
         self._order = {column: index for index, column in enumerate(columns)}
         self._required = [c for c in json_schema.get("required", ()) if c in self._properties]
         self._numeric = [c for c in columns if self._properties[c].get("type") in _NUMERIC]
@@ -139,11 +134,7 @@ class RowValidator:
         self._first_row: dict[str, dict[Any, int]] = {
             column: {} for column in dict.fromkeys(unique) if column in self._properties
         }
-        self._enums = {
-            column: {normalise_text(str(value)): value for value in enum}
-            for column, prop in self._properties.items()
-            if (enum := _enum_of(prop))
-        }
+        self._enums = _enum_spellings(self._properties)
         #: column -> its coercer, built once per file rather than decided per cell
         self._coercers = self._column_coercers()
         self._split_codes = _remembered(lambda text: tuple(split_codes(text)))
@@ -330,20 +321,26 @@ class RowValidator:
                 self._fail(item, column, "PF_ERR_BOUNDARY_UNKNOWN", codes=", ".join(unknown))
 
     def _check_levels(self, item: _Row) -> None:
+        """No level left empty above the deepest filled one; then the boundary the row
+        defines, if its levels are sound."""
         levels = self._spec.levels
         filled = [column in item.values for column, _ in levels]
         if not any(filled):
             return
-        deepest = max(index for index, present in enumerate(filled) if present)
-        gaps = [levels[index][0] for index in range(deepest) if not filled[index]]
+        deepest, gaps = _deepest_and_gaps(levels, filled)
         for column in gaps:
             self._fail(item, column, "PF_ERR_LEVEL_GAP")
         if gaps or item.failed_columns.intersection(column for column, _ in levels):
             return
+        self._define_boundary(item, levels[deepest][0])
+
+    def _define_boundary(self, item: _Row, column: str) -> None:
+        """The boundary a row with sound levels defines (reported in its deepest level's
+        `column`); it exists already when the campaign's boundaries have it."""
         names = [name for _, name in boundary_path(self._spec, item.values)]
         item.boundary = _BoundaryRef(
             code=boundary_code(names),
-            column=levels[deepest][0],
+            column=column,
             parent_code=boundary_code(names[:-1]) if len(names) > 1 else None,
             parent_name=names[-2] if len(names) > 1 else None,
         )
@@ -497,3 +494,35 @@ def _schema_value(schema: Mapping[str, Any], path: Sequence[str | int]) -> Any:
     for step in path:
         node = node[step]
     return node
+
+
+def _columns_in_order(json_schema: Mapping[str, Any], properties: Mapping[str, Any]) -> list[str]:
+    """The schema's columns as messages order them: `x-columns` first, then the rest."""
+    listed = [c for c in json_schema.get("x-columns", ()) if c in properties]
+    return listed + [column for column in properties if column not in listed]
+
+
+def _enum_spellings(properties: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Enum column -> its values by normalised spelling, so any case or spacing matches."""
+    return {
+        column: {normalise_text(str(value)): value for value in enum}
+        for column, prop in properties.items()
+        if (enum := _enum_of(prop))
+    }
+
+
+def _compiled(json_schema: Mapping[str, Any]) -> jsonschema_rs.Validator:
+    """The schema checked for what we support, then compiled once for the whole file."""
+    check_json_schema(json_schema)
+    try:
+        return jsonschema_rs.Draft202012Validator(dict(json_schema))
+    except ValueError as error:
+        raise InvalidSchemaError(f"The schema cannot be compiled: {error}") from error
+
+
+def _deepest_and_gaps(
+    levels: Sequence[tuple[str, str]], filled: Sequence[bool]
+) -> tuple[int, list[str]]:
+    """The deepest filled level's index, and the columns of the empty levels above it."""
+    deepest = max(index for index, present in enumerate(filled) if present)
+    return deepest, [levels[index][0] for index in range(deepest) if not filled[index]]
