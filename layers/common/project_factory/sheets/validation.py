@@ -24,7 +24,6 @@ Per row, in order:
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from functools import reduce
 from itertools import batched
 from typing import Any
 
@@ -33,10 +32,16 @@ import jsonschema_rs
 from project_factory.errors import InvalidSchemaError
 from project_factory.lookahead import answered_in_order
 from project_factory.sheets.cells import cell_number, cell_text
+from project_factory.sheets.coercion import NUMERIC as _NUMERIC
+from project_factory.sheets.coercion import Coercer
+from project_factory.sheets.coercion import enum_of as _enum_of
+from project_factory.sheets.coercion import enum_spelling as _enum_spelling
+from project_factory.sheets.coercion import remembered as _remembered
 from project_factory.sheets.frozen_cells import FrozenCells, shown
 from project_factory.sheets.messages import Messages, load_bundled_messages, normalise_text
 from project_factory.sheets.reader import SheetRow
 from project_factory.sheets.schema import check_json_schema
+from project_factory.sheets.schema_wording import describe as _describe
 from project_factory.sheets.spec import (
     INACTIVE,
     USAGE_VALUES,
@@ -50,15 +55,8 @@ from project_factory.sheets.spec import (
 #: (column code, values) -> the subset of values the target already has.
 Registered = Callable[[str, list[str]], set[str]]
 
-_NUMERIC = ("number", "integer")
-#: How many distinct texts a column remembers the coerced value of (see `_remembered`).
-_REMEMBERED = 1024
-_MISSING: Any = object()
 #: The usage values, by the form they are compared in.
 _USAGE_SPELLED = {normalise_text(value): value for value in USAGE_VALUES}
-
-#: A column's cell -> the value the schema checks.
-Coercer = Callable[[Any], Any]
 
 
 @dataclass(frozen=True)
@@ -120,18 +118,13 @@ class RowValidator:
         locale: str | None = None,
         frozen_rows: Iterable[Mapping[str, Any]] | None = None,
     ) -> None:
-        check_json_schema(json_schema)
-        try:
-            self._validator = jsonschema_rs.Draft202012Validator(json_schema)
-        except ValueError as error:
-            raise InvalidSchemaError(f"The schema cannot be compiled: {error}") from error
+        self._validator = _compiled(json_schema)
         self._schema = json_schema
         #: jsonschema, built on the first error only it can word (see `_library_message`)
         self._wording: Any = None
         self._spec = spec
         self._properties: Mapping[str, Mapping[str, Any]] = json_schema["properties"]
-        listed = [c for c in json_schema.get("x-columns", ()) if c in self._properties]
-        columns = listed + [column for column in self._properties if column not in listed]
+        columns = _columns_in_order(json_schema, self._properties)
         self._order = {column: index for index, column in enumerate(columns)}
         self._required = [c for c in json_schema.get("required", ()) if c in self._properties]
         self._numeric = [c for c in columns if self._properties[c].get("type") in _NUMERIC]
@@ -141,11 +134,7 @@ class RowValidator:
         self._first_row: dict[str, dict[Any, int]] = {
             column: {} for column in dict.fromkeys(unique) if column in self._properties
         }
-        self._enums = {
-            column: {normalise_text(str(value)): value for value in enum}
-            for column, prop in self._properties.items()
-            if (enum := _enum_of(prop))
-        }
+        self._enums = _enum_spellings(self._properties)
         #: column -> its coercer, built once per file rather than decided per cell
         self._coercers = self._column_coercers()
         self._split_codes = _remembered(lambda text: tuple(split_codes(text)))
@@ -212,13 +201,13 @@ class RowValidator:
         if spec.id_column and spec.id_column in item.values:
             item.existing_id = cell_text(item.values[spec.id_column])
             if self._frozen is not None:
-                for cell in self._frozen.tampered(item.existing_id, item.values):
+                for changed in self._frozen.tampered(item.existing_id, item.values):
                     self._fail(
                         item,
-                        cell.column,
+                        changed.column,
                         "PF_ERR_IMMUTABLE_CELL_TAMPERED",
-                        old=shown(cell.old),
-                        new=shown(cell.new),
+                        old=shown(changed.old),
+                        new=shown(changed.new),
                     )
         if spec.phone_column:
             self._check_phone(item, spec.phone_column)
@@ -332,20 +321,26 @@ class RowValidator:
                 self._fail(item, column, "PF_ERR_BOUNDARY_UNKNOWN", codes=", ".join(unknown))
 
     def _check_levels(self, item: _Row) -> None:
+        """No level left empty above the deepest filled one; then the boundary the row
+        defines, if its levels are sound."""
         levels = self._spec.levels
         filled = [column in item.values for column, _ in levels]
         if not any(filled):
             return
-        deepest = max(index for index, present in enumerate(filled) if present)
-        gaps = [levels[index][0] for index in range(deepest) if not filled[index]]
+        deepest, gaps = _deepest_and_gaps(levels, filled)
         for column in gaps:
             self._fail(item, column, "PF_ERR_LEVEL_GAP")
         if gaps or item.failed_columns.intersection(column for column, _ in levels):
             return
+        self._define_boundary(item, levels[deepest][0])
+
+    def _define_boundary(self, item: _Row, column: str) -> None:
+        """The boundary a row with sound levels defines (reported in its deepest level's
+        `column`); it exists already when the campaign's boundaries have it."""
         names = [name for _, name in boundary_path(self._spec, item.values)]
         item.boundary = _BoundaryRef(
             code=boundary_code(names),
-            column=levels[deepest][0],
+            column=column,
             parent_code=boundary_code(names[:-1]) if len(names) > 1 else None,
             parent_name=names[-2] if len(names) > 1 else None,
         )
@@ -448,7 +443,7 @@ class RowValidator:
             return
         keyword = str(error.schema_path[-1])
         # The schema's value for the failing keyword, as jsonschema's `validator_value`.
-        value = reduce(lambda node, step: node[step], error.schema_path, self._schema)
+        value = _schema_value(self._schema, error.schema_path)
         described = _describe(keyword, value, error, prop)
         if described is None:
             detail = self._library_message(item.values, error)
@@ -471,7 +466,7 @@ class RowValidator:
         where = (list(error.instance_path), list(error.schema_path))
         for candidate in self._wording.iter_errors(values):
             if (list(candidate.absolute_path), list(candidate.absolute_schema_path)) == where:
-                return candidate.message
+                return str(candidate.message)
         return error.message
 
 
@@ -483,35 +478,6 @@ def _worded(errors: list[tuple[int, str]]) -> list[str]:
     return list(dict.fromkeys(ordered))
 
 
-def _enum_spelling(enum: Mapping[str, Any]) -> Callable[[str], Any]:
-    """A text -> the schema's spelling of the enum value it is (`enum` maps normalised
-    spellings to values), or the text itself."""
-    return lambda text: enum.get(normalise_text(text), text)
-
-
-def _remembered[T](compute: Callable[[str], T], limit: int = _REMEMBERED) -> Callable[[str], T]:
-    """`compute`, remembering its answers for the first `limit` texts it is asked about:
-    a column of a few values repeated on every row is computed a few times, and a column
-    of distinct values (names) costs at most `limit` entries."""
-    known: dict[str, T] = {}
-
-    def answer(text: str) -> T:
-        found = known.get(text, _MISSING)
-        if found is _MISSING:
-            found = compute(text)
-            if len(known) < limit:
-                known[text] = found
-        return found
-
-    return answer
-
-
-def _enum_of(prop: Mapping[str, Any]) -> list[Any]:
-    """The allowed values of a column, or of each item of a multi-select column."""
-    items = prop.get("items")
-    return prop.get("enum") or (items.get("enum") if isinstance(items, Mapping) else None) or []
-
-
 def _unique_key(value: Any) -> Any:
     """Values equal for uniqueness: text ignoring case and spacing, lists by content."""
     if isinstance(value, str):
@@ -521,32 +487,42 @@ def _unique_key(value: Any) -> Any:
     return value
 
 
-def _describe(
-    keyword: str, value: Any, error: jsonschema_rs.ValidationError, prop: Mapping[str, Any]
-) -> tuple[str, dict[str, Any]] | None:
-    """The message code and parameters for one JSON Schema violation of `keyword`, whose
-    value in the schema is `value`; None for keywords without a message of ours."""
-    if keyword == "type":
-        expected = {"number": "PF_ERR_NUMBER", "integer": "PF_ERR_INTEGER"}
-        return expected.get(str(value), "PF_ERR_TEXT"), {}
-    if keyword in ("minimum", "maximum"):
-        if "minimum" in prop and "maximum" in prop:
-            return "PF_ERR_RANGE", {"minimum": prop["minimum"], "maximum": prop["maximum"]}
-        code = "PF_ERR_MINIMUM" if keyword == "minimum" else "PF_ERR_MAXIMUM"
-        return code, {"limit": value}
-    if keyword in ("minLength", "maxLength"):
-        if "minLength" in prop and "maxLength" in prop:
-            return "PF_ERR_LENGTH", {"minimum": prop["minLength"], "maximum": prop["maxLength"]}
-        code = "PF_ERR_MIN_LENGTH" if keyword == "minLength" else "PF_ERR_MAX_LENGTH"
-        return code, {"limit": value}
-    if keyword == "enum":
-        allowed = ", ".join(str(option) for option in value)
-        if len(error.instance_path) > 1:
-            return "PF_ERR_ENUM_ITEM", {"value": error.instance, "allowed": allowed}
-        return "PF_ERR_ENUM", {"allowed": allowed}
-    if keyword in ("minItems", "maxItems"):
-        code = "PF_ERR_MIN_ITEMS" if keyword == "minItems" else "PF_ERR_MAX_ITEMS"
-        return code, {"limit": value}
-    if keyword == "pattern":
-        return "PF_ERR_PATTERN", {}
-    return None
+def _schema_value(schema: Mapping[str, Any], path: Sequence[str | int]) -> Any:
+    """The schema's node at `path` (keys of objects, indexes of lists), as jsonschema's
+    `validator_value`."""
+    node: Any = schema
+    for step in path:
+        node = node[step]
+    return node
+
+
+def _columns_in_order(json_schema: Mapping[str, Any], properties: Mapping[str, Any]) -> list[str]:
+    """The schema's columns as messages order them: `x-columns` first, then the rest."""
+    listed = [c for c in json_schema.get("x-columns", ()) if c in properties]
+    return listed + [column for column in properties if column not in listed]
+
+
+def _enum_spellings(properties: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Enum column -> its values by normalised spelling, so any case or spacing matches."""
+    return {
+        column: {normalise_text(str(value)): value for value in enum}
+        for column, prop in properties.items()
+        if (enum := _enum_of(prop))
+    }
+
+
+def _compiled(json_schema: Mapping[str, Any]) -> jsonschema_rs.Validator:
+    """The schema checked for what we support, then compiled once for the whole file."""
+    check_json_schema(json_schema)
+    try:
+        return jsonschema_rs.Draft202012Validator(dict(json_schema))
+    except ValueError as error:
+        raise InvalidSchemaError(f"The schema cannot be compiled: {error}") from error
+
+
+def _deepest_and_gaps(
+    levels: Sequence[tuple[str, str]], filled: Sequence[bool]
+) -> tuple[int, list[str]]:
+    """The deepest filled level's index, and the columns of the empty levels above it."""
+    deepest = max(index for index, present in enumerate(filled) if present)
+    return deepest, [levels[index][0] for index in range(deepest) if not filled[index]]
