@@ -181,6 +181,6 @@ def _codes(sheet: Worksheet, code_at: int) -> Iterable[tuple[int, str]]:
 
 def _close(rows: Iterator[object]) -> None:
     """Closes a sheet's rows not read to the end, and so its stream, now rather than when
-    the generator is collected (reader.iter_values is a generator, typed an Iterator)."""
+    the generator is collected."""
     if isinstance(rows, Generator):
         rows.close()

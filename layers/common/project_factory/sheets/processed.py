@@ -37,7 +37,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from project_factory.domain.resources import RowStatus
 from project_factory.errors import DomainError, InvalidRequestError
@@ -403,7 +403,7 @@ class _RowWriter:
         self._layout, self._base, self._plan, self._spec = tab.layout, tab.base, plan, spec
         self._outcomes, self._missing = outcomes, missing
 
-    def write(self, sheet: SheetXml, sink: BinaryIO) -> None:
+    def write(self, sheet: SheetXml, sink: IO[bytes]) -> None:
         plan = self._plan
         status, errors = plan.columns[STATUS_COLUMN], plan.columns[ERRORS_COLUMN]
         head = widen_dimension(sheet.head, plan.last_column)
@@ -494,12 +494,12 @@ def _write_package(
                     _copy(source, sink)
 
 
-def _copy(source: BinaryIO, sink: BinaryIO) -> None:
+def _copy(source: BinaryIO, sink: IO[bytes]) -> None:
     while data := source.read(CHUNK_SIZE):
         sink.write(data)
 
 
-def _copy_clean(source: "BinaryIO | _Chunks", sink: BinaryIO) -> None:
+def _copy_clean(source: "BinaryIO | _Chunks", sink: IO[bytes]) -> None:
     """Copies XML, replacing what XML cannot carry (a reference is never cut in two)."""
     carry = b""
     while data := source.read(CHUNK_SIZE):

@@ -17,7 +17,7 @@ character XML cannot carry (a control character) is reported on its row
 
 import io
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from itertools import chain
@@ -259,7 +259,7 @@ def open_values(package: XlsxPackage, prefix: bytes) -> CellValues:
     return CellValues(package.string_table(), package.date_styles(), prefix, package.limits)
 
 
-def iter_values(package: XlsxPackage, title: str) -> Iterator[_Row]:
+def iter_values(package: XlsxPackage, title: str) -> Generator[_Row]:
     """(row number, column -> value) of every row of the sheet `title`, as openpyxl saw
     them (see `_value_rows`); UNREADABLE_WORKBOOK for what a damaged sheet raises."""
     try:

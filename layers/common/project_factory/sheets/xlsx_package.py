@@ -21,11 +21,13 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import BinaryIO
+from typing import IO, BinaryIO
 from xml.etree.ElementTree import Element, ParseError
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring, iterparse
+# defusedxml ships no type hints (and types-defusedxml is not a dependency): its
+# fromstring and iterparse are ElementTree's, and are typed as such where they are used.
+from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
+from defusedxml.ElementTree import fromstring, iterparse  # type: ignore[import-untyped]
 
 from project_factory.errors import WorkbookError
 from project_factory.sheets.limits import (
@@ -146,6 +148,8 @@ class XlsxPackage:
         """A part, streamed and counted: reading stops past its declared size or ratio."""
         try:
             info = self.archive.getinfo(member)
+            # _CountedPart has the reading half of a binary stream (read, close, with), all
+            # a part's readers use, not the whole BinaryIO protocol.
             return _CountedPart(self.archive.open(info), info, self._limits)  # type: ignore[return-value]
         except DAMAGED as error:
             raise unreadable(error) from error
@@ -334,14 +338,15 @@ class XlsxPackage:
         with self.open(part) as stream:
             data = stream.read(limit + 1)
         with _defused(part):
-            return fromstring(data, forbid_dtd=True)
+            tree: Element = fromstring(data, forbid_dtd=True)
+        return tree
 
 
 class _CountedPart:
     """A part being read, its bytes counted: never more than its directory entry says,
     nor more than the ratio allows, whatever the compressed data holds."""
 
-    def __init__(self, raw: BinaryIO, info: zipfile.ZipInfo, limits: WorkbookLimits) -> None:
+    def __init__(self, raw: IO[bytes], info: zipfile.ZipInfo, limits: WorkbookLimits) -> None:
         self._raw, self._info, self._limits = raw, info, limits
         self._count = 0
         self._most = min(info.file_size, limits.max_uncompressed_bytes)
