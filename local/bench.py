@@ -290,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
         # What ran is kept, even when a later section fails: a full run takes an hour.
         report["bench_seconds"] = round(time.perf_counter() - started)
         (OUT / "bench.json").write_bytes(
-            orjson.dumps(report, option=orjson.OPT_INDENT_2, default=str)
+            orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS, default=str)
         )
     print((OUT / "bench.json").read_text())
     return 0
