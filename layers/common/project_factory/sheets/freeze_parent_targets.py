@@ -15,7 +15,7 @@ the values written from it follow `sheets.written`'s rules (no formula, nothing 
 cannot hold).
 """
 
-from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from itertools import chain
 from typing import Any
 
@@ -75,7 +75,9 @@ def parent_targets(
     return found
 
 
-_Rows = Iterator[tuple[int, dict[int, Any]]]
+#: a tab's rows as the reader streams them; closed when not read to the end, which closes
+#: the sheet's stream now rather than when the generator is collected
+_Rows = Generator[tuple[int, dict[int, Any]]]
 
 
 def _tab_targets(
@@ -87,12 +89,12 @@ def _tab_targets(
         header = locate_header(title, top_row_values(top), spellings)
     except InvalidRequestError:
         # Not a sheet of targets (the readme, the lists): nothing to read there.
-        _close(rows)
+        rows.close()
         return {}
     code_at = header.columns.get(BOUNDARY_CODE_COLUMN)
     at = {column: header.columns[column] for column in columns if column in header.columns}
     if code_at is None or not at:
-        _close(rows)
+        rows.close()
         return {}
     following = [(n, cells) for n, cells in top if n > header.row_number]
     return _targets_by_code(chain(following, below, rows), code_at, at)
@@ -177,10 +179,3 @@ def _codes(sheet: Worksheet, code_at: int) -> Iterable[tuple[int, str]]:
     for (cell,) in sheet.iter_rows(min_row=HEADER_ROW + 1, min_col=code_at, max_col=code_at):
         if not is_blank(cell.value):
             yield plain_cell(cell).row, cell_text(cell.value)
-
-
-def _close(rows: Iterator[object]) -> None:
-    """Closes a sheet's rows not read to the end, and so its stream, now rather than when
-    the generator is collected."""
-    if isinstance(rows, Generator):
-        rows.close()
