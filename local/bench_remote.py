@@ -5,7 +5,9 @@
 For each MapMaxConcurrency, a fresh local stack creates a facility file of `rows` valid
 rows in a fresh DIGIT fake (FacilityTarget=digit) that answers every call after
 `latency` seconds, slept in the request's own thread (the fake's server is threaded), so
-the latency holds no CPU and concurrent calls overlap. ChunkSize and CreateBatchSize are
+the latency holds no CPU and concurrent calls overlap. The fake runs in a process of its
+own (tests/fakes/digit_process.py), as a remote service does: its HTTP and JSON work is not
+counted as the stack's. ChunkSize and CreateBatchSize are
 the template's defaults; ConfirmDelaySeconds is 1.
 
 The latency bound is what a flow whose only cost is the service's latency would take:
@@ -26,10 +28,11 @@ more): what the flow can reach with the chunks Validate cut.
 
 Each run also says where its time went (`profile`): the seconds of each stage, the
 handlers' invocations (count and wall seconds, summed over threads), the wall seconds
-in HTTP calls to the fake and the fake's own handling, the AWS calls answered by moto and
-the time they waited for and held its lock (local/lambdas.py `_moto_lock`), and the CPU
-seconds of the whole process (one process and one GIL here, where Lambda gives every
-invocation its own). The instruments wrap methods for the run and put them back after.
+in HTTP calls to the fake and the fake's own handling (in its process), the AWS calls
+answered by moto and the time they waited for and held its lock (local/lambdas.py
+`_moto_lock`), and the CPU seconds of the whole process (one process and one GIL here,
+where Lambda gives every invocation its own). The instruments wrap methods for the run
+and put them back after.
 
 The DIGIT fake looks facilities up by reference and id in an index, as the real service's
 database does (tests/fakes/digit_services.py), so that the fake's own time stays small.
@@ -46,9 +49,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import boto3
+
 from local.bench_builtin import facility_workbook, stage_seconds
 from local.stack import FINAL_EXECUTION_STATES, LocalStack
-from tests.fakes.digit_server import FakeDigit
+from project_factory.domain.resources import FINAL_RESOURCE_STATUSES
+from tests.fakes.digit_process import DigitProcess
 from tests.fakes.digit_services import (
     FACILITY_BULK_CREATE,
     FACILITY_SEARCH,
@@ -111,7 +117,7 @@ def remote_run(
 ) -> dict[str, Any]:
     """One create flow of the workbook `data` (`rows` rows) at this MapMaxConcurrency."""
     with (
-        FakeDigit(lifetime_seconds=RUN_TIMEOUT_SECONDS, latency_seconds=latency) as digit,
+        DigitProcess(lifetime_seconds=RUN_TIMEOUT_SECONDS, latency_seconds=latency) as digit,
         _without_claims(not claims),
     ):
         parameters = (
@@ -121,16 +127,17 @@ def remote_run(
         )
         with LocalStack(parameter_overrides=parameters) as stack, stack.http_api() as url:
             client = ProjectFactoryClient(url, tenant_id=f"bench.remote.{concurrency}")
-            with _Meter(stack, digit) as meter:
+            with _Meter(stack) as meter:
                 started = time.perf_counter()
                 file_store_id = client.upload(data, "facilities.xlsx")
                 accepted = client.create(file_store_id, "facility")
                 accepted.raise_for_status()
                 resource_id = accepted.json()["ResourceDetails"]["id"]
-                arn = stack.execution_arn("ResourceCreateStateMachine", resource_id)
-                execution = _execution_ended(stack, arn)
-                resource = client.wait_until_final(resource_id, timeout=60, longest_pause=0.5)
+                _final_status_written(stack, resource_id)
                 seconds = time.perf_counter() - started
+            arn = stack.execution_arn("ResourceCreateStateMachine", resource_id)
+            execution = _execution_ended(stack, arn)
+            resource = client.wait_until_final(resource_id, timeout=60, longest_pause=0.5)
             if resource["status"] != "created":
                 raise RuntimeError(f"the create flow ended {resource['status']}: {resource}")
             history = stack.history(arn)
@@ -138,6 +145,7 @@ def remote_run(
         creates, searches = digit.calls(FACILITY_BULK_CREATE), digit.calls(FACILITY_SEARCH)
         calls = digit.calls("/")
         duplicates = digit.duplicates("facility")
+        handling = digit.handling_seconds()
     stages = stage_seconds(history)
     minimum = minimum_calls(rows)
     by_chunk = sum(minimum_calls(chunk["rows"]) for chunk in chunks["chunks"])
@@ -163,14 +171,35 @@ def remote_run(
         "ratio_to_latency_bound": round(seconds / bound, 3),
         "create_stage_ratio_to_latency_bound": round(stages["CreateChunks"] / bound, 3),
         "counts": resource["additionalDetails"].get("counts"),
-        "profile": meter.figures(calls=calls, latency=latency),
+        "profile": meter.figures(calls=calls, latency=latency) | {"fake_handling": handling},
     }
 
 
+def _final_status_written(stack: LocalStack, resource_id: str) -> None:
+    """Returns once Finalize has written the resource's final status, read every
+    POLL_SECONDS with one GetItem: the cheapest question moto answers, in the process being
+    measured (the API's status search runs a handler, describe_execution renders the whole
+    execution; either took CPU the flow was measured with)."""
+    table = boto3.resource("dynamodb", region_name=stack.region).Table(
+        stack.physical_id("ResourcesTable")
+    )
+    deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        item = table.get_item(
+            Key={"id": resource_id},
+            ConsistentRead=True,
+            ProjectionExpression="#s",
+            ExpressionAttributeNames={"#s": "status"},
+        ).get("Item")
+        if item and item.get("status") in FINAL_RESOURCE_STATUSES:
+            return
+        time.sleep(POLL_SECONDS)
+    raise TimeoutError(f"{resource_id} has no final status after {RUN_TIMEOUT_SECONDS} s")
+
+
 def _execution_ended(stack: LocalStack, arn: str) -> dict[str, Any]:
-    """describe_execution once the execution has ended, asked every POLL_SECONDS: one moto
-    call, where the API's status search would run a handler and a DynamoDB read each time,
-    in the process being measured (Finalize writes the final status before the end)."""
+    """describe_execution once the execution has ended (it ends just after Finalize has
+    written the final status), asked every POLL_SECONDS."""
     sfn = stack.client("stepfunctions")
     deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
@@ -286,15 +315,13 @@ class _TimedLock:
 
 
 class _Meter:
-    """Instruments for one run: the handlers' invocations, the HTTP calls to the fake and
-    the fake's handling of them, moto's calls and lock, and the process's CPU seconds."""
+    """Instruments for one run: the handlers' invocations, the HTTP calls to the fake, moto's
+    calls and lock, and the process's CPU seconds."""
 
-    def __init__(self, stack: LocalStack, digit: FakeDigit) -> None:
+    def __init__(self, stack: LocalStack) -> None:
         self._stack = stack
-        self._digit = digit
         self.invocations = _Tally()
         self.http = _Tally()
-        self.fake = _Tally()
         self.moto = _Tally()
         self.lock: _TimedLock | None = None
         self._undo: list[Callable[[], None]] = []
@@ -325,14 +352,6 @@ class _Meter:
 
         JsonHttpClient.post = timed_post  # type: ignore[method-assign]
         self._undo.append(lambda: setattr(JsonHttpClient, "post", post))
-
-        respond, fake = self._digit._respond, self.fake
-
-        def timed_respond(path: str, *args: Any) -> Any:
-            return fake.timed(path, lambda: respond(path, *args))
-
-        self._digit._respond = timed_respond  # type: ignore[method-assign]
-        self._undo.append(lambda: delattr(self._digit, "_respond"))
 
         answer, moto = BotocoreStubber.__call__, self.moto
 
@@ -372,7 +391,6 @@ class _Meter:
             "http_ms_per_call_beyond_latency": (
                 round((http_seconds - calls * latency) * 1000 / calls, 1) if calls else None
             ),
-            "fake_handling": self.fake.figures(),
             "moto_calls": self.moto.figures(top=12),
             "moto_call_seconds": round(sum(self.moto.seconds.values()), 2),
             "moto_lock_waited_seconds": round(self.lock.waited, 2),
