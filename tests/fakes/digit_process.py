@@ -50,10 +50,16 @@ class DigitProcess:
         self._process.start()
         theirs.close()
         self._pipe = ours
-        if not ours.poll(START_TIMEOUT_SECONDS):
+        try:
+            if not ours.poll(START_TIMEOUT_SECONDS):
+                raise TimeoutError(f"the fake DIGIT did not start in {START_TIMEOUT_SECONDS} s")
+            self.url = ours.recv()
+        except EOFError:
             self._stop()
-            raise TimeoutError(f"the fake DIGIT did not start in {START_TIMEOUT_SECONDS} s")
-        self.url = ours.recv()
+            raise RuntimeError("the fake DIGIT's process ended before it served") from None
+        except BaseException:
+            self._stop()
+            raise
         return self
 
     def __exit__(

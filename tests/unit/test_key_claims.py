@@ -6,7 +6,8 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from project_factory.adapters.key_claims import ClaimRequest, DynamoKeyClaims, key_pk
+from project_factory.adapters.dynamo_key_claims import DynamoKeyClaims
+from project_factory.adapters.key_claims import ClaimRequest, key_pk
 from project_factory.errors import TransientError
 from tests.support.tables import create_registry_table
 

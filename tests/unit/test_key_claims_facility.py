@@ -5,8 +5,9 @@ from collections.abc import Iterator
 import pytest
 from moto import mock_aws
 
+from project_factory.adapters.dynamo_key_claims import DynamoKeyClaims
 from project_factory.adapters.http import JsonHttpClient
-from project_factory.adapters.key_claims import DynamoKeyClaims, key_pk
+from project_factory.adapters.key_claims import key_pk
 from project_factory.adapters.targets.base import PendingRow
 from project_factory.adapters.targets.digit import FacilityTarget
 from project_factory.adapters.targets.digit.facility import CLAIM_KIND

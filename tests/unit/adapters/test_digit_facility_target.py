@@ -5,7 +5,8 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from project_factory.adapters.key_claims import ClaimRequest, DynamoKeyClaims
+from project_factory.adapters.dynamo_key_claims import DynamoKeyClaims
+from project_factory.adapters.key_claims import ClaimRequest
 from project_factory.adapters.targets.base import Operation, PendingRow
 from project_factory.adapters.targets.digit import FacilityTarget
 from project_factory.adapters.targets.digit.facility import CLAIM_KIND

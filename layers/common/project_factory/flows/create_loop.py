@@ -16,85 +16,16 @@ land (`Target.resend_after_seconds`): nothing is created twice, nor asked twice.
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from project_factory import progress
-from project_factory.adapters.targets.base import (
-    PendingRow,
-    RecordKeeper,
-    RowFinder,
-    Target,
-    TargetResult,
-)
+from project_factory.adapters.targets.base import PendingRow, Target, TargetResult
 from project_factory.domain.tasks import ChunkTask
 from project_factory.errors import TransientError, UpstreamError
+from project_factory.flows.chunk_outcomes import DONE, SETTLED, ChunkOutcomes
+from project_factory.flows.confirming import confirm_found
 from project_factory.flows.ports import Ports
-from project_factory.flows.run_secrets import Opener, without_secrets
+from project_factory.flows.run_secrets import Opener
 from project_factory.flows.scratch import ScratchKeys
-
-#: Outcomes after which a row is never sent again.
-SETTLED = frozenset({"created", "rejected", "existing", "conflict", "updated", "deactivated"})
-#: Outcomes of rows whose change the target made (progress counts them as done).
-DONE = ("created", "updated", "deactivated")
-
-
-class ChunkOutcomes:
-    """What is known of each row of a chunk, keyed by client reference id.
-
-    A row's entry: `state` (an outcome), `id`, `output`, `code`, `reason`, and once the
-    row has been sent, `sentAt` (ms) and `sends` (how many requests carried it).
-    """
-
-    def __init__(self, stored: dict[str, Any] | None) -> None:
-        stored = stored or {}
-        self.attempts: int = stored.get("attempts", 0)
-        self.rows: dict[str, dict[str, Any]] = stored.get("rows", {})
-
-    def settled(self, client_ref: str) -> bool:
-        return self.rows.get(client_ref, {}).get("state") in SETTLED
-
-    def sends(self, client_ref: str) -> int:
-        return int(self.rows.get(client_ref, {}).get("sends", 0))
-
-    def was_sent(self, client_ref: str) -> bool:
-        return "sentAt" in self.rows.get(client_ref, {})
-
-    def may_send(self, client_ref: str, now_ms: int, resend_after_seconds: float) -> bool:
-        """Never sent, or sent long enough ago that the request can no longer land."""
-        row = self.rows.get(client_ref, {})
-        if not row.get("uncertain"):
-            return True
-        return now_ms - int(row["sentAt"]) >= resend_after_seconds * 1000
-
-    def mark_sent(self, rows: list[PendingRow], now_ms: int) -> None:
-        for row in rows:
-            entry = self.rows.setdefault(row.client_ref, {"state": "pending"})
-            entry["sentAt"] = now_ms
-            entry["sends"] = int(entry.get("sends", 0)) + 1
-            # Until an answer says otherwise, the request may land at any moment.
-            entry["uncertain"] = True
-
-    def record(self, result: TargetResult, row: PendingRow) -> None:
-        # Outcomes are kept in scratch: never a secret. A created user's password is the
-        # one sealed in its chunk line, which Finalize opens for the credentials file.
-        output = without_secrets(result.output)
-        entry = self.rows.get(row.client_ref, {})
-        sent = {name: entry[name] for name in ("sentAt", "sends") if name in entry}
-        self.rows[row.client_ref] = sent | {
-            "state": result.outcome,
-            "id": result.id,
-            "output": output,
-            "code": result.code,
-            "reason": result.reason,
-            # A pending row whose request may have reached the service stays uncertain.
-            "uncertain": result.outcome == "pending" and result.sent and bool(sent),
-        }
-
-    def count(self, state: str) -> int:
-        return sum(1 for row in self.rows.values() if row.get("state") == state)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"attempts": self.attempts, "rows": self.rows}
 
 
 def create_rows(
@@ -137,7 +68,7 @@ def _not_found_since(
     sent_before = [row for row in pending if outcomes.was_sent(row.client_ref)]
     if not sent_before:
         return pending
-    unconfirmed = _confirm(target, tenant_id, sent_before, outcomes)
+    unconfirmed = confirm_found(target, tenant_id, sent_before, outcomes)
     still_missing = {row.client_ref for row in unconfirmed or ()}
     held_back = {row.client_ref for row in sent_before} - still_missing
     return [row for row in pending if row.client_ref not in held_back]
@@ -158,40 +89,15 @@ def _send_batch(
         if result.outcome == "rejected" and outcomes.sends(result.client_ref) > 1
     ]
     if resent:
-        _confirm(target, tenant_id, resent, outcomes)
+        confirm_found(target, tenant_id, resent, outcomes)
 
 
 def confirm_rows(task: ChunkTask, services: Ports) -> ChunkTask:
     target = services.target(task.chunk.type, task.chunk.hierarchyType)
     with _chunk_state(task, services) as (rows, outcomes, _):
         pending = [row for row in rows if not outcomes.settled(row.client_ref)]
-        _confirm(target, task.chunk.tenantId, pending, outcomes)
+        confirm_found(target, task.chunk.tenantId, pending, outcomes)
     return _next_state(task, task.attempt, outcomes, target, services, just_created=False)
-
-
-def confirm_unsettled(
-    target: Target,
-    tenant_id: str,
-    rows: list[PendingRow],
-    outcomes: ChunkOutcomes,
-    *,
-    last_chance: bool,
-) -> None:
-    """The last look before a row is reported NOT_CREATED: does the service hold it?
-
-    A search that fails transiently is raised for the task's retry, unless this is the
-    last chance: then the rows stay unconfirmed, with that failure as their last error.
-    """
-    unsettled = [row for row in rows if not outcomes.settled(row.client_ref)]
-    if not unsettled:
-        return
-    if last_chance:
-        _confirm(target, tenant_id, unsettled, outcomes)
-        return
-    found = _found(target, tenant_id, unsettled)
-    for row in unsettled:
-        if row.client_ref in found:
-            outcomes.record(found[row.client_ref], row)
 
 
 def _create_batch(target: Target, tenant_id: str, batch: list[PendingRow]) -> list[TargetResult]:
@@ -214,46 +120,6 @@ def _create_batch(target: Target, tenant_id: str, batch: list[PendingRow]) -> li
             )
             for row in batch
         ]
-
-
-def _confirm(
-    target: Target, tenant_id: str, pending: list[PendingRow], outcomes: ChunkOutcomes
-) -> list[PendingRow] | None:
-    """The rows still not found, or None when the search itself failed for now."""
-    try:
-        found = _found(target, tenant_id, pending)
-    except TransientError as failure:
-        for row in pending:
-            entry = outcomes.rows.setdefault(row.client_ref, {"state": "pending"})
-            entry |= {"code": failure.code, "reason": failure.message}
-        return None
-    still_pending = []
-    for row in pending:
-        if row.client_ref in found:
-            outcomes.record(found[row.client_ref], row)
-        else:
-            still_pending.append(row)
-    return still_pending
-
-
-def _found(target: Target, tenant_id: str, rows: list[PendingRow]) -> dict[str, TargetResult]:
-    """What the service holds of these rows: created records by client reference (`find`,
-    or `find_rows` for a target that needs the rows), and changes made (`changes_made`,
-    for a target that changes records)."""
-    creates = [row for row in rows if row.operation == "create"]
-    changes = [row for row in rows if row.operation != "create"]
-    found = _created_found(target, tenant_id, creates) if creates else {}
-    if changes and isinstance(target, RecordKeeper):
-        found |= target.changes_made(tenant_id, changes)
-    return found
-
-
-def _created_found(
-    target: Target, tenant_id: str, creates: list[PendingRow]
-) -> dict[str, TargetResult]:
-    if isinstance(target, RowFinder):
-        return target.find_rows(tenant_id, creates)
-    return target.find(tenant_id, [row.client_ref for row in creates])
 
 
 def _by_ref(rows: list[PendingRow]) -> dict[str, PendingRow]:

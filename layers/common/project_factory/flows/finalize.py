@@ -22,7 +22,8 @@ from project_factory.adapters.file_store import XLSX
 from project_factory.adapters.targets.base import PendingRow
 from project_factory.domain.resources import ResourceRow, ResourceStatus, RowStatus
 from project_factory.errors import DomainError
-from project_factory.flows.create_loop import ChunkOutcomes, confirm_unsettled
+from project_factory.flows.chunk_outcomes import ChunkOutcomes
+from project_factory.flows.confirming import confirm_unsettled
 from project_factory.flows.credentials_handout import CredentialsHandout, hands_out
 from project_factory.flows.intake import accepted_file
 from project_factory.flows.ports import Ports

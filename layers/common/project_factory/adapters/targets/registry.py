@@ -29,7 +29,8 @@ from typing import Any
 
 from project_factory.adapters.aws_errors import outage_is_transient
 from project_factory.adapters.dynamo import batch_get
-from project_factory.adapters.key_claims import Claim, ClaimRequest, DynamoKeyClaims, KeyClaims
+from project_factory.adapters.dynamo_key_claims import DynamoKeyClaims
+from project_factory.adapters.key_claims import Claim, ClaimRequest, KeyClaims
 from project_factory.adapters.targets.base import PendingRow, Target, TargetResult
 from project_factory.adapters.targets.injected_faults import with_injected_faults
 from project_factory.adapters.targets.registry_changes import RegistryChanges

@@ -1,8 +1,8 @@
 """The DIGIT target of a resource type, wired from settings."""
 
 from project_factory.adapters.digit_paths import DigitPaths
+from project_factory.adapters.dynamo_key_claims import dynamo_key_claims
 from project_factory.adapters.http import JsonHttpClient
-from project_factory.adapters.key_claims import dynamo_key_claims
 from project_factory.adapters.targets.base import Target
 from project_factory.adapters.targets.digit.boundaries import BoundaryTarget
 from project_factory.adapters.targets.digit.facility import FacilityTarget
