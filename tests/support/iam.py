@@ -100,10 +100,10 @@ def _grants(statement: Mapping[str, Any], request: Request) -> bool:
     if statement.get("Effect") != "Allow":
         return False
     if not any(
-        _like(request.action, action, case=False) for action in _listed(statement["Action"])
+        _matches(request.action, action, case=False) for action in _listed(statement["Action"])
     ):
         return False
-    if not any(_like(request.resource, str(res)) for res in _listed(statement["Resource"])):
+    if not any(_matches(request.resource, str(res)) for res in _listed(statement["Resource"])):
         return False
     return all(
         _holds(operator, key, [str(value) for value in _listed(values)], request.context)
@@ -112,7 +112,7 @@ def _grants(statement: Mapping[str, Any], request: Request) -> bool:
     )
 
 
-def _like(value: str, pattern: str, *, case: bool = True) -> bool:
+def _matches(value: str, pattern: str, *, case: bool = True) -> bool:
     # IAM's wildcards are * and ?; fnmatch's [...] never occurs in an ARN or an action.
     return fnmatchcase(value, pattern) if case else fnmatchcase(value.lower(), pattern.lower())
 
@@ -125,9 +125,9 @@ def _holds(operator: str, key: str, wanted: list[str], context: Mapping[str, lis
         case "StringEquals":
             return any(value in wanted for value in given)
         case "StringLike":
-            return any(_like(value, pattern) for value in given for pattern in wanted)
+            return any(_matches(value, pattern) for value in given for pattern in wanted)
         case "ForAllValues:StringLike":
-            return all(any(_like(value, pattern) for pattern in wanted) for value in given)
+            return all(any(_matches(value, pattern) for pattern in wanted) for value in given)
     raise NotImplementedError(f"condition operator {operator} (key {key})")
 
 

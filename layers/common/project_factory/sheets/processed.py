@@ -202,19 +202,16 @@ def _data_tabs(
     file read across tabs, every sheet whose header makes it a data tab."""
     if not spec.across_tabs:
         title = find_sheet(package.sheet_names, spec.data_sheet, messages)
-        (top,) = _survey(package, [title])
+        (top,) = _read_tops(package, [title])
         return [_Tab(top.part, 0, top.layout(spellings))]
     assert spec.boundary_column is not None
     values = tab_value_columns(spec, schema)
     tabs: dict[str, _Tab] = {}
-    for index, top in enumerate(_survey(package, package.sheet_names)):
-        try:
-            layout = top.layout(spellings)
-        except InvalidRequestError as error:
-            if error.code != "HEADER_MISSING":
-                raise
-            continue  # the readme, the lists, the metadata: no header at all
-        if is_data_tab(layout.header, spec.boundary_column, values) and top.part not in tabs:
+    for index, top in enumerate(_read_tops(package, package.sheet_names)):
+        layout = _layout_or_none(top, spellings)
+        if layout is None or top.part in tabs:
+            continue
+        if is_data_tab(layout.header, spec.boundary_column, values):
             tabs[top.part] = _Tab(top.part, place(index, 0), layout)
     if not tabs:
         raise InvalidRequestError(
@@ -251,29 +248,24 @@ class _Top:
         return _Layout(header, cell_style(model) if model else b"", self.values)
 
 
-def _survey(package: XlsxPackage, titles: Sequence[str]) -> list[_Top]:
+def _layout_or_none(top: _Top, spellings: Mapping[str, str]) -> _Layout | None:
+    """The sheet's layout, or None for a sheet with no header at all (the readme, the
+    lists, the metadata)."""
+    try:
+        return top.layout(spellings)
+    except InvalidRequestError as error:
+        if error.code != "HEADER_MISSING":
+            raise
+        return None
+
+
+def _read_tops(package: XlsxPackage, titles: Sequence[str]) -> list[_Top]:
     """The top rows of the sheets `titles`, and of the shared strings those they use
     (read in one pass for all the sheets)."""
-    tops: list[tuple[str, str, bytes, list[tuple[int, list[RawCell]]]]] = []
-    wanted: set[int] = set()
-    for title in titles:
-        part = package.sheet_part(title)
-        with package.open(part) as stream:
-            sheet = SheetXml(stream, package.limits)
-            rows: list[tuple[int, list[RawCell]]] = []
-            for row in sheet.rows():
-                if row.number > HEADER_SCAN_ROWS:
-                    break
-                rows.append((row.number, sheet.cells(row)))
-            prefix = sheet.prefix
-        raw = CellValues([], DateStyles(), prefix, package.limits)
-        wanted.update(
-            int(value)
-            for _, cells in rows
-            for cell in cells
-            if cell.kind == b"s" and (value := raw.raw_value(cell))
-        )
-        tops.append((title, part, prefix, rows))
+    tops = [_top_rows(package, title) for title in titles]
+    wanted = {
+        index for _, _, prefix, rows in tops for index in _shared_indexes(prefix, rows, package)
+    }
     texts: dict[int, str] = {}
     blank: set[int] = set()
     for index, text in enumerate(package.shared_strings()):
@@ -286,6 +278,33 @@ def _survey(package: XlsxPackage, titles: Sequence[str]) -> list[_Top]:
         _Top(title, part, rows, CellValues(shared, DateStyles(), prefix, package.limits))
         for title, part, prefix, rows in tops
     ]
+
+
+_TopRows = tuple[str, str, bytes, list[tuple[int, list[RawCell]]]]
+
+
+def _top_rows(package: XlsxPackage, title: str) -> _TopRows:
+    """The sheet's part, its namespace prefix and its cells in the rows a header may be in."""
+    part = package.sheet_part(title)
+    with package.open(part) as stream:
+        sheet = SheetXml(stream, package.limits)
+        rows: list[tuple[int, list[RawCell]]] = []
+        for row in sheet.rows():
+            if row.number > HEADER_SCAN_ROWS:
+                break
+            rows.append((row.number, sheet.cells(row)))
+        return title, part, sheet.prefix, rows
+
+
+def _shared_indexes(
+    prefix: bytes, rows: list[tuple[int, list[RawCell]]], package: XlsxPackage
+) -> Iterator[int]:
+    """The shared strings those rows' cells use."""
+    raw = CellValues([], DateStyles(), prefix, package.limits)
+    for _, cells in rows:
+        for cell in cells:
+            if cell.kind == b"s" and (value := raw.raw_value(cell)):
+                yield int(value)
 
 
 class _SharedTexts:
@@ -485,7 +504,7 @@ def _write_package(
                 pending.discard(info.filename)
                 part = next(in_order)
                 info, writer = package.archive.getinfo(part), writers[part]
-            with package.open(info.filename) as source, out.open(_like(info), "w") as sink:
+            with package.open(info.filename) as source, out.open(_entry_like(info), "w") as sink:
                 if writer is not None:
                     writer.write(SheetXml(source, package.limits), sink)
                 elif _XML_PART.search(info.filename):
@@ -526,7 +545,7 @@ class _Chunks:
         return b""
 
 
-def _like(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+def _entry_like(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
     """A new entry with the name, date, compression and attributes of `info`."""
     entry = zipfile.ZipInfo(info.filename, info.date_time)
     entry.compress_type = info.compress_type
