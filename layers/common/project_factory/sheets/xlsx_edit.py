@@ -196,19 +196,35 @@ def set_columns(
         for block in blocks
         for element in re.findall(rb"<%scol\b[^>]*?/>" % prefix, block.group(1))
     ]
-    changed = False
+    changed = _set_widths(columns, widths)
+    changed = _unhide(columns, shown) or changed
+    return _with_columns(head, prefix, blocks, columns) if changed else head
+
+
+def _set_widths(columns: list[_Column], widths: Mapping[int, float]) -> bool:
+    """Sets each width on a `<col>` of its own; whether there was any."""
     for column, width in widths.items():
         entry = _isolate(columns, column)
         entry.attributes[b"width"] = b'"%s"' % _number(width)
         entry.attributes[b"customWidth"] = b'"1"'
-        changed = True
+    return bool(widths)
+
+
+def _unhide(columns: list[_Column], shown: Sequence[int]) -> bool:
+    """Unhides each of the `shown` columns that is hidden; whether one was."""
+    changed = False
     for column in shown:
         covering = next((c for c in columns if c.first <= column <= c.last), None)
         if covering is not None and covering.hidden:
             del _isolate(columns, column).attributes[b"hidden"]
             changed = True
-    if not changed:
-        return head
+    return changed
+
+
+def _with_columns(
+    head: bytes, prefix: bytes, blocks: Sequence[re.Match[bytes]], columns: Sequence[_Column]
+) -> bytes:
+    """The head with its `<cols>` blocks replaced by one holding `columns`."""
     element = b"<%scols>%s</%scols>" % (
         prefix,
         b"".join(column.xml(prefix) for column in columns),
