@@ -65,7 +65,7 @@ lint: $(STAMP) $(CHECKOV_STAMP)
 	@# types: mypy --strict on the layer and the handlers (pyproject.toml [tool.mypy])
 	$(BIN)/mypy
 	@# no function above radon's grade B (cyclomatic complexity 10), in the layer and handlers;
-	@# the xlsx package and rows modules still hold five grade-C functions (#15, left open)
+	@# the xlsx package and rows modules still hold three grade-C functions (#15, left open)
 	$(BIN)/xenon --max-absolute B --max-modules B --max-average A \
 	  --exclude "*/sheets/xlsx_package.py,*/sheets/xlsx_rows.py" \
 	  layers/common/project_factory functions

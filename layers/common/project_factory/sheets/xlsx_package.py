@@ -159,25 +159,8 @@ class XlsxPackage:
         part = self._related("/styles")
         if part is None or part not in self.archive.NameToInfo:
             return DateStyles()
-        custom: dict[int, str] = {}
-        formats: list[int] = []
-        numbers, number = f"{_MAIN}numFmts", f"{_MAIN}numFmt"
-        cell_styles, style = f"{_MAIN}cellXfs", f"{_MAIN}xf"
         with self.open(part) as stream, _defused(part):
-            # Incrementally, each element dropped once read: memory stays flat.
-            path: list[Element] = []
-            for event, element in iterparse(stream, events=("start", "end"), forbid_dtd=True):
-                if event == "start":
-                    path.append(element)
-                    continue
-                path.pop()
-                parent = path[-1] if path else None
-                if parent is not None:
-                    if element.tag == number and parent.tag == numbers:
-                        custom[int(element.get("numFmtId", "0"))] = element.get("formatCode", "")
-                    elif element.tag == style and parent.tag == cell_styles:
-                        formats.append(int(element.get("numFmtId", "0")))
-                    parent.remove(element)
+            formats, custom = _number_formats(stream)
         return DateStyles.of(formats, custom, date1904=self._date1904)
 
     def string_table(self) -> list[str]:
@@ -249,18 +232,8 @@ class XlsxPackage:
             raise _too_many_parts(len(infos), limits)
         total = 0
         for info in infos:
-            if info.flag_bits & 0x1:
-                raise _encrypted()
-            if info.compress_type not in _METHODS:
-                raise unreadable(
-                    detail=f"its part {info.filename!r} uses a compression Excel never writes"
-                )
-            size = info.file_size
-            if size >= RATIO_CHECKED_FROM_BYTES and size > limits.max_compression_ratio * max(
-                info.compress_size, 1
-            ):
-                raise _zip_bomb(info, limits)
-            total += size
+            _check_entry(info, limits)
+            total += info.file_size
             if total > limits.max_uncompressed_bytes:
                 raise refused(
                     "WORKBOOK_TOO_LARGE",
@@ -422,6 +395,45 @@ def _declared_directory(stream: BinaryIO, size: int) -> tuple[int, int]:
                 if record.startswith(_ZIP64_END_RECORD):
                     entries, directory = struct.unpack("<QQ", record[32:48])
     return entries, directory
+
+
+def _number_formats(stream: BinaryIO) -> tuple[list[int], dict[int, str]]:
+    """The number format of each cell style, in order, and the custom formats by id, read
+    incrementally from `styles.xml`: each element is dropped once read, so memory stays
+    flat."""
+    custom: dict[int, str] = {}
+    formats: list[int] = []
+    numbers, number = f"{_MAIN}numFmts", f"{_MAIN}numFmt"
+    cell_styles, style = f"{_MAIN}cellXfs", f"{_MAIN}xf"
+    path: list[Element] = []
+    for event, element in iterparse(stream, events=("start", "end"), forbid_dtd=True):
+        if event == "start":
+            path.append(element)
+            continue
+        path.pop()
+        if not path:
+            continue
+        parent = path[-1]
+        if element.tag == number and parent.tag == numbers:
+            custom[int(element.get("numFmtId", "0"))] = element.get("formatCode", "")
+        elif element.tag == style and parent.tag == cell_styles:
+            formats.append(int(element.get("numFmtId", "0")))
+        parent.remove(element)
+    return formats, custom
+
+
+def _check_entry(info: zipfile.ZipInfo, limits: WorkbookLimits) -> None:
+    """One directory entry against the limits: not encrypted, a method Excel writes, and
+    no more than the allowed compression ratio."""
+    if info.flag_bits & 0x1:
+        raise _encrypted()
+    if info.compress_type not in _METHODS:
+        raise unreadable(detail=f"its part {info.filename!r} uses a compression Excel never writes")
+    size = info.file_size
+    if size >= RATIO_CHECKED_FROM_BYTES and size > limits.max_compression_ratio * max(
+        info.compress_size, 1
+    ):
+        raise _zip_bomb(info, limits)
 
 
 def _prolog(head: bytes) -> str:
