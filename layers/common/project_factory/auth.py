@@ -12,7 +12,8 @@ grants of a role in a tenant, read from
   `{uuid, tenantId, roles: [{code, tenantId}]}`, each role in its tenant (else the user's).
 
 API Gateway passes every claim as a string: an array as `[a b]`, an object as JSON text
-(Go's `map[k:v]` rendering is read too); claims given as JSON values are taken as they are.
+(Go's `map[k:v]` rendering is read too; `claim_values.py`); claims given as JSON values are
+taken as they are.
 
 DIGIT tenants nest: a grant in `mz` (the state) covers `mz.chimoio`. A tenant outside
 every grant is 403 TENANT_FORBIDDEN; a tenant granted without a role the action needs is
@@ -20,20 +21,18 @@ every grant is 403 TENANT_FORBIDDEN; a tenant granted without a role the action 
 without the authorizer: it never reaches the flows).
 """
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from project_factory.claim_values import claim_value
 from project_factory.domain.requests import RequestInfo, UserInfo
 from project_factory.domain.tenants import tenant_id_problem
 from project_factory.errors import ForbiddenError, UnauthenticatedError
 from project_factory.settings import Settings
 
-#: Longest claim text parsed (a token is at most a few kB; anything longer is ignored).
-_MAX_CLAIM_TEXT = 65_536
 _SEPARATORS = re.compile(r"[,\s]+")
 
 
@@ -212,85 +211,6 @@ def _items(value: Any) -> list[Any]:
 
 def _strings(value: Any) -> list[str]:
     return [item for item in _items(value) if isinstance(item, str)]
-
-
-# ---------------------------------------------------------------------- claim values
-def claim_value(value: Any) -> Any:
-    """A claim as API Gateway passes it, back into a value.
-
-    Strings stay strings, except the renderings of arrays and objects: `[a b]` (API
-    Gateway's, space-separated), JSON text (`["a","b"]`, `{"k": "v"}`) and Go's
-    `map[k:v]`. Anything else (a JSON value, from another authorizer or a test) is as given.
-    """
-    if not isinstance(value, str):
-        return value
-    text = value.strip()
-    if len(text) > _MAX_CLAIM_TEXT or not text.startswith(("[", "{", "map[")):
-        return value
-    if text[0] in "[{":
-        try:
-            return json.loads(text)
-        except ValueError:
-            pass
-    try:
-        parsed, end = _GoValue(text).parse(0)
-    except (IndexError, ValueError):
-        return value
-    return parsed if end == len(text) else value
-
-
-class _GoValue:
-    """Reads Go's fmt rendering of decoded JSON: `[a b]`, `map[k:v k2:[x y]]`, with JSON
-    objects or arrays allowed as items (`[{"code":"A"} {"code":"B"}]`)."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self._json = json.JSONDecoder()
-
-    def parse(self, at: int, stops: str = "") -> tuple[Any, int]:
-        """The value starting at `at`, and where it ends; a bare word ends at any of `stops`."""
-        if self.text.startswith("map[", at):
-            return self._map(at + 4)
-        if self.text[at] == "[":
-            return self._list(at + 1)
-        if self.text[at] == "{":
-            return self._json.raw_decode(self.text, at)
-        return self._word(at, stops)
-
-    def _map(self, at: int) -> tuple[dict[str, Any], int]:
-        """`k:v k2:v2]` (after `map[`): a key runs to its colon, a value to a space or `]`."""
-        mapping: dict[str, Any] = {}
-        while True:
-            at = self._spaces(at)
-            if self.text[at] == "]":
-                return mapping, at + 1
-            colon = self.text.index(":", at)
-            key = self.text[at:colon]
-            if not key or any(c in key for c in " []"):
-                raise ValueError("not a map key")
-            mapping[key], at = self.parse(colon + 1, " ]")
-
-    def _list(self, at: int) -> tuple[list[Any], int]:
-        """`a b]` (after `[`): items separated by spaces."""
-        items: list[Any] = []
-        while True:
-            at = self._spaces(at)
-            if self.text[at] == "]":
-                return items, at + 1
-            item, at = self.parse(at, " ]")
-            items.append(item)
-
-    def _word(self, at: int, stops: str) -> tuple[str, int]:
-        """A bare value: Go renders strings and numbers unquoted, so it is kept as text."""
-        end = at
-        while end < len(self.text) and self.text[end] not in stops:
-            end += 1
-        return self.text[at:end], end
-
-    def _spaces(self, at: int) -> int:
-        while self.text[at] == " ":
-            at += 1
-        return at
 
 
 def verified_claims(event: Mapping[str, Any]) -> Mapping[str, Any] | None:

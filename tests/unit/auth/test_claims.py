@@ -9,10 +9,10 @@ from project_factory.auth import (
     Grant,
     UnauthenticatedError,
     caller_from_claims,
-    claim_value,
     tenant_covers,
     verified_claims,
 )
+from project_factory.claim_values import claim_value
 from tests.support.settings import wired_settings
 
 SETTINGS = wired_settings()

@@ -22,7 +22,8 @@ from local.auth import (
     event_claims,
     main,
 )
-from project_factory.auth import caller_from_claims, claim_value
+from project_factory.auth import caller_from_claims
+from project_factory.claim_values import claim_value
 from tests.support.settings import wired_settings
 
 

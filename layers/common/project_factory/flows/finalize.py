@@ -12,84 +12,34 @@ Each password is opened from its chunk line, sealed since Validate (flows/run_se
 
 import io
 import uuid
-from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 from project_factory.adapters.file_store import XLSX
 from project_factory.adapters.targets.base import PendingRow
-from project_factory.domain.resources import ResourceRow, ResourceStatus, RowStatus
+from project_factory.domain.resources import ResourceRow, RowStatus
 from project_factory.errors import DomainError
 from project_factory.flows.chunk_outcomes import ChunkOutcomes
 from project_factory.flows.confirming import confirm_unsettled
 from project_factory.flows.credentials_handout import CredentialsHandout, hands_out
+from project_factory.flows.finalize_counts import Planner, ResultLine, Tally, final_status
 from project_factory.flows.intake import accepted_file
 from project_factory.flows.ports import Ports
 from project_factory.flows.run_secrets import without_secrets
 from project_factory.flows.scratch import PartReader, ScratchKeys
 from project_factory.flows.sheet_schemas import bound_schema
-from project_factory.sheets.layout import excel_row
 from project_factory.sheets.limits import WorkbookLimits
 from project_factory.sheets.messages import Messages, load_bundled_messages
 from project_factory.sheets.processed import RowResult, write_processed
-from project_factory.sheets.spec import SheetSpec, spec_for
+from project_factory.sheets.spec import spec_for
 
 _PROCESSED_NAMESPACE = uuid.UUID("2d3c5a9e-4f61-4b8e-9d7a-3e1f0c6b5a42")
-#: per-row errors kept in the database (the full list is in the processed file)
-MAX_STORED_ERRORS = 100
 #: Finalize runs (its task's retries) whose last look may fail and be retried; the run after
 #: reports what it still cannot find as NOT_CREATED rather than fail the resource.
 _CONFIRM_RETRIES = 2
 #: scratch parts read ahead of the one being written out, and the threads reading them
 _READ_AHEAD = 4
-_FAILING = frozenset({RowStatus.INVALID, RowStatus.FAILED, RowStatus.NOT_CREATED})
-#: a row's result, with the verdict line Validate wrote for it
-_Result = tuple[RowResult, dict[str, Any]]
-
-
-@dataclass
-class _Tally:
-    """Counts and the first errors, gathered while the results stream past."""
-
-    statuses: Counter[RowStatus] = field(default_factory=Counter)
-    row_errors: list[dict[str, Any]] = field(default_factory=list)
-    attempts: int = 0
-    #: a validation's plan, counted: create, update, deactivate, skip, invalid
-    plans: Counter[str] = field(default_factory=Counter)
-
-    def observe(
-        self, results: Iterator[tuple[int, _Result]], planner: "_Planner | None"
-    ) -> Iterator[tuple[int, RowResult]]:
-        for number, (result, line) in results:
-            if planner is not None:
-                kind, text = planner.plan(result, line)
-                self.plans[kind] += 1
-                result = replace(result, plan=text)
-            self.statuses[result.status] += 1
-            failing = result.status in _FAILING
-            if failing and len(self.row_errors) < MAX_STORED_ERRORS:
-                self.row_errors.append(
-                    {"row": excel_row(number)}
-                    # a target file's rows are on its tabs (their numbers are places)
-                    | ({"sheet": line["sheet"]} if "sheet" in line else {})
-                    | {"status": result.status.value, "errors": result.errors}
-                )
-            yield number, result
-
-    def counts(self) -> dict[str, int]:
-        return {
-            "total": sum(self.statuses.values()),
-            "created": self.statuses[RowStatus.CREATED],
-            "invalid": self.statuses[RowStatus.INVALID],
-            "failed": self.statuses[RowStatus.FAILED],
-            "notCreated": self.statuses[RowStatus.NOT_CREATED],
-            "skipped": self.statuses[RowStatus.SKIPPED],
-            "updated": self.statuses[RowStatus.UPDATED],
-            "deactivated": self.statuses[RowStatus.DEACTIVATED],
-            "attempts": self.attempts,
-        }
 
 
 def finalize_resource(resource_id: str, services: Ports) -> dict[str, Any]:
@@ -103,10 +53,10 @@ def finalize_resource(resource_id: str, services: Ports) -> dict[str, Any]:
     services.resources.report_progress(resource_id, {"stage": "finalizing"})
     runs = int(services.files.get_json(keys.finalize_runs) or 0) + 1
     services.files.put_json(keys.finalize_runs, runs)
-    tally = _Tally()
+    tally = Tally()
     handout = CredentialsHandout(row, services, messages, locale) if hands_out(row) else None
     spec, schema = bound_schema(spec_for(row.type), row.tenantId, services)
-    planner = _Planner(spec, messages, locale) if row.action == "validate" else None
+    planner = Planner(spec, messages, locale) if row.action == "validate" else None
     # The object Validate read, which _create accepted: never a later upload of the same id.
     pin = accepted_file(row)
     original = services.files.read(row.tenantId, row.fileStoreId, pin)
@@ -160,7 +110,7 @@ def finalize_resource(resource_id: str, services: Ports) -> dict[str, Any]:
         details["credentialsFileStoreId"] = credentials_id
     finished = services.resources.finish(
         resource_id,
-        _final_status(row, counts),
+        final_status(row, counts),
         details=details,
         processed_file_store_id=stored.file_store_id,
     )
@@ -175,10 +125,10 @@ def _results(
     scratch: PartReader,
     messages: Messages,
     locale: str,
-    tally: _Tally,
+    tally: Tally,
     last_chance: bool,
     handout: CredentialsHandout | None,
-) -> Iterator[tuple[int, _Result]]:
+) -> Iterator[tuple[int, ResultLine]]:
     """Every sheet row's result (with its verdict line), in row order."""
     sent = (
         _target_results(row, keys, services, scratch, messages, locale, tally, last_chance, handout)
@@ -220,7 +170,7 @@ def _target_results(
     scratch: PartReader,
     messages: Messages,
     locale: str,
-    tally: _Tally,
+    tally: Tally,
     last_chance: bool,
     handout: CredentialsHandout | None,
 ) -> Iterator[tuple[int, RowResult]]:
@@ -280,37 +230,3 @@ def _target_result(
         RowStatus.NOT_CREATED,
         errors=[messages.format("PF_ERR_NOT_CREATED", locale, attempts=attempts) + last],
     )
-
-
-class _Planner:
-    """A validation's plan (`#plan#`, and additionalDetails.plan counted): what a create of
-    the same file would do to each row: create, update (with the changed columns),
-    deactivate, skip (nothing to do: an existing record as it is), or invalid."""
-
-    def __init__(self, spec: SheetSpec, messages: Messages, locale: str) -> None:
-        self._headers = {key: messages.text(column, locale) for key, column in spec.fields.items()}
-
-    def plan(self, result: RowResult, line: dict[str, Any]) -> tuple[str, str]:
-        """(the kind counted, the text of the row's #plan# cell)."""
-        if result.status is RowStatus.INVALID:
-            return "invalid", "invalid"
-        sent = line.get("send", line["create"])
-        operation = line.get("operation") or ("create" if line["create"] else None)
-        if not sent or operation is None:
-            return "skip", "skip"
-        if operation == "update":
-            changed = ", ".join(self._headers.get(name, name) for name in line.get("changes") or [])
-            return "update", f"update: {changed}"
-        return operation, operation
-
-
-def _final_status(row: ResourceRow, counts: dict[str, int]) -> ResourceStatus:
-    if counts["invalid"]:
-        return ResourceStatus.INVALID
-    if row.action == "validate":
-        return ResourceStatus.VALIDATED
-    if counts["failed"] + counts["notCreated"] == 0:
-        return ResourceStatus.CREATED
-    if counts["created"] + counts["updated"] + counts["deactivated"]:
-        return ResourceStatus.PARTIALLY_CREATED
-    return ResourceStatus.FAILED
