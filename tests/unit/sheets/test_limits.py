@@ -9,7 +9,13 @@ import pytest
 from project_factory.domain.resources import RowStatus
 from project_factory.errors import WorkbookError
 from project_factory.settings import Settings
-from project_factory.sheets import xlsx_package, xlsx_rows
+from project_factory.sheets import (
+    xlsx_package,
+    xlsx_rows,
+    xlsx_shared_strings,
+    xlsx_xml_guard,
+    xlsx_zip_checks,
+)
 from project_factory.sheets.limits import (
     DEFAULT_LIMITS,
     EXCEL_MAX_COLUMNS,
@@ -317,7 +323,7 @@ def test_a_part_is_counted_while_it_is_read():
     # Given a part whose stream holds more than its directory entry says
     info = zipfile.ZipInfo("xl/worksheets/sheet1.xml")
     info.file_size, info.compress_size = 100, 100
-    part = xlsx_package._CountedPart(io.BytesIO(b"x" * 5000), info, DEFAULT_LIMITS)
+    part = xlsx_zip_checks.CountedPart(io.BytesIO(b"x" * 5000), info, DEFAULT_LIMITS)
 
     # When / Then reading past the declared size stops
     with pytest.raises(WorkbookError, match="more than its zip directory says"):
@@ -327,7 +333,7 @@ def test_a_part_is_counted_while_it_is_read():
 def test_the_ratio_is_checked_while_a_part_is_read():
     info = zipfile.ZipInfo("xl/worksheets/sheet1.xml")
     info.file_size, info.compress_size = 64 << 20, 1000
-    part = xlsx_package._CountedPart(io.BytesIO(b" " * (2 << 20)), info, DEFAULT_LIMITS)
+    part = xlsx_zip_checks.CountedPart(io.BytesIO(b" " * (2 << 20)), info, DEFAULT_LIMITS)
     assert refused_code(lambda: part.read(2 << 20)) == "ZIP_BOMB"
 
 
@@ -343,7 +349,7 @@ def test_the_ratio_is_checked_while_a_part_is_read():
     ],
 )
 def test_the_prolog_of_a_part_is_read_for_a_doctype(head, verdict):
-    assert xlsx_package._prolog(head) == verdict
+    assert xlsx_xml_guard._prolog(head) == verdict
 
 
 def test_open_workbook_checks_the_package_first():
@@ -436,7 +442,7 @@ def test_shared_strings_cut_anywhere_between_chunks_read_the_same(monkeypatch, c
     data = changed(data, {"xl/sharedStrings.xml": lambda xml: xml.replace(b"</si>", b"</si>\n  ")})
     with XlsxPackage(data) as package:
         whole = list(package.shared_strings())
-    monkeypatch.setattr(xlsx_package, "CHUNK_SIZE", chunk)
+    monkeypatch.setattr(xlsx_shared_strings, "CHUNK_SIZE", chunk)
 
     # When / Then
     with XlsxPackage(data) as package:

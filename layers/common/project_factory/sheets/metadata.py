@@ -17,8 +17,9 @@ from project_factory.errors import InvalidRequestError
 from project_factory.sheets.cells import cell_text
 from project_factory.sheets.layout import is_blank
 from project_factory.sheets.limits import DEFAULT_LIMITS, WorkbookLimits
-from project_factory.sheets.xlsx_package import DAMAGED, XlsxPackage, unreadable
+from project_factory.sheets.xlsx_package import XlsxPackage
 from project_factory.sheets.xlsx_rows import CellValues, RawCell, SheetXml
+from project_factory.sheets.xlsx_zip_checks import DAMAGED, unreadable
 
 if TYPE_CHECKING:
     # Only for the annotation: openpyxl is imported when a workbook is opened, not before.

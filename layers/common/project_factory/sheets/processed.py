@@ -71,7 +71,7 @@ from project_factory.sheets.xlsx_edit import (
     widen_dimension,
     widen_spans,
 )
-from project_factory.sheets.xlsx_package import DAMAGED, XlsxPackage, unreadable
+from project_factory.sheets.xlsx_package import XlsxPackage
 from project_factory.sheets.xlsx_rows import (
     CHUNK_SIZE,
     CellValues,
@@ -81,6 +81,7 @@ from project_factory.sheets.xlsx_rows import (
     column_letters,
 )
 from project_factory.sheets.xlsx_text import clean_xml
+from project_factory.sheets.xlsx_zip_checks import DAMAGED, unreadable
 
 ERROR_SEPARATOR = "; "
 _STATUS_COLUMNS = (STATUS_COLUMN, ERRORS_COLUMN)

@@ -40,9 +40,10 @@ from project_factory.sheets.limits import DEFAULT_LIMITS, WorkbookLimits, refuse
 from project_factory.sheets.messages import Messages
 from project_factory.sheets.schema import bundled_json_schema
 from project_factory.sheets.spec import SheetSpec, tab_value_columns
-from project_factory.sheets.xlsx_package import DAMAGED, XlsxPackage, unreadable
+from project_factory.sheets.xlsx_package import XlsxPackage
 from project_factory.sheets.xlsx_rows import CellValues, SheetXml, column_letters
 from project_factory.sheets.xlsx_text import clean, illegal_character
+from project_factory.sheets.xlsx_zip_checks import DAMAGED, unreadable
 
 if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook
