@@ -20,8 +20,10 @@ Facilities and users are RecordKeepers too (adapters/targets/base.py): rows that
 update or deactivate their record, read back before each send and to confirm one
 (`facility_changes`, `user_changes`; `facility_fields` maps a facility both ways).
 
-One module per target (`facility`, `users`, `boundaries`), what they share in `shared`
-(batches, refusals, search paging, changes made), and `factory` to wire one from settings.
+One module per target (`facility`, `users`, `boundaries`, `projects`), with its parts beside
+it (`facility_name_claims`, `boundary_search`; `project_records`, `project_tree`,
+`project_bodies`, `project_search`), what they share in `shared` (batches, refusals, search
+paging, changes made), and `factory` to wire one from settings.
 """
 
 from project_factory.adapters.targets.digit.boundaries import BoundaryTarget

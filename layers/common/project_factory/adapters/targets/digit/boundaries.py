@@ -1,21 +1,20 @@
 """DIGIT boundaries: entities in the boundary service, placed in a hierarchy.
 
 The code is the boundary's key; the row's client reference, kept in
-additionalDetails.clientReferenceId, tells our boundary from someone else's.
+additionalDetails.clientReferenceId, tells our boundary from someone else's. What the
+service holds is read through boundary_search.py.
 """
 
 from collections.abc import Mapping, Sequence
-from functools import partial
 from typing import Any
 
 from project_factory.adapters.digit_paths import DEFAULT_PATHS, DigitPaths
-from project_factory.adapters.http import JsonHttpClient, QueryValue
+from project_factory.adapters.http import JsonHttpClient
 from project_factory.adapters.targets.base import PendingRow, TargetResult
+from project_factory.adapters.targets.digit.boundary_search import BoundarySearch
 from project_factory.adapters.targets.digit.shared import (
     Results,
-    chunks,
     in_batches,
-    pages,
     refused,
     rejected,
     row_code,
@@ -48,6 +47,7 @@ class BoundaryTarget:
         self._paths = paths
         self._hierarchy_type = hierarchy_type
         self._batch_size = batch_size
+        self._boundaries = BoundarySearch(client, paths, hierarchy_type)
 
     def create(self, tenant_id: str, rows: Sequence[PendingRow]) -> list[TargetResult]:
         return in_batches(rows, self._batch_size, lambda batch: self._create(tenant_id, batch))
@@ -60,12 +60,9 @@ class BoundaryTarget:
         `create` itself never needs it.
         """
         wanted = set(client_refs)
-        answer = self._client.post(
-            self._paths.relationship_search,
-            {},
-            {"tenantId": tenant_id, "hierarchyType": self._hierarchy_type, "includeChildren": True},
+        entities = self._boundaries.entities(
+            tenant_id, sorted(self._boundaries.hierarchy_codes(tenant_id))
         )
-        entities = self._entities(tenant_id, sorted(_tree_codes(answer)))
         return {
             ref: TargetResult(ref, "created", id=str(entity.get("id")))
             for entity in entities.values()
@@ -76,7 +73,7 @@ class BoundaryTarget:
         """Which boundary codes exist in the tenant."""
         if key != "code":
             return set()
-        existing = self._entities(tenant_id, [str(value) for value in values])
+        existing = self._boundaries.entities(tenant_id, [str(value) for value in values])
         return {value for value in values if str(value) in existing}
 
     def _create(self, tenant_id: str, batch: Sequence[PendingRow]) -> Results:
@@ -104,7 +101,7 @@ class BoundaryTarget:
         """Entities of one level's rows, then their relationships; each step read back once."""
         results: Results = {}
         failed: Results = {}
-        entities = self._entities(tenant_id, [row_code(row) for row in rows])
+        entities = self._boundaries.entities(tenant_id, [row_code(row) for row in rows])
         new = [row for row in rows if row_code(row) not in entities]
         if new:
             results, failed, written = self._write_entities(tenant_id, new)
@@ -131,7 +128,7 @@ class BoundaryTarget:
         sent = submit(rows, lambda some: self._send_entities(tenant_id, some), "Boundary")
         refusals = {ref: result for ref, result in sent.items() if result.outcome == "rejected"}
         failed = {ref: result for ref, result in sent.items() if result.code}
-        written = self._entities(
+        written = self._boundaries.entities(
             tenant_id, [row_code(row) for row in rows if row.client_ref not in refusals]
         )
         return refusals, failed, written
@@ -156,7 +153,7 @@ class BoundaryTarget:
         self, tenant_id: str, rows: Sequence[PendingRow], entities: Mapping[str, Mapping[str, Any]]
     ) -> Results:
         """Put rows (whose parents are in place) into the hierarchy, unless already there."""
-        related = self._related(tenant_id, [row_code(row) for row in rows])
+        related = self._boundaries.related(tenant_id, [row_code(row) for row in rows])
         results: Results = {}
         sent = []
         for row in rows:
@@ -178,7 +175,7 @@ class BoundaryTarget:
                 continue
             sent.append(row_code(row))
         if sent:
-            related |= self._related(tenant_id, sent)
+            related |= self._boundaries.related(tenant_id, sent)
         for row in rows:
             if row.client_ref in results:
                 continue
@@ -193,39 +190,6 @@ class BoundaryTarget:
                     reason="relationship accepted by the boundary service, not yet searchable",
                 )
         return results
-
-    def _entities(self, tenant_id: str, codes: Sequence[str]) -> dict[str, dict[str, Any]]:
-        entities: dict[str, dict[str, Any]] = {}
-        for chunk in chunks(codes):
-            params: dict[str, QueryValue] = {"tenantId": tenant_id, "codes": ",".join(chunk)}
-            for entity in pages(partial(self._search_page, params)):
-                entities[str(entity.get("code"))] = entity
-        return entities
-
-    def _search_page(
-        self, params: dict[str, QueryValue], page: dict[str, QueryValue]
-    ) -> list[dict[str, Any]] | None:
-        """One page of the boundary search by codes."""
-        found: list[dict[str, Any]] | None = self._client.post(
-            self._paths.boundary_search, {}, params | page
-        ).get("Boundary")
-        return found
-
-    def _related(self, tenant_id: str, codes: Sequence[str]) -> set[str]:
-        """The codes among these that are in the hierarchy."""
-        related: set[str] = set()
-        for chunk in chunks(codes):
-            answer = self._client.post(
-                self._paths.relationship_search,
-                {},
-                {
-                    "tenantId": tenant_id,
-                    "hierarchyType": self._hierarchy_type,
-                    "codes": ",".join(chunk),
-                },
-            )
-            related |= _tree_codes(answer) & set(chunk)
-        return related
 
 
 # -- payloads and answers -------------------------------------------------------------------
@@ -302,16 +266,3 @@ def _levels(rows: Sequence[PendingRow]) -> list[list[PendingRow]]:
     for row in rows:
         levels.setdefault(depth(row), []).append(row)
     return [levels[number] for number in sorted(levels)]
-
-
-def _tree_codes(answer: Mapping[str, Any]) -> set[str]:
-    """Every code in a relationship search answer (TenantBoundary[].boundary[] trees)."""
-    codes: set[str] = set()
-    stack = [
-        node for tree in answer.get("TenantBoundary") or [] for node in tree.get("boundary") or []
-    ]
-    while stack:
-        node = stack.pop()
-        codes.add(str(node.get("code")))
-        stack.extend(node.get("children") or [])
-    return codes

@@ -5,12 +5,8 @@ clientReferenceId (never by field equality and creation time, what made the orig
 created facilities as NOT_CREATED).
 
 The facility service does not refuse a second facility of the same name, so, given a claims
-store, each name is claimed in our registry table before the bulk create is sent (a KEY
-claim per normalised name, owned by the row's client reference; see adapters/key_claims.py):
-one row per name is ever sent, however many uploads race. A row whose name another
-reference owns is not sent: `existing` when that reference's facility has the row's fields,
-`conflict` when not (both with its id), `pending` while it is not searchable yet. A row the
-service refuses gives its name back.
+store, each name is claimed in our registry table before the bulk create is sent: one row
+per name is ever sent, however many uploads race (see facility_name_claims.py).
 
 The target keeps records (base.RecordKeeper): `records` reads facilities by id, and update
 and deactivate rows, routed by their operation, go one by one to the service's `/v1/_update`
@@ -23,16 +19,15 @@ from typing import Any
 
 from project_factory.adapters.digit_paths import DEFAULT_PATHS, DigitPaths
 from project_factory.adapters.http import JsonHttpClient, QueryValue
-from project_factory.adapters.key_claims import Claim, ClaimRequest, KeyClaims
+from project_factory.adapters.key_claims import KeyClaims
 from project_factory.adapters.targets.base import PendingRow, TargetResult
 from project_factory.adapters.targets.digit.facility_changes import FacilityChanges
 from project_factory.adapters.targets.digit.facility_fields import (
     canonical_facility,
     facility_body,
     facility_record,
-    name_key,
-    whole,
 )
+from project_factory.adapters.targets.digit.facility_name_claims import FacilityNameClaims
 from project_factory.adapters.targets.digit.shared import (
     PAGE_SIZE,
     Results,
@@ -71,7 +66,11 @@ class FacilityTarget:
     ) -> None:
         self._client = client
         # Without a claims store, names are not claimed (two uploads may make two facilities).
-        self._claims = claims
+        self._names = (
+            FacilityNameClaims(claims, CLAIM_KIND, by_reference=self._by_reference)
+            if claims is not None
+            else None
+        )
         self.resend_after_seconds = resend_after_seconds
         self._paths = paths
         self._batch_size = batch_size
@@ -152,61 +151,15 @@ class FacilityTarget:
         # bulk create and its confirming search, nothing more.
         results: Results = {}
         unsent = list(batch)
-        if unsent and self._claims is not None:
-            unsent, answered = self._claim_names(tenant_id, self._claims, unsent)
+        if unsent and self._names is not None:
+            unsent, answered = self._names.claim(tenant_id, unsent)
             results |= answered
         if unsent:
             sent = submit(unsent, lambda rows: self._send(tenant_id, rows), "Facilities")
-            if self._claims is not None:
-                self._release_refused(tenant_id, self._claims, unsent, sent)
+            if self._names is not None:
+                self._names.release_refused(tenant_id, unsent, sent)
             results |= sent
         return results
-
-    def _claim_names(
-        self, tenant_id: str, claims: KeyClaims, rows: Sequence[PendingRow]
-    ) -> tuple[list[PendingRow], Results]:
-        """The rows to send (their names are theirs, or unnamed: the service refuses those),
-        and the answers for the others."""
-        claimants, followers = _first_by_name(rows)
-        requests = [ClaimRequest(key, row.client_ref) for key, row in claimants.items()]
-        claimed = claims.claim(tenant_id, CLAIM_KIND, requests)
-        lost = _lost_claims(claimants, followers, claimed)
-        answered = self._answer_lost(tenant_id, claims, lost)
-        return [row for row in rows if row.client_ref not in answered], answered
-
-    def _answer_lost(
-        self, tenant_id: str, claims: KeyClaims, lost: Sequence[tuple[PendingRow, Claim]]
-    ) -> Results:
-        """Answers for the rows whose name another row holds: compared with the owner's
-        facility when it is searchable, else pending, unless the stale claim is taken over
-        (then the row is sent, so it gets no answer here)."""
-        owners = self._by_reference(tenant_id, [claim.owner for _, claim in lost])
-        answered: Results = {}
-        for row, claim in lost:
-            facility = owners.get(claim.owner)
-            if facility is not None:
-                answered[row.client_ref] = _compared(row, facility)
-            elif not claims.take_over_stale(
-                tenant_id, CLAIM_KIND, ClaimRequest(claim.key, row.client_ref), claim
-            ):
-                # Not searchable yet (a bulk create persists later): asked again next attempt.
-                answered[row.client_ref] = TargetResult(
-                    row.client_ref,
-                    "pending",
-                    code="KEY_CLAIMED_NOT_WRITTEN",
-                    reason=f"name {str(row.data.get('name')).strip()!r} is claimed by row "
-                    f"{claim.owner} of another upload, whose facility is not searchable yet",
-                )
-        return answered
-
-    def _release_refused(
-        self, tenant_id: str, claims: KeyClaims, rows: Sequence[PendingRow], sent: Results
-    ) -> None:
-        """A name whose row the service refused is free again: no facility holds it."""
-        for row in rows:
-            key = name_key(row.data.get("name"))
-            if key and sent[row.client_ref].outcome == "rejected":
-                claims.release(tenant_id, CLAIM_KIND, key, row.client_ref)
 
     def _send(self, tenant_id: str, rows: Sequence[PendingRow]) -> Results:
         facilities = [facility_body(tenant_id, row) for row in rows]
@@ -252,61 +205,3 @@ class FacilityTarget:
                 {"tenantId": tenant_id} | params,
             ).get("Facilities")
         )
-
-
-# -- payloads and answers -------------------------------------------------------------------
-
-
-def _first_by_name(
-    rows: Sequence[PendingRow],
-) -> tuple[dict[str, PendingRow], list[tuple[PendingRow, str]]]:
-    """Each name's first row here (the one that claims it), and the later rows of a name
-    with that name's key: one claim per name, so a batch never races itself."""
-    claimants: dict[str, PendingRow] = {}
-    followers: list[tuple[PendingRow, str]] = []
-    for row in rows:
-        key = name_key(row.data.get("name"))
-        if key and key in claimants:
-            followers.append((row, key))
-        elif key:
-            claimants[key] = row
-    return claimants, followers
-
-
-def _lost_claims(
-    claimants: Mapping[str, PendingRow],
-    followers: Sequence[tuple[PendingRow, str]],
-    claimed: Mapping[str, Claim],
-) -> list[tuple[PendingRow, Claim]]:
-    """The rows whose name is not theirs, each with the claim that holds it: claimants that
-    lost first, then the later rows of each name."""
-    lost = [(row, claimed[key]) for key, row in claimants.items() if not claimed[key].won]
-    for row, key in followers:
-        # An earlier row of this batch owns the name, or whoever beat it to the name.
-        claim = claimed[key]
-        lost.append((row, Claim(key, False, claim.owner) if claim.won else claim))
-    return lost
-
-
-def _compared(row: PendingRow, facility: Mapping[str, Any]) -> TargetResult:
-    """existing when the service's facility has the row's fields (as `facility_body` sends
-    them; the name matched as claimed, and our usage is not compared), else conflict."""
-    held = canonical_facility(facility)
-    data = row.data
-    wanted = {
-        "facilityType": data.get("facilityType"),
-        "isPermanent": bool(data.get("isPermanent")),
-        "capacity": whole(data.get("capacity")),
-        "boundaryCodes": [str(code) for code in data.get("boundaryCodes") or []],
-    }
-    differing = [name for name, value in wanted.items() if held[name] != value]
-    if not differing:
-        return TargetResult(row.client_ref, "existing", id=held["id"])
-    return TargetResult(
-        row.client_ref,
-        "conflict",
-        id=held["id"],
-        code="DUPLICATE_NAME",
-        reason=f"a facility named {str(data.get('name')).strip()!r} already exists "
-        f"({held['id']}), with a different {', '.join(differing)}",
-    )

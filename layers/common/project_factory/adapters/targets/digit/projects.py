@@ -20,18 +20,24 @@ targets it carries) and targets (per column, as the file had them).
   targetsSetBy is the row's          updated (an earlier attempt's update, answer lost)
   the same targets per column        existing (the same targets uploaded again)
   other targets                      updated: the stored project sent back with the row's
+
+What a row and a project hold is read in project_records.py, the boundaries a batch needs
+projects for are worked out in project_tree.py, the bodies sent are built in
+project_bodies.py, and the service is searched through project_search.py.
 """
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from project_factory.adapters.digit_paths import DEFAULT_PATHS, DigitPaths
-from project_factory.adapters.http import JsonHttpClient, QueryValue
+from project_factory.adapters.http import JsonHttpClient
 from project_factory.adapters.targets.base import PendingRow, TargetResult
+from project_factory.adapters.targets.digit.project_bodies import (
+    DEFAULT_BENEFICIARIES,
+    ProjectBodies,
+)
 from project_factory.adapters.targets.digit.project_records import (
     PARENT_MISSING,
-    ProjectNode,
-    ancestors_cycle,
     awaiting_parent,
     awaiting_project,
     by_campaign,
@@ -39,43 +45,25 @@ from project_factory.adapters.targets.digit.project_records import (
     done_before,
     first_by_boundary,
     held_targets,
+    pick_project,
+    project_boundary,
+    refusal_says,
+    row_code,
+    row_problem,
+    same_targets,
+)
+from project_factory.adapters.targets.digit.project_search import ProjectSearch
+from project_factory.adapters.targets.digit.project_tree import (
+    ProjectNode,
+    ancestors_cycle,
     is_placed,
     known_projects,
     missing_nodes,
     pass_down_failures,
-    pick_project,
-    project_boundary,
     project_nodes,
-    refusal_says,
-    replaced_targets,
-    row_code,
-    row_columns,
-    row_problem,
-    same_targets,
 )
-from project_factory.adapters.targets.digit.shared import (
-    Results,
-    chunks,
-    in_batches,
-    submit,
-)
+from project_factory.adapters.targets.digit.shared import Results, in_batches, submit
 from project_factory.errors import UpstreamError
-
-#: Target column -> beneficiaryType. The original reads this per project type from MDMS
-#: (HCM-ADMIN-CONSOLE.targetConfigs: beneficiaries[].columns); these are the console's two
-#: target columns. Columns not mapped travel in additionalDetails.targets only.
-DEFAULT_BENEFICIARIES: Mapping[str, str] = {
-    "HCM_ADMIN_CONSOLE_TARGET": "INDIVIDUAL",
-    "HCM_ADMIN_CONSOLE_TARGET_HOUSEHOLDS": "HOUSEHOLD",
-}
-
-# Records per search page: project.search.max.limit=200 (health-services/project
-# application.properties); a larger limit is answered with 200.
-_PAGE_SIZE = 200
-# A search by boundaries finds about one project each: more pages means the service ignored
-# the criteria. A campaign's whole listing (`targets_of`) may run long.
-_MAX_PAGES = 20
-_MAX_CAMPAIGN_PAGES = 1000
 
 
 class ProjectTarget:
@@ -97,10 +85,11 @@ class ProjectTarget:
         self._client = client
         self._batch_size = batch_size
         self._paths = paths
+        self._projects = ProjectSearch(client, paths)
         # A create whose answer was lost may still land until then (and the project service
         # persists what it answered a little later): a row is not sent again before.
         self.resend_after_seconds = resend_after_seconds
-        self._beneficiaries = dict(beneficiaries)
+        self._bodies = ProjectBodies(beneficiaries)
 
     def create(self, tenant_id: str, rows: Sequence[PendingRow]) -> list[TargetResult]:
         # Projects this call made, by (campaign, boundary): parents for later batches even
@@ -120,7 +109,9 @@ class ProjectTarget:
         (targetsSetBy), by client reference; other rows are left out."""
         found: Results = {}
         for campaign_id, group in by_campaign(rows).items():
-            held = self._at_boundaries(tenant_id, campaign_id, [row_code(row) for row in group])
+            held = self._projects.at_boundaries(
+                tenant_id, campaign_id, [row_code(row) for row in group]
+            )
             for row in group:
                 project = pick_project(held.get(row_code(row), []), row.client_ref)
                 answered = done_before(row, project) if project else None
@@ -135,15 +126,9 @@ class ProjectTarget:
     def targets_of(self, tenant_id: str, campaign_id: str) -> dict[str, dict[str, Any]]:
         """The campaign's targets: boundary code -> column -> value, from every project of the
         campaign (the boundaries above the rows, which carry none, left out)."""
-        criteria = [{"tenantId": tenant_id, "referenceID": campaign_id}]
-        held: dict[str, dict[str, dict[str, Any]]] = {}
-        for project in self._search(tenant_id, criteria, _MAX_CAMPAIGN_PAGES):
-            code = project_boundary(project)
-            if code and project.get("referenceID") == campaign_id:
-                held.setdefault(code, {})[str(project.get("id"))] = project
         targets: dict[str, dict[str, Any]] = {}
-        for code, found in held.items():
-            chosen = pick_project(list(found.values()), None)
+        for code, found in self._projects.of_campaign(tenant_id, campaign_id).items():
+            chosen = pick_project(found, None)
             columns = held_targets(chosen) if chosen is not None else {}
             if columns:
                 targets[code] = columns
@@ -177,7 +162,7 @@ class ProjectTarget:
         by level, and the projects holding other targets updated."""
         owners, results = first_by_boundary(rows)
         nodes = project_nodes(campaign_id, owners)
-        held = self._at_boundaries(tenant_id, campaign_id, list(nodes))
+        held = self._projects.at_boundaries(tenant_id, campaign_id, list(nodes))
         ids, known = known_projects(campaign_id, nodes, held, made)
         changes: list[tuple[PendingRow, dict[str, Any]]] = []
         for row, project in known:
@@ -260,7 +245,8 @@ class ProjectTarget:
 
         def send(some: Sequence[PendingRow]) -> Results:
             bodies = [
-                self._body(tenant_id, campaign_id, by_ref[unit.client_ref], ids) for unit in some
+                self._bodies.new_project(tenant_id, campaign_id, by_ref[unit.client_ref], ids)
+                for unit in some
             ]
             try:
                 answer = self._client.post(self._paths.project_create, {"Projects": bodies})
@@ -282,42 +268,6 @@ class ProjectTarget:
 
         return submit(units, send, "Projects")
 
-    def _body(
-        self, tenant_id: str, campaign_id: str, node: ProjectNode, ids: Mapping[str, str]
-    ) -> dict[str, Any]:
-        """A boundary's project as buildProjectTemplateForBoundary makes it, from the
-        campaign's fields; a row's carries its targets, per beneficiary type and per column."""
-        fields = node.source.data.get("project") or {}
-        body: dict[str, Any] = {
-            "tenantId": tenant_id,
-            "name": fields.get("name"),
-            "projectType": fields.get("projectType"),
-            "projectSubType": fields.get("projectType"),
-            "startDate": fields.get("startDate"),
-            "endDate": fields.get("endDate"),
-            "description": f"{fields.get('name')} campaign created through Admin Console "
-            f"with Campaign Id as {campaign_id}",
-            "referenceID": campaign_id,
-            "parent": ids.get(node.parent) if node.parent else None,
-            "address": {
-                "tenantId": tenant_id,
-                "boundary": node.code,
-                "boundaryType": node.boundary_type,
-            },
-            # The original sums the rows' targets into the boundaries above them; here those
-            # carry none (a campaign's targets are the rows', see `targets_of`).
-            "targets": [],
-            "additionalDetails": {"clientReferenceId": node.ref},
-        }
-        if node.row is not None:
-            columns = row_columns(node.row)
-            body["targets"] = self._by_beneficiary(columns)
-            body["additionalDetails"] |= {
-                "targets": columns,
-                "targetsSetBy": node.row.client_ref,
-            }
-        return body
-
     # -- update -------------------------------------------------------------------------------
 
     def _update(self, changes: Sequence[tuple[PendingRow, dict[str, Any]]]) -> Results:
@@ -326,7 +276,7 @@ class ProjectTarget:
         projects = {row.client_ref: project for row, project in changes}
 
         def send(rows: Sequence[PendingRow]) -> Results:
-            bodies = [self._changed(row, projects[row.client_ref]) for row in rows]
+            bodies = [self._bodies.changed_project(row, projects[row.client_ref]) for row in rows]
             self._client.post(self._paths.project_update, {"Projects": bodies})
             return {
                 row.client_ref: TargetResult(
@@ -336,66 +286,3 @@ class ProjectTarget:
             }
 
         return submit([row for row, _ in changes], send, "Projects")
-
-    def _changed(self, row: PendingRow, project: Mapping[str, Any]) -> dict[str, Any]:
-        """The project as searched, its targets replaced by the row's.
-
-        The service keeps every stored target an update leaves out, and merges
-        additionalDetails into the stored ones (health-services/project ProjectEnrichment.
-        enrichProjectTargetOnUpdate, ProjectServiceUtil.jsonMerge): a stored target is sent
-        back with its id (its new number, or isDeleted), a column no longer set as null.
-        """
-        columns = row_columns(row)
-        targets = replaced_targets(project, self._by_beneficiary(columns))
-        details = dict(project.get("additionalDetails") or {})
-        dropped = {column: None for column in held_targets(project) if column not in columns}
-        details |= {"targets": dropped | columns, "targetsSetBy": row.client_ref}
-        return dict(project) | {"targets": targets, "additionalDetails": details}
-
-    def _by_beneficiary(self, columns: Mapping[str, Any]) -> list[dict[str, Any]]:
-        """[{beneficiaryType, targetNo}]: the columns of each beneficiary type summed."""
-        sums: dict[str, Any] = {}
-        for column, kind in self._beneficiaries.items():
-            if column in columns:
-                sums[kind] = sums.get(kind, 0) + columns[column]
-        return [{"beneficiaryType": kind, "targetNo": number} for kind, number in sums.items()]
-
-    # -- search -------------------------------------------------------------------------------
-
-    def _at_boundaries(
-        self, tenant_id: str, campaign_id: str, codes: Sequence[str]
-    ) -> dict[str, list[dict[str, Any]]]:
-        """The campaign's projects at these boundaries, by code (more than one where the
-        service made a second). Criteria objects are ORed; 50 per call keep the query small."""
-        found: dict[str, dict[str, dict[str, Any]]] = {}
-        for chunk in chunks(codes):
-            criteria = [
-                {"tenantId": tenant_id, "referenceID": campaign_id, "address": {"boundary": code}}
-                for code in chunk
-            ]
-            for project in self._search(tenant_id, criteria, _MAX_PAGES):
-                code = project_boundary(project)
-                if project.get("referenceID") == campaign_id and code in chunk:
-                    found.setdefault(code, {})[str(project.get("id"))] = project
-        return {code: list(projects.values()) for code, projects in found.items()}
-
-    def _search(
-        self, tenant_id: str, criteria: list[dict[str, Any]], max_pages: int
-    ) -> Iterator[dict[str, Any]]:
-        """Every project of a search, page by page (tenantId, limit and offset in the query:
-        ProjectApiController.searchProject requires all three)."""
-        for number in range(max_pages):
-            params: dict[str, QueryValue] = {
-                "tenantId": tenant_id,
-                "limit": _PAGE_SIZE,
-                "offset": number * _PAGE_SIZE,
-            }
-            answer = self._client.post(self._paths.project_search, {"Projects": criteria}, params)
-            page = answer.get("Project") or []
-            yield from page
-            if len(page) < _PAGE_SIZE:
-                return
-        raise UpstreamError(
-            f"a project search returned more than {max_pages * _PAGE_SIZE} projects: "
-            "it ignores its criteria"
-        )
