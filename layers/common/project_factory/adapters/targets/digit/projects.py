@@ -19,7 +19,7 @@ targets it carries) and targets (per column, as the file had them).
   clientReferenceId is the row's     created (an earlier attempt's create, answer lost)
   targetsSetBy is the row's          updated (an earlier attempt's update, answer lost)
   the same targets per column        existing (the same targets uploaded again)
-  other targets                      updated: the stored project sent back with the row's
+  other targets                      updated: the stored project sent back with the row's targets
 
 What a row and a project hold is read in project_records.py, the boundaries a batch needs
 projects for are worked out in project_tree.py, the bodies sent are built in
