@@ -149,7 +149,8 @@ def run_floor(stack: LocalStack, data: bytes, tenant: str) -> float:
     from project_factory.adapters.targets.base import PendingRow
     from project_factory.adapters.targets.registry import registry_target
     from project_factory.domain.resources import RowStatus
-    from project_factory.sheets.processed import RowResult, write_processed
+    from project_factory.sheets.processed import write_processed
+    from project_factory.sheets.processed_results import RowResult
     from project_factory.sheets.reader import iter_sheet_rows
     from project_factory.sheets.validation import RowValidator
 

@@ -37,7 +37,9 @@ from local.samples import facility_rows
 from project_factory.domain.resources import RowStatus
 from project_factory.sheets.layout import ERRORS_COLUMN, STATUS_COLUMN
 from project_factory.sheets.messages import load_bundled_messages
-from project_factory.sheets.processed import ERROR_SEPARATOR, RowResult, write_processed
+from project_factory.sheets.processed import write_processed
+from project_factory.sheets.processed_results import RowResult
+from project_factory.sheets.processed_rows import ERROR_SEPARATOR
 from project_factory.sheets.reader import iter_sheet_rows
 from project_factory.sheets.schema import bundled_json_schema
 from project_factory.sheets.spec import FACILITY, README_SHEET

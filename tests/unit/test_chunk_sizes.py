@@ -10,7 +10,7 @@ from local.samples import facility_rows, workbook_from_rows
 from project_factory.domain.resources import ResourceRow
 from project_factory.flows.validate import CHUNKS_PER_SLOT, MIN_CHUNK_ROWS, _chunk_size
 from project_factory.sheets.messages import load_bundled_messages
-from project_factory.sheets.reader import estimated_rows
+from project_factory.sheets.row_estimate import estimated_rows
 from project_factory.sheets.spec import BOUNDARY_WITH_TARGET, FACILITY
 from tests.support.settings import wired_settings
 

@@ -26,7 +26,8 @@ from project_factory.sheets.credentials import CredentialsWorkbook
 from project_factory.sheets.freeze_parent_rows import OLD_BOUNDARY_COLUMN, freeze_rows, parent_rows
 from project_factory.sheets.messages import load_bundled_messages
 from project_factory.sheets.metadata import METADATA_SHEET
-from project_factory.sheets.processed import RowResult, write_processed
+from project_factory.sheets.processed import write_processed
+from project_factory.sheets.processed_results import RowResult
 from project_factory.sheets.schema import bundled_json_schema
 from project_factory.sheets.spec import FACILITY, USER
 from project_factory.sheets.template import prefilled_facility

@@ -25,8 +25,10 @@ from project_factory.sheets.limits import (
 )
 from project_factory.sheets.messages import load_bundled_messages
 from project_factory.sheets.metadata import read_metadata
-from project_factory.sheets.processed import RowResult, write_processed
-from project_factory.sheets.reader import SheetRow, open_workbook
+from project_factory.sheets.openpyxl_load import open_workbook
+from project_factory.sheets.processed import write_processed
+from project_factory.sheets.processed_results import RowResult
+from project_factory.sheets.reader import SheetRow
 from project_factory.sheets.spec import FACILITY
 from project_factory.sheets.xlsx_dates import DateStyles
 from project_factory.sheets.xlsx_edit import widen_dimension

@@ -11,7 +11,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from project_factory.domain.resources import RowStatus
 from project_factory.sheets.messages import load_bundled_messages
-from project_factory.sheets.processed import RowResult, write_processed
+from project_factory.sheets.processed import write_processed
+from project_factory.sheets.processed_results import RowResult
 from project_factory.sheets.spec import FACILITY, USER
 from tests.unit.sheets.support import (
     facility,

@@ -11,7 +11,8 @@ from project_factory.errors import InvalidRequestError
 from project_factory.sheets.freeze_parent_targets import OLD_SUFFIX, freeze_targets
 from project_factory.sheets.layout import place
 from project_factory.sheets.messages import load_bundled_messages
-from project_factory.sheets.processed import RowResult, write_processed
+from project_factory.sheets.processed import write_processed
+from project_factory.sheets.processed_results import RowResult
 from project_factory.sheets.schema import bundled_json_schema
 from project_factory.sheets.spec import BOUNDARY_WITH_TARGET, bind
 from tests.unit.generate.support import open_template, save, template

@@ -31,7 +31,8 @@ from project_factory.flows.scratch import PartReader, ScratchKeys
 from project_factory.flows.sheet_schemas import bound_schema
 from project_factory.sheets.limits import WorkbookLimits
 from project_factory.sheets.messages import Messages, load_bundled_messages
-from project_factory.sheets.processed import RowResult, write_processed
+from project_factory.sheets.processed import write_processed
+from project_factory.sheets.processed_results import RowResult
 from project_factory.sheets.spec import spec_for
 
 _PROCESSED_NAMESPACE = uuid.UUID("2d3c5a9e-4f61-4b8e-9d7a-3e1f0c6b5a42")

@@ -12,7 +12,7 @@ from typing import Any
 from project_factory.domain.resources import ResourceRow, ResourceStatus, RowStatus
 from project_factory.sheets.layout import excel_row
 from project_factory.sheets.messages import Messages
-from project_factory.sheets.processed import RowResult
+from project_factory.sheets.processed_results import RowResult
 from project_factory.sheets.spec import SheetSpec
 
 #: per-row errors kept in the database (the full list is in the processed file)

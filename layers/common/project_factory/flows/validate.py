@@ -32,7 +32,8 @@ from project_factory.settings import Settings
 from project_factory.sheets.limits import WorkbookLimits
 from project_factory.sheets.messages import Messages, load_bundled_messages
 from project_factory.sheets.metadata import check_upload_metadata
-from project_factory.sheets.reader import estimated_rows, iter_sheet_rows
+from project_factory.sheets.reader import iter_sheet_rows
+from project_factory.sheets.row_estimate import estimated_rows
 from project_factory.sheets.spec import SheetSpec, spec_for
 from project_factory.sheets.validation import Registered, RowValidator
 from project_factory.sheets.xlsx_zip_checks import unreadable

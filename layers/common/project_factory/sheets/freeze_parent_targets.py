@@ -37,7 +37,7 @@ from project_factory.sheets.openpyxl_edit import (
     plain_cell,
     save_template,
 )
-from project_factory.sheets.reader import iter_values
+from project_factory.sheets.sheet_values import iter_values
 from project_factory.sheets.spec import (
     BOUNDARY_CODE_COLUMN,
     BOUNDARY_WITH_TARGET,

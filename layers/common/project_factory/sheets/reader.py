@@ -1,6 +1,6 @@
 """Streaming reader of an uploaded workbook's data sheet.
 
-The sheet's XML is scanned row by row straight from the zip (see `xlsx_rows`): only
+The sheet's XML is scanned row by row straight from the zip (see `sheet_values`): only
 the current row and the shared strings are in memory, so a 100k-row upload never sits
 in memory as cells. Values are those openpyxl's read-only mode gave (the reader used
 to be built on it). Columns are found by their header text (any locale) in the first
@@ -15,17 +15,14 @@ character XML cannot carry (a control character) is reported on its row
 (`SheetRow.illegal`, ILLEGAL_CHARACTER) and arrives with REPLACEMENT in its place.
 """
 
-import io
-import re
-from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from itertools import chain
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
 from project_factory.errors import InvalidRequestError
 from project_factory.sheets.layout import (
-    HEADER_SCAN_ROWS,
     Header,
     excel_row,
     find_sheet,
@@ -39,23 +36,21 @@ from project_factory.sheets.layout import (
 from project_factory.sheets.limits import DEFAULT_LIMITS, WorkbookLimits, refused
 from project_factory.sheets.messages import Messages
 from project_factory.sheets.schema import bundled_json_schema
+from project_factory.sheets.sheet_values import (
+    ValueRow,
+    iter_values,
+    open_values,
+    split_top,
+    value_rows,
+)
 from project_factory.sheets.spec import SheetSpec, tab_value_columns
 from project_factory.sheets.xlsx_package import XlsxPackage
-from project_factory.sheets.xlsx_rows import CellValues, SheetXml, column_letters
+from project_factory.sheets.xlsx_rows import SheetXml, column_letters
 from project_factory.sheets.xlsx_text import clean, illegal_character
 from project_factory.sheets.xlsx_zip_checks import DAMAGED, unreadable
 
-if TYPE_CHECKING:
-    from openpyxl.workbook.workbook import Workbook
-
-#: `<dimension ref="A1:K1001"/>`: the last row of its range
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*\bref="[A-Z]+\d+(?::[A-Z]+(\d+))?"')
-
 #: What a damaged zip or sheet raises halfway through the rows.
 _DAMAGED = DAMAGED
-
-#: (row number, column -> value)
-_Row = tuple[int, dict[int, Any]]
 
 
 @dataclass(frozen=True)
@@ -89,28 +84,6 @@ class SheetRow:
         return f"{row} ({self.sheet})" if self.sheet is not None else str(row)
 
 
-def open_workbook(
-    source: BinaryIO | bytes, *, read_only: bool, limits: WorkbookLimits = DEFAULT_LIMITS
-) -> "Workbook":
-    """An upload as an openpyxl workbook; InvalidRequestError when it is not an .xlsx file.
-
-    For whole-workbook work on files we made (templates); uploads are read by
-    `iter_sheet_rows`. The package is checked against `limits` first. openpyxl is
-    imported here, not at module level: it costs ~200 ms of cold start.
-    """
-    from openpyxl import load_workbook
-
-    stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
-    XlsxPackage(stream, limits).close()
-    stream.seek(0)
-    try:
-        if read_only:
-            return load_workbook(stream, read_only=True, data_only=True)
-        return load_workbook(stream, rich_text=True)
-    except Exception as error:
-        raise unreadable(error) from error
-
-
 def iter_sheet_rows(
     source: BinaryIO | bytes,
     spec: SheetSpec,
@@ -138,8 +111,8 @@ def iter_sheet_rows(
         title = find_sheet(package.sheet_names, spec.data_sheet, messages)
         sheet = SheetXml(resources.enter_context(package.open(package.sheet_part(title))), limits)
         values = open_values(package, sheet.prefix)
-        rows = _value_rows(sheet, values)
-        top, following = _split_top(rows)
+        rows = value_rows(sheet, values)
+        top, following = split_top(rows)
         header = locate_header(title, top_row_values(top), messages.lookup(columns))
         require_columns(title, header, schema.get("required", ()), messages)
     positions = list(header.columns.items())
@@ -193,7 +166,7 @@ def _data_tabs(
     tabs = []
     for index, title in enumerate(package.sheet_names):
         rows = iter_values(package, title)
-        top, _ = _split_top(rows)
+        top, _ = split_top(rows)
         rows.close()
         try:
             header = locate_header(title, top_row_values(top), spellings)
@@ -232,79 +205,9 @@ def _tab_rows(
         package.close()
 
 
-def estimated_rows(
-    source: BinaryIO | bytes,
-    spec: SheetSpec,
-    messages: Messages,
-    limits: WorkbookLimits = DEFAULT_LIMITS,
-) -> int | None:
-    """The data sheet's last row as its `<dimension>` says, or None (no dimension, a file
-    read across tabs, a sheet not found): a guess to plan chunk sizes by, never trusted for
-    more. Only the sheet's head is read; what the file holds is the real read's to report."""
-    if spec.across_tabs:
-        return None
-    try:
-        with XlsxPackage(source, limits) as package:
-            title = find_sheet(package.sheet_names, spec.data_sheet, messages)
-            with package.open(package.sheet_part(title)) as stream:
-                head = SheetXml(stream, limits).head
-    except Exception:
-        return None
-    found = _DIMENSION.search(head)
-    return int(found[1]) if found and found[1] else None
-
-
-def open_values(package: XlsxPackage, prefix: bytes) -> CellValues:
-    """How the values of a sheet of `package` read: its shared strings (read once per
-    package) and date styles."""
-    return CellValues(package.string_table(), package.date_styles(), prefix, package.limits)
-
-
-def iter_values(package: XlsxPackage, title: str) -> Generator[_Row]:
-    """(row number, column -> value) of every row of the sheet `title`, as openpyxl saw
-    them (see `_value_rows`); UNREADABLE_WORKBOOK for what a damaged sheet raises."""
-    try:
-        with package.open(package.sheet_part(title)) as stream:
-            sheet = SheetXml(stream, package.limits)
-            yield from _value_rows(sheet, open_values(package, sheet.prefix))
-    except _DAMAGED as error:
-        raise unreadable(error) from error
-
-
-def _value_rows(sheet: SheetXml, values: CellValues) -> Iterator[_Row]:
-    """(row number, column -> value) of every row element, as openpyxl saw them.
-
-    A row numbered at or before the previous one is dropped, and a cell beyond the
-    row's last cell is ignored, as openpyxl did; a later cell in the same column wins.
-    """
-    last = 0
-    for row in sheet.rows():
-        if row.number <= last:
-            continue
-        last = row.number
-        cells = sheet.cells(row)
-        limit = cells[-1].column if cells else 0
-        number = row.number
-        yield (
-            number,
-            {cell.column: values.value(cell, number) for cell in cells if cell.column <= limit},
-        )
-
-
-def _split_top(rows: Iterator[_Row]) -> tuple[list[_Row], list[_Row]]:
-    """The rows within the first HEADER_SCAN_ROWS, and the row after them if any (it was
-    read to know the top had ended)."""
-    top: list[_Row] = []
-    for number, cells in rows:
-        if number > HEADER_SCAN_ROWS:
-            return top, [(number, cells)]
-        top.append((number, cells))
-    return top, []
-
-
 def _data_rows(
     resources: ExitStack,
-    rows: Iterator[_Row],
+    rows: Iterator[ValueRow],
     positions: Sequence[tuple[str, int]],
     limits: WorkbookLimits,
 ) -> Iterator[SheetRow]:

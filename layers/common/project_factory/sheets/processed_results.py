@@ -1,0 +1,59 @@
+"""The results `processed.write_processed` is given: each data row's outcome, and the
+one sorted stream they come in, taken as the sheet's rows go by.
+
+Results are consumed once, in order, so a 100k-row file never holds them all; a result
+out of order is the caller's mistake (ResultsMismatch), not the file's.
+"""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from project_factory.domain.resources import RowStatus
+from project_factory.errors import DomainError
+
+
+class ResultsMismatch(DomainError, ValueError):
+    """The results do not fit (out of order, an output the type lacks): the caller's
+    mistake, not the file's; a DomainError, so its code (not its name) is what a failed
+    step reports."""
+
+    code = "RESULTS_MISMATCH"
+
+
+@dataclass(frozen=True)
+class RowResult:
+    status: RowStatus
+    id: str | None = None
+    #: output key (see SheetSpec.output_columns) -> value
+    output: dict[str, str] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    #: a validation's plan for the row (`#plan#`, written when asked for): create, update:
+    #: <columns>, deactivate, skip, invalid
+    plan: str | None = None
+
+
+class Outcomes:
+    """The results, taken in row order as the sheet's rows go by."""
+
+    def __init__(self, results: Iterable[tuple[int, RowResult]]) -> None:
+        self._results: Iterator[tuple[int, RowResult]] = iter(results)
+        self._next = next(self._results, None)
+
+    def take(self, row_number: int) -> RowResult | None:
+        """The result of `row_number`, skipping those of earlier rows that are not data."""
+        while self._next is not None and self._next[0] < row_number:
+            self._advance()
+        if self._next is None or self._next[0] != row_number:
+            return None
+        result = self._next[1]
+        self._advance()
+        return result
+
+    def _advance(self) -> None:
+        assert self._next is not None
+        number = self._next[0]
+        self._next = next(self._results, None)
+        if self._next is not None and self._next[0] <= number:
+            raise ResultsMismatch(
+                f"results must come in ascending row order; row {self._next[0]} came after {number}"
+            )

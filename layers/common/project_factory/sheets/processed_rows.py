@@ -1,0 +1,108 @@
+"""Writing a data sheet of the processed file: its head adjusted, each row with its
+outcome, its tail.
+
+Rows are streamed: each is rewritten (or kept as its bytes) as it is read, and handed to
+the compressor in batches of about a megabyte, so memory stays bounded whatever the
+sheet's size. Only the written cells of a data row change; a row before the header, a
+blank row and (when no header cell is added) the header keep their bytes. A data row
+without a result is given `missing` (it must never vanish silently). Cells written are
+inline strings: text, never a formula, whatever they begin with.
+"""
+
+from typing import IO
+
+from project_factory.sheets.layout import ERRORS_COLUMN, PLAN_COLUMN, STATUS_COLUMN, is_blank
+from project_factory.sheets.processed_columns import ColumnPlan
+from project_factory.sheets.processed_results import Outcomes, ResultsMismatch, RowResult
+from project_factory.sheets.processed_tabs import DataTab
+from project_factory.sheets.spec import SheetSpec
+from project_factory.sheets.xlsx_edit import (
+    replace_cells,
+    set_columns,
+    widen_dimension,
+    widen_spans,
+)
+from project_factory.sheets.xlsx_rows import RawRow, SheetXml
+from project_factory.sheets.xlsx_text import clean_xml
+from project_factory.sheets.xml_copy import Chunks, copy_clean
+
+ERROR_SEPARATOR = "; "
+#: Written rows are handed to the compressor in batches of about this size.
+_FLUSH_BYTES = 1 << 20
+
+
+class RowWriter:
+    """Writes a data sheet: its head adjusted, each row as it comes, its tail."""
+
+    def __init__(
+        self,
+        tab: DataTab,
+        plan: ColumnPlan,
+        spec: SheetSpec,
+        outcomes: Outcomes,
+        missing: RowResult,
+    ) -> None:
+        self._layout, self._base, self._plan, self._spec = tab.layout, tab.base, plan, spec
+        self._outcomes, self._missing = outcomes, missing
+
+    def write(self, sheet: SheetXml, sink: IO[bytes]) -> None:
+        plan = self._plan
+        status, errors = plan.columns[STATUS_COLUMN], plan.columns[ERRORS_COLUMN]
+        head = widen_dimension(sheet.head, plan.last_column)
+        sink.write(set_columns(head, sheet.prefix, plan.widths, shown=(status, errors)))
+        pending: list[bytes] = []
+        size = 0
+        for row in sheet.rows():
+            xml = self._row(sheet, row)
+            pending.append(xml)
+            size += len(xml)
+            if size >= _FLUSH_BYTES:
+                sink.write(clean_xml(b"".join(pending)))
+                pending, size = [], 0
+        sink.write(clean_xml(b"".join(pending)))
+        copy_clean(Chunks(sheet.tail()), sink)
+
+    def _row(self, sheet: SheetXml, row: RawRow) -> bytes:
+        header_row = self._layout.header.row_number
+        if row.number < header_row:
+            return row.xml
+        cells = sheet.cells(row)
+        if row.number == header_row:
+            if not self._plan.new_headers:
+                return row.xml
+            style = self._layout.header_style
+            body = replace_cells(
+                sheet.prefix, row.number, cells, self._plan.new_headers, style=style
+            )
+        else:
+            values = self._layout.values
+            if all(is_blank(values.value(cell)) for cell in cells):
+                return row.xml
+            result = self._outcomes.take(self._base + row.number) or self._missing
+            body = replace_cells(sheet.prefix, row.number, cells, self._texts(result))
+        attrs = widen_spans(row.attrs, self._plan.last_column)
+        tag = sheet.prefix + b"row"
+        return b"<%s%s>%s</%s>" % (tag, attrs, body, tag)
+
+    def _texts(self, result: RowResult) -> dict[int, str | None]:
+        """Column -> text of the cells a result writes (None empties the cell)."""
+        columns, spec = self._plan.columns, self._spec
+        texts: dict[int, str | None] = {
+            columns[STATUS_COLUMN]: str(result.status),
+            columns[ERRORS_COLUMN]: ERROR_SEPARATOR.join(result.errors) or None,
+        }
+        if PLAN_COLUMN in columns:
+            texts[columns[PLAN_COLUMN]] = result.plan
+        if result.id and spec.id_column:
+            texts[columns[spec.id_column]] = result.id
+        for key, value in result.output.items():
+            column = spec.output_columns.get(key)
+            if column is None:
+                raise ResultsMismatch(
+                    f"{spec.resource_type} rows have no output column for {key!r}"
+                )
+            texts[columns[column]] = value
+        for key in spec.secret_outputs:
+            # A password is handed out once, in the credentials file: never in this one.
+            texts[columns[spec.output_columns[key]]] = None
+        return texts

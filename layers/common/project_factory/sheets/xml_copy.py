@@ -1,0 +1,42 @@
+"""Copying a part's XML in chunks, cleaned of the characters XML cannot carry.
+
+The processed file copies the upload's XML parts (and a data sheet's tail) this way, so
+that it is one Excel opens even where the upload was not (see `xlsx_text.clean_xml`).
+Memory stays at a chunk whatever the part's size.
+"""
+
+from collections.abc import Iterable
+from typing import IO, BinaryIO
+
+from project_factory.sheets.xlsx_rows import CHUNK_SIZE
+from project_factory.sheets.xlsx_text import clean_xml
+
+#: The longest character reference (`&#x10FFFF;`, `&#1114111;`): kept whole across chunks.
+_REFERENCE_BYTES = 12
+
+
+def copy_clean(source: "BinaryIO | Chunks", sink: IO[bytes]) -> None:
+    """Copies XML, replacing what XML cannot carry (a reference is never cut in two)."""
+    carry = b""
+    while data := source.read(CHUNK_SIZE):
+        data = carry + data
+        amp = data.rfind(b"&", len(data) - _REFERENCE_BYTES)
+        if amp >= 0 and b";" not in data[amp:]:
+            data, carry = data[:amp], data[amp:]
+        else:
+            carry = b""
+        sink.write(clean_xml(data))
+    sink.write(clean_xml(carry))
+
+
+class Chunks:
+    """Chunks of bytes read as a stream."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = iter(chunks)
+
+    def read(self, _: int) -> bytes:
+        for chunk in self._chunks:
+            if chunk:
+                return chunk
+        return b""
