@@ -35,6 +35,7 @@ from openpyxl import Workbook, load_workbook
 
 from local.samples import facility_rows
 from project_factory.domain.resources import RowStatus
+from project_factory.sheets.coercion import row_coercer
 from project_factory.sheets.layout import ERRORS_COLUMN, STATUS_COLUMN
 from project_factory.sheets.messages import load_bundled_messages
 from project_factory.sheets.processed import write_processed
@@ -110,7 +111,7 @@ def _validator() -> RowValidator:
 
 def _instances(data: bytes) -> list[dict[str, Any]]:
     """The rows as the schema sees them: coerced as RowValidator does before its check."""
-    coerce = _validator()._coerce
+    coerce = row_coercer(bundled_json_schema(FACILITY.schema_identifier)["properties"])
     return [coerce(row.values) for row in iter_sheet_rows(data, FACILITY, load_bundled_messages())]
 
 

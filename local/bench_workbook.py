@@ -30,6 +30,7 @@ from typing import Any
 import jsonschema_rs
 
 from local.bench_sheets import build_workbook, results
+from project_factory.sheets.coercion import row_coercer
 from project_factory.sheets.limits import DEFAULT_LIMITS
 from project_factory.sheets.messages import load_bundled_messages
 from project_factory.sheets.processed import write_processed
@@ -100,7 +101,7 @@ def floor(data: bytes, sheet_rows: list[SheetRow], repeats: int = REPEATS) -> di
         return values
 
     # The same dicts our schema check sees: the rows as our validator coerces them.
-    coerce = _validator(schema)._coerce
+    coerce = row_coercer(schema["properties"])
     instances = [coerce(row.values) for row in sheet_rows]
 
     def validate() -> int:

@@ -17,7 +17,7 @@ import json
 import random
 from pathlib import Path
 
-from project_factory.sheets.spec import boundary_code
+from project_factory.sheets.boundary_paths import boundary_code
 
 HIERARCHY_TYPE = "ADMIN"
 LEVELS = ("Country", "Province", "District", "Locality")

@@ -88,7 +88,7 @@ def upload(
 
 
 def canonical(code: str, target: int = 120) -> dict[str, Any]:
-    """A validated target row, as sheets.spec.to_canonical gives it."""
+    """A validated target row, as sheets.canonical.to_canonical gives it."""
     return {"boundaryCode": code, "targets": {TARGET: target}}
 
 

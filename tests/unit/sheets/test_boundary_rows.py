@@ -1,4 +1,5 @@
-from project_factory.sheets.spec import BOUNDARY, BOUNDARY_WITH_TARGET, boundary_code
+from project_factory.sheets.boundary_paths import boundary_code
+from project_factory.sheets.spec import BOUNDARY, BOUNDARY_WITH_TARGET
 from tests.unit.sheets.support import judge
 
 COUNTRY, PROVINCE, DISTRICT, LOCALITY = (column for column, _ in BOUNDARY.levels)

@@ -14,7 +14,8 @@ from project_factory.sheets.messages import load_bundled_messages
 from project_factory.sheets.processed import write_processed
 from project_factory.sheets.processed_results import RowResult
 from project_factory.sheets.schema import bundled_json_schema
-from project_factory.sheets.spec import BOUNDARY_WITH_TARGET, bind
+from project_factory.sheets.spec import BOUNDARY_WITH_TARGET
+from project_factory.sheets.spec_binding import bind
 from tests.unit.generate.support import open_template, save, template
 
 MESSAGES = load_bundled_messages()

@@ -12,7 +12,8 @@ from project_factory.sheets.limits import WorkbookLimits
 from project_factory.sheets.messages import load_bundled_messages
 from project_factory.sheets.reader import SheetRow, iter_sheet_rows
 from project_factory.sheets.schema import bundled_json_schema
-from project_factory.sheets.spec import BOUNDARY_WITH_TARGET, bind
+from project_factory.sheets.spec import BOUNDARY_WITH_TARGET
+from project_factory.sheets.spec_binding import bind
 from project_factory.sheets.validation import RowValidator
 from tests.unit.generate.support import boundaries, open_template, save, template
 

@@ -1,17 +1,11 @@
 import pytest
 
 from project_factory.errors import InvalidRequestError
+from project_factory.sheets.boundary_paths import boundary_code
+from project_factory.sheets.canonical import normalise_phone, to_canonical
+from project_factory.sheets.cells import split_codes
 from project_factory.sheets.schema import bundled_json_schema
-from project_factory.sheets.spec import (
-    FACILITY,
-    SPECS,
-    USER,
-    boundary_code,
-    normalise_phone,
-    spec_for,
-    split_codes,
-    to_canonical,
-)
+from project_factory.sheets.spec import FACILITY, SPECS, USER, spec_for
 
 
 def test_a_temporary_facility_is_not_permanent():

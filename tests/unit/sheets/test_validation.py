@@ -517,7 +517,7 @@ def test_the_valid_row_fast_path_gives_the_verdicts_of_wording_every_row():
     # When they are validated with the fast path and with every row worded
     fast = list(validator(FACILITY, allowed_boundary_codes=None).validate_all(sheet_rows))
     slow = validator(FACILITY, allowed_boundary_codes=None)
-    slow._validator = _AlwaysInvalid(slow._validator)
+    slow._schema_check._validator = _AlwaysInvalid(slow._schema_check._validator)
 
     # Then the verdicts are the same, errors and all
     assert fast == list(slow.validate_all(sheet_rows))

@@ -23,7 +23,8 @@ from project_factory.flows.ports import Ports
 from project_factory.sheets.freeze_parent_rows import parent_rows
 from project_factory.sheets.freeze_parent_targets import freeze_targets, parent_targets
 from project_factory.sheets.messages import Messages
-from project_factory.sheets.spec import SheetSpec, bind
+from project_factory.sheets.spec import SheetSpec
+from project_factory.sheets.spec_binding import bind
 from project_factory.sheets.template import TEMPLATE_SPECS
 
 #: A parent's uploads whose processed file is the base of its child's data sheet.

@@ -4,7 +4,8 @@ from typing import Any
 
 from project_factory.flows.ports import Ports
 from project_factory.sheets.schema import to_json_schema
-from project_factory.sheets.spec import SheetSpec, bind
+from project_factory.sheets.spec import SheetSpec
+from project_factory.sheets.spec_binding import bind
 
 
 def bound_schema(

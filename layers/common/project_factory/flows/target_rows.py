@@ -1,12 +1,12 @@
 """A target file's rows as their target needs them: the campaign's boundary and its place.
 
-A `boundaryWithTarget` row validates to its boundary code and targets (sheets/spec.py). Its
-store keeps them per campaign and boundary; DIGIT keeps them as one health-project per
-boundary, whose parent is the project of the boundary above, up to the campaign's top
-boundary (adapters/targets/digit/projects.py). So each row to create carries the
-campaign's id, its boundary's level, the boundaries above it within the campaign (top
-first), and the campaign's fields a project takes (name, project type, dates from the
-campaign's additionalDetails, in ms).
+A `boundaryWithTarget` row validates to its boundary code and targets
+(sheets/canonical.py). Its store keeps them per campaign and boundary; DIGIT keeps them
+as one health-project per boundary, whose parent is the project of the boundary above,
+up to the campaign's top boundary (adapters/targets/digit/projects.py). So each row to
+create carries the campaign's id, its boundary's level, the boundaries above it within
+the campaign (top first), and the campaign's fields a project takes (name, project type,
+dates from the campaign's additionalDetails, in ms).
 """
 
 from collections.abc import Mapping

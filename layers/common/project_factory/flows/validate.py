@@ -35,7 +35,8 @@ from project_factory.sheets.metadata import check_upload_metadata
 from project_factory.sheets.reader import iter_sheet_rows
 from project_factory.sheets.row_estimate import estimated_rows
 from project_factory.sheets.spec import SheetSpec, spec_for
-from project_factory.sheets.validation import Registered, RowValidator
+from project_factory.sheets.target_lookups import Registered
+from project_factory.sheets.validation import RowValidator
 from project_factory.sheets.xlsx_zip_checks import unreadable
 
 #: Chunks per parallel slot of the Map, and the fewest rows a chunk is cut to for that.

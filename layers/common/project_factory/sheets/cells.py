@@ -1,7 +1,8 @@
 """Cell values as people type them, turned into the values a schema expects.
 
 Excel stores every number as a float (12 arrives as 12.0) and people type numbers as
-text ("12", " 12 "); phones typed as numbers lose nothing but must read as digits.
+text ("12", " 12 "); phones typed as numbers lose nothing but must read as digits. Lists
+(several boundary codes, several roles) are typed in one cell, comma-separated.
 """
 
 import math
@@ -45,3 +46,8 @@ def cell_number(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+def split_codes(text: str) -> list[str]:
+    """Comma-separated values, trimmed, without blanks or repeats, in their order."""
+    return list(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))

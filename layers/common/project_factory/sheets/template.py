@@ -44,8 +44,8 @@ from project_factory.sheets.spec import (
     PERMANENT,
     USER,
     SheetSpec,
-    bind,
 )
+from project_factory.sheets.spec_binding import bind
 from project_factory.sheets.template_book import TemplateBook
 from project_factory.sheets.template_boundaries import (
     BoundaryPaths,

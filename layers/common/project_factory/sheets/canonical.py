@@ -1,0 +1,93 @@
+"""The canonical fields of a validated row: what the targets consume, so no target ever
+sees a sheet header. One case per resource type (`to_canonical`)."""
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from project_factory.sheets.boundary_paths import boundary_code, boundary_path
+from project_factory.sheets.cells import cell_text, split_codes
+from project_factory.sheets.spec import ACTIVE, PERMANENT, SheetSpec
+
+
+def to_canonical(
+    spec: SheetSpec, values: Mapping[str, Any], *, target_columns: Iterable[str] = ()
+) -> dict[str, Any]:
+    """The fields a target consumes, from a validated row (values already coerced).
+
+    `target_columns` are the numeric columns of the schema, the targets of a
+    boundaryWithTarget row.
+    """
+    match spec.resource_type:
+        case "facility":
+            return _facility(spec, values)
+        case "user":
+            return _user(spec, values)
+        case "boundary":
+            return _boundary(spec, values)
+        case "boundaryWithTarget":
+            return _boundary_with_target(spec, values, target_columns)
+    raise ValueError(f"no canonical form for {spec.resource_type!r}")
+
+
+def normalise_phone(value: Any) -> str:
+    """The phone as digits with leading zeros removed (`0098 76` -> `9876`, 9876.0 -> `9876`)."""
+    return cell_text(value).lstrip("0")
+
+
+def _facility(spec: SheetSpec, values: Mapping[str, Any]) -> dict[str, Any]:
+    fields = spec.fields
+    return {
+        "name": values[fields["name"]],
+        "facilityType": values[fields["facilityType"]],
+        "isPermanent": values[fields["status"]] == PERMANENT,
+        "capacity": values[fields["capacity"]],
+        "boundaryCodes": _codes(spec, values),
+        "usage": _usage(spec, values),
+    }
+
+
+def _user(spec: SheetSpec, values: Mapping[str, Any]) -> dict[str, Any]:
+    fields = spec.fields
+    assert spec.phone_column is not None
+    roles = values[fields["roles"]]
+    return {
+        "name": values[fields["name"]],
+        "phone": normalise_phone(values[spec.phone_column]),
+        "roles": list(roles) if isinstance(roles, list | tuple) else split_codes(str(roles)),
+        "employmentType": values[fields["employmentType"]],
+        "boundaryCodes": _codes(spec, values),
+        "usage": _usage(spec, values),
+    }
+
+
+def _boundary(spec: SheetSpec, values: Mapping[str, Any]) -> dict[str, Any]:
+    path = boundary_path(spec, values)
+    names = [name for _, name in path]
+    return {
+        "code": boundary_code(names),
+        "name": names[-1],
+        "boundaryType": path[-1][0],
+        "parentCode": boundary_code(names[:-1]) if len(names) > 1 else None,
+    }
+
+
+def _boundary_with_target(
+    spec: SheetSpec, values: Mapping[str, Any], target_columns: Iterable[str]
+) -> dict[str, Any]:
+    assert spec.boundary_column is not None
+    return {
+        "boundaryCode": str(values[spec.boundary_column]).strip(),
+        "targets": {column: values[column] for column in target_columns if column in values},
+    }
+
+
+def _codes(spec: SheetSpec, values: Mapping[str, Any]) -> list[str]:
+    assert spec.boundary_column is not None
+    return split_codes(str(values[spec.boundary_column]))
+
+
+def _usage(spec: SheetSpec, values: Mapping[str, Any]) -> str:
+    # The original's user records have no usage column: every row is active.
+    if spec.usage_column is None:
+        return ACTIVE
+    return str(values.get(spec.usage_column) or ACTIVE)

@@ -1,0 +1,87 @@
+"""A row between its checks, and how its errors are recorded.
+
+Every check of sheets/validation.py (the schema, the row rules, the file rules, the
+target's lookups) records its errors on the same `CheckedRow` through `RowErrors`: worded
+in the requester's locale as they are found, ranked by column, so a row's messages come
+out in column order however many checks found them.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from project_factory.sheets.messages import Messages
+from project_factory.sheets.spec import INACTIVE
+
+
+@dataclass(frozen=True)
+class BoundaryRef:
+    """The boundary a boundary-sheet row defines."""
+
+    code: str
+    #: the column of its level, where errors about it are reported
+    column: str
+    parent_code: str | None
+    parent_name: str | None
+
+
+@dataclass
+class CheckedRow:
+    """One row between its own checks and the file-wide ones."""
+
+    row_number: int
+    values: dict[str, Any]
+    #: where the row is, as messages name it (SheetRow.label), and its tab across tabs
+    label: str = ""
+    sheet: str | None = None
+    #: (the column's rank, the message)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    failed_columns: set[str] = field(default_factory=set)
+    existing_id: str | None = None
+    boundary: BoundaryRef | None = None
+
+
+def creatable(item: CheckedRow, usage_column: str | None) -> bool:
+    """Valid so far, not existing already, not marked Inactive."""
+    inactive = usage_column is not None and item.values.get(usage_column) == INACTIVE
+    return not item.errors and item.existing_id is None and not inactive
+
+
+def columns_in_order(json_schema: Mapping[str, Any]) -> list[str]:
+    """The schema's columns as messages order them: `x-columns` first, then the rest."""
+    properties: Mapping[str, Any] = json_schema["properties"]
+    listed = [c for c in json_schema.get("x-columns", ()) if c in properties]
+    return listed + [column for column in properties if column not in listed]
+
+
+class RowErrors:
+    """Records a row's errors, worded in one locale and ranked by their column."""
+
+    def __init__(self, messages: Messages, locale: str, columns: Sequence[str]) -> None:
+        self._messages = messages
+        self._locale = locale
+        #: column -> its rank among the schema's columns (`columns_in_order`)
+        self.order: Mapping[str, int] = {column: index for index, column in enumerate(columns)}
+
+    def fail(self, item: CheckedRow, column: str, code: str, **params: Any) -> None:
+        """The error `code` in `column`, its message naming the column's header."""
+        header = self._messages.text(column, self._locale)
+        message = self._messages.format(code, self._locale, column=header, **params)
+        self.fail_worded(item, column, message)
+
+    def fail_worded(self, item: CheckedRow, column: str, message: str) -> None:
+        """An error already worded (a schema's own `errorMessage`) in `column`."""
+        item.errors.append((self.order.get(column, len(self.order)), message))
+        item.failed_columns.add(column)
+
+    def text(self, code: str) -> str:
+        """The text of a localisation code (or the code itself) in this locale."""
+        return self._messages.text(code, self._locale)
+
+
+def worded(errors: list[tuple[int, str]]) -> list[str]:
+    """A row's messages in column order (stable), each once; most rows have none."""
+    if not errors:
+        return []
+    ordered = [message for _, message in sorted(errors, key=lambda error: error[0])]
+    return list(dict.fromkeys(ordered))

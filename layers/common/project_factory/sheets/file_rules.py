@@ -1,0 +1,84 @@
+"""The rules a row keeps against the rows above it: unique columns unique in the file
+(later occurrences name the first row), and on a boundary sheet each boundary defined
+once, under a parent defined on an earlier row or existing already.
+
+What later rows are checked against is kept as small maps of values, never the rows, so
+a file of Excel's million rows costs a few sets.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from project_factory.sheets.cells import cell_text
+from project_factory.sheets.checked_row import BoundaryRef, CheckedRow, RowErrors
+from project_factory.sheets.messages import normalise_text
+from project_factory.sheets.spec import SheetSpec
+
+
+def unique_columns(json_schema: Mapping[str, Any], spec: SheetSpec) -> list[str]:
+    """The schema's unique columns (`x-unique`) and the spec's, each once, if it has them."""
+    unique = [*json_schema.get("x-unique", ()), *spec.unique_columns]
+    return [column for column in dict.fromkeys(unique) if column in json_schema["properties"]]
+
+
+class FileRules:
+    """The rules across one file's rows, fed in file order. Build one for every file."""
+
+    def __init__(self, unique: list[str], errors: RowErrors, *, allowed: set[str] | None) -> None:
+        self._errors = errors
+        #: the campaign's boundaries (existing parents); None when unknown
+        self._allowed = allowed
+        #: unique column -> value -> the row number of its first row: an int a row, since
+        #: a file of Excel's million rows keeps one per value (labels apart, see _label_of)
+        self._first_row: dict[str, dict[Any, int]] = {column: {} for column in unique}
+        #: the labels of first rows on a tab (SheetRow.label), where a number is not enough
+        self._tab_labels: dict[int, str] = {}
+        #: boundary sheets: path code -> first row; codes of valid rows (possible parents)
+        self._boundary_rows: dict[str, tuple[int, str]] = {}
+        self._defined_boundaries: set[str] = set()
+
+    def check(self, item: CheckedRow) -> None:
+        """The row's unique values, and the boundary it defines, against the rows above."""
+        for column, first_rows in self._first_row.items():
+            if column not in item.values:
+                continue
+            value = item.values[column]
+            first = first_rows.setdefault(_unique_key(value), item.row_number)
+            if first == item.row_number:
+                if item.sheet is not None:
+                    self._tab_labels[item.row_number] = item.label
+            else:
+                label = self._label_of(first)
+                self._errors.fail(
+                    item, column, "PF_ERR_DUPLICATE", value=cell_text(value), row=label
+                )
+        if item.boundary:
+            self._check_boundary(item, item.boundary)
+
+    def define(self, boundary: BoundaryRef) -> None:
+        """A valid row's boundary: a parent the rows below may name."""
+        self._defined_boundaries.add(boundary.code)
+
+    def _label_of(self, row_number: int) -> str:
+        """How messages name a row: its number, or its number and tab across tabs."""
+        return self._tab_labels.get(row_number) or str(row_number)
+
+    def _check_boundary(self, item: CheckedRow, boundary: BoundaryRef) -> None:
+        """Once per file, and under a parent defined earlier or existing."""
+        first, label = self._boundary_rows.setdefault(boundary.code, (item.row_number, item.label))
+        if first != item.row_number:
+            self._errors.fail(item, boundary.column, "PF_ERR_BOUNDARY_REPEATED", row=label)
+        parent = boundary.parent_code
+        known = parent is None or parent in self._defined_boundaries
+        if not known and not (self._allowed is not None and parent in self._allowed):
+            name = boundary.parent_name
+            self._errors.fail(item, boundary.column, "PF_ERR_BOUNDARY_PARENT", parent=name)
+
+
+def _unique_key(value: Any) -> Any:
+    """Values equal for uniqueness: text ignoring case and spacing, lists by content."""
+    if isinstance(value, str):
+        return normalise_text(value)
+    if isinstance(value, list):
+        return tuple(_unique_key(part) for part in value)
+    return value
