@@ -72,15 +72,10 @@ from project_factory.sheets.xlsx_edit import (
     widen_spans,
 )
 from project_factory.sheets.xlsx_package import DAMAGED, XlsxPackage, unreadable
-from project_factory.sheets.xlsx_rows import (
-    CHUNK_SIZE,
-    CellValues,
-    RawCell,
-    RawRow,
-    SheetXml,
-    column_letters,
-)
+from project_factory.sheets.xlsx_references import column_letters
+from project_factory.sheets.xlsx_rows import CHUNK_SIZE, RawCell, RawRow, SheetXml
 from project_factory.sheets.xlsx_text import clean_xml
+from project_factory.sheets.xlsx_values import CellValues
 
 ERROR_SEPARATOR = "; "
 _STATUS_COLUMNS = (STATUS_COLUMN, ERRORS_COLUMN)

@@ -41,8 +41,10 @@ from project_factory.sheets.messages import Messages
 from project_factory.sheets.schema import bundled_json_schema
 from project_factory.sheets.spec import SheetSpec, tab_value_columns
 from project_factory.sheets.xlsx_package import DAMAGED, XlsxPackage, unreadable
-from project_factory.sheets.xlsx_rows import CellValues, SheetXml, column_letters
+from project_factory.sheets.xlsx_references import column_letters
+from project_factory.sheets.xlsx_rows import SheetXml
 from project_factory.sheets.xlsx_text import clean, illegal_character
+from project_factory.sheets.xlsx_values import CellValues
 
 if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook

@@ -38,13 +38,9 @@ from project_factory.sheets.limits import (
     size_text,
 )
 from project_factory.sheets.xlsx_dates import DateStyles
-from project_factory.sheets.xlsx_rows import (
-    CHUNK_SIZE,
-    ElementCutter,
-    element_pattern,
-    start_tag_pattern,
-)
+from project_factory.sheets.xlsx_rows import CHUNK_SIZE
 from project_factory.sheets.xlsx_text import shared_text
+from project_factory.sheets.xml_elements import ElementCutter, element_pattern, start_tag_pattern
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
