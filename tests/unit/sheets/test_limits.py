@@ -11,6 +11,7 @@ from project_factory.errors import WorkbookError
 from project_factory.settings import Settings
 from project_factory.sheets import (
     xlsx_package,
+    xlsx_references,
     xlsx_rows,
     xlsx_shared_strings,
     xlsx_xml_guard,
@@ -33,7 +34,8 @@ from project_factory.sheets.spec import FACILITY
 from project_factory.sheets.xlsx_dates import DateStyles
 from project_factory.sheets.xlsx_edit import widen_dimension
 from project_factory.sheets.xlsx_package import XlsxPackage
-from project_factory.sheets.xlsx_rows import CellValues, SheetXml, column_index, row_number
+from project_factory.sheets.xlsx_references import column_index, row_number
+from project_factory.sheets.xlsx_rows import SheetXml
 from project_factory.sheets.xlsx_text import (
     clean,
     clean_xml,
@@ -41,6 +43,7 @@ from project_factory.sheets.xlsx_text import (
     illegal_character,
     shared_text,
 )
+from project_factory.sheets.xlsx_values import CellValues
 from tests.support.settings import WIRED_ENVIRONMENT, wired_settings
 from tests.unit.hostile.corpus import (
     METADATA,
@@ -110,7 +113,7 @@ def test_columns_past_xfd_are_past_the_last_one_however_long():
     assert column_index(b"XFE") == EXCEL_MAX_COLUMNS + 1
     assert column_index(b"ZZZZZZ") == EXCEL_MAX_COLUMNS + 1
     assert column_index(b"Z" * 100_000) == EXCEL_MAX_COLUMNS + 1
-    assert b"Z" * 100_000 not in xlsx_rows._COLUMNS
+    assert b"Z" * 100_000 not in xlsx_references.KNOWN_COLUMNS
 
 
 def test_row_numbers_as_writers_write_them():

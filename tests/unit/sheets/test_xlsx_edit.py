@@ -1,7 +1,8 @@
 import random
 
 from project_factory.sheets.xlsx_edit import _merged_cells, replace_cells
-from project_factory.sheets.xlsx_rows import RawCell, column_letters
+from project_factory.sheets.xlsx_references import column_letters
+from project_factory.sheets.xlsx_rows import RawCell
 
 
 def _raw_cell(column: int, style: bytes) -> RawCell:

@@ -18,7 +18,8 @@ from project_factory.sheets.cells import cell_text
 from project_factory.sheets.layout import is_blank
 from project_factory.sheets.limits import DEFAULT_LIMITS, WorkbookLimits
 from project_factory.sheets.xlsx_package import XlsxPackage
-from project_factory.sheets.xlsx_rows import CellValues, RawCell, SheetXml
+from project_factory.sheets.xlsx_rows import RawCell, SheetXml
+from project_factory.sheets.xlsx_values import CellValues
 from project_factory.sheets.xlsx_zip_checks import DAMAGED, unreadable
 
 if TYPE_CHECKING:

@@ -14,7 +14,8 @@ from project_factory.sheets.limits import EXCEL_MAX_COLUMNS, refused
 from project_factory.sheets.messages import Messages
 from project_factory.sheets.processed_tabs import DataTab, TabLayout
 from project_factory.sheets.xlsx_package import XlsxPackage
-from project_factory.sheets.xlsx_rows import SheetXml, column_letters
+from project_factory.sheets.xlsx_references import column_letters
+from project_factory.sheets.xlsx_rows import SheetXml
 
 _MIN_WIDTH = 14
 _ERRORS_WIDTH = 60

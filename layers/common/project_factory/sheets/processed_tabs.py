@@ -30,7 +30,8 @@ from project_factory.sheets.spec import SheetSpec, tab_value_columns
 from project_factory.sheets.xlsx_dates import DateStyles
 from project_factory.sheets.xlsx_edit import cell_style
 from project_factory.sheets.xlsx_package import XlsxPackage
-from project_factory.sheets.xlsx_rows import CellValues, RawCell, SheetXml
+from project_factory.sheets.xlsx_rows import RawCell, SheetXml
+from project_factory.sheets.xlsx_values import CellValues
 
 #: Text standing for a shared string that was not read: only blank ones matter there.
 _UNREAD = "\x00"

@@ -45,7 +45,8 @@ from project_factory.sheets.sheet_values import (
 )
 from project_factory.sheets.spec import SheetSpec, tab_value_columns
 from project_factory.sheets.xlsx_package import XlsxPackage
-from project_factory.sheets.xlsx_rows import SheetXml, column_letters
+from project_factory.sheets.xlsx_references import column_letters
+from project_factory.sheets.xlsx_rows import SheetXml
 from project_factory.sheets.xlsx_text import clean, illegal_character
 from project_factory.sheets.xlsx_zip_checks import DAMAGED, unreadable
 

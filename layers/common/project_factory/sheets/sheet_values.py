@@ -11,7 +11,8 @@ from typing import Any
 
 from project_factory.sheets.layout import HEADER_SCAN_ROWS
 from project_factory.sheets.xlsx_package import XlsxPackage
-from project_factory.sheets.xlsx_rows import CellValues, SheetXml
+from project_factory.sheets.xlsx_rows import SheetXml
+from project_factory.sheets.xlsx_values import CellValues
 from project_factory.sheets.xlsx_zip_checks import DAMAGED, unreadable
 
 #: (row number, column -> value)

@@ -10,7 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from project_factory.sheets.limits import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS
-from project_factory.sheets.xlsx_rows import RawCell, column_index, column_letters
+from project_factory.sheets.xlsx_references import column_index, column_letters
+from project_factory.sheets.xlsx_rows import RawCell
 from project_factory.sheets.xlsx_text import escape
 
 _QUOTED_ATTRIBUTE = re.compile(rb"""([^\s=/>]+)\s*=\s*("[^"]*"|'[^']*')""")

@@ -1,7 +1,7 @@
 """The shared strings of a workbook, streamed from their part: a table of texts that
 cells refer to by index, and that may be as large as the limits allow.
 
-The part is cut into whole `<si>` items chunk by chunk (`xlsx_rows.ElementCutter`), so
+The part is cut into whole `<si>` items chunk by chunk (`xml_elements.ElementCutter`), so
 memory holds one chunk and the item being read, never the part.
 """
 
@@ -11,14 +11,10 @@ from typing import BinaryIO
 
 from project_factory.errors import WorkbookError
 from project_factory.sheets.limits import WorkbookLimits, refused, size_text
-from project_factory.sheets.xlsx_rows import (
-    CHUNK_SIZE,
-    ElementCutter,
-    element_pattern,
-    start_tag_pattern,
-)
+from project_factory.sheets.xlsx_rows import CHUNK_SIZE
 from project_factory.sheets.xlsx_text import shared_text
 from project_factory.sheets.xlsx_xml_guard import PROLOG_BYTES
+from project_factory.sheets.xml_elements import ElementCutter, element_pattern, start_tag_pattern
 
 _SST_START = re.compile(rb"<((?:\w+:)?)sst\b(?:[^>/]|/(?!>))*+(/?)>")
 
