@@ -237,13 +237,17 @@ def test_cells_whose_attributes_could_be_read_many_ways_match_at_once():
     trap = sheet_of(b'<row r="1"><c r="A1"' + b' r="A1"' * 28 + b"><v>1</v></row>")
     plain = sheet_of(b'<row r="1"><c r="A1"><v>1</v></row>')
 
-    # When each is read
+    # When each is read (the best of five runs: one run can lose its core to a neighbour,
+    # and the ratio of two times is only as good as each)
     def seconds(sheet: SheetXml) -> float:
         (row,) = sheet.rows()
-        started = time.perf_counter()
-        for _ in range(100):
-            sheet.cells(row)
-        return time.perf_counter() - started
+        best = float("inf")
+        for _ in range(5):
+            started = time.perf_counter()
+            for _ in range(100):
+                sheet.cells(row)
+            best = min(best, time.perf_counter() - started)
+        return best
 
     # Then the trap costs about what its length does, not 2^28 tries
     assert seconds(trap) < 50 * seconds(plain)
