@@ -4,7 +4,7 @@ import pytest
 
 from project_factory.errors import InvalidRequestError, NotFoundError
 from project_factory.flows.template_build import generate_template
-from project_factory.sheets.openpyxl_load import open_workbook
+from tests.support.workbooks import open_workbook
 from tests.unit.campaign.support import (
     NEW_DISTRICTS,
     PARENT,

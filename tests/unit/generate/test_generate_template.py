@@ -12,9 +12,9 @@ from project_factory.errors import NotFoundError, TransientError
 from project_factory.flows.template_build import generate_template
 from project_factory.flows.template_requests import mark_generation_failed, request_generation
 from project_factory.sheets.metadata import read_metadata
-from project_factory.sheets.openpyxl_load import open_workbook
 from tests.support.settings import wired_settings
 from tests.support.tables import create_registry_table
+from tests.support.workbooks import open_workbook
 from tests.unit.generate.conftest import HIERARCHY, TENANT
 
 SOURCE = BundledBoundarySource()

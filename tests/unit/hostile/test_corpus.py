@@ -39,9 +39,9 @@ def _normal_of_size(size: int) -> bytes:
 def _seconds(data: bytes, case: Case | None = None, runs: int = 3) -> float:
     best = float("inf")
     for _ in range(runs):
-        started = time.perf_counter()
+        started = time.process_time()
         judge(data, case.limits) if case else judge(data)
-        best = min(best, time.perf_counter() - started)
+        best = min(best, time.process_time() - started)
     return best
 
 

@@ -27,7 +27,7 @@ from project_factory.flows.ports import Ports
 from project_factory.flows.scratch import PartWriter, ScratchKeys
 from project_factory.flows.sheet_schemas import bound_schema
 from project_factory.flows.target_rows import TargetRows
-from project_factory.flows.validation_parts import write_manifest, write_rows
+from project_factory.flows.validate_scratch import write_manifest, write_rows
 from project_factory.settings import Settings
 from project_factory.sheets.limits import WorkbookLimits
 from project_factory.sheets.messages import Messages, load_bundled_messages

@@ -37,7 +37,7 @@ from project_factory.sheets.openpyxl_edit import (
     plain_cell,
     save_template,
 )
-from project_factory.sheets.sheet_values import iter_values
+from project_factory.sheets.sheet_values import ValueRow, iter_values
 from project_factory.sheets.spec import (
     BOUNDARY_CODE_COLUMN,
     BOUNDARY_WITH_TARGET,
@@ -77,7 +77,7 @@ def parent_targets(
 
 #: a tab's rows as the reader streams them; closed when not read to the end, which closes
 #: the sheet's stream now rather than when the generator is collected
-_Rows = Generator[tuple[int, dict[int, Any]]]
+_Rows = Generator[ValueRow]
 
 
 def _tab_targets(

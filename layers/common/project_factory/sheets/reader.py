@@ -50,9 +50,6 @@ from project_factory.sheets.xlsx_rows import SheetXml
 from project_factory.sheets.xlsx_text import clean, illegal_character
 from project_factory.sheets.xlsx_zip_checks import DAMAGED, unreadable
 
-#: What a damaged zip or sheet raises halfway through the rows.
-_DAMAGED = DAMAGED
-
 
 @dataclass(frozen=True)
 class IllegalCell:
@@ -144,7 +141,7 @@ def _closed_on_failure(close: Callable[[], None]) -> Iterator[None]:
     fails, and a damaged part is UNREADABLE_WORKBOOK."""
     try:
         yield
-    except _DAMAGED as error:
+    except DAMAGED as error:  # a damaged zip or sheet, found halfway through the rows
         close()
         raise unreadable(error) from error
     except BaseException:
@@ -236,7 +233,7 @@ def _data_rows(
                     value = clean(value)
                 values[code] = value
             yield SheetRow(row_number=row_number, values=values, illegal=tuple(illegal))
-    except _DAMAGED as error:
+    except DAMAGED as error:
         raise unreadable(error) from error
     finally:
         resources.close()
