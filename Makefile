@@ -23,7 +23,7 @@ help:
 	@echo "make run     run the main job (create flow) on the local stack"
 	@echo "make serve   serve template.yaml locally on 127.0.0.1:$${PORT:-3000}"
 	@echo "make test    ruff, lint-imports, mypy, xenon, sam validate --lint, checkov, sam build, pytest"
-	@echo "make lint    ruff, lint-imports (the layers), sam validate --lint, checkov"
+	@echo "make lint    ruff, lint-imports (the layers), mypy, xenon, sam validate --lint, checkov"
 	@echo "make build   sam build"
 	@echo "make deploy  sam deploy (needs AWS credentials)"
 	@echo "make bench   performance benchmark (out/bench.json; QUICK=1: 10k rows, minutes)"

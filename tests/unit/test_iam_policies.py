@@ -283,11 +283,13 @@ def test_every_resource_is_named_but_log_delivery_which_takes_no_arn(policies):
 
 def test_object_grants_name_a_prefix_never_the_whole_bucket(policies):
     # Given every S3 grant of every role
+    grants = 0
     for name, policy in policies.items():
         for line in rendered(policy, SHORT):
             action, _, resource = line.partition(" ")
             if not action.startswith("s3:"):
                 continue
+            grants += 1
             # Then a bucket-level action names the bucket, an object action a prefix of it
             prefix = resource.split(" ")[0]
             if action == "s3:ListBucket":
@@ -297,6 +299,8 @@ def test_object_grants_name_a_prefix_never_the_whole_bucket(policies):
                     name,
                     line,
                 )
+    # (and there were grants to check: an empty walk proves nothing)
+    assert grants > 0
 
 
 def test_no_function_deletes_objects_or_changes_the_bucket(policies):
