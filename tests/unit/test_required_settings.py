@@ -48,3 +48,27 @@ def test_every_function_is_given_every_required_setting():
     # When / Then each required setting is among them
     missing = [name for name in REQUIRED if name.upper() not in variables]
     assert REQUIRED and missing == []
+
+
+@pytest.mark.parametrize(
+    ("choice", "url"),
+    [
+        ({"FACILITY_TARGET": "digit"}, "FACILITY_SERVICE_URL"),
+        ({"USER_TARGET": "digit"}, "HRMS_SERVICE_URL"),
+        ({"BOUNDARY_TARGET": "digit"}, "BOUNDARY_SERVICE_URL"),
+        ({"PROJECT_TARGET": "digit"}, "PROJECT_SERVICE_URL"),
+        ({"BOUNDARY_SOURCE": "digit"}, "BOUNDARY_SERVICE_URL"),
+        ({"SCHEMA_SOURCE": "mdms"}, "MDMS_URL"),
+    ],
+)
+def test_a_chosen_service_without_its_url_fails_at_start_naming_it(choice, url):
+    # Given an environment that chooses a DIGIT service but gives no address for it
+    environment = WIRED_ENVIRONMENT | choice
+
+    # When / Then reading the settings fails, naming the missing URL and the choice
+    with pytest.raises(ValidationError, match=f"{url} \\({next(iter(choice))} is"):
+        Settings.from_environment(environment)
+
+    # And with the URL given, the same choice is accepted
+    given = Settings.from_environment(environment | {url: "http://127.0.0.1:9"})
+    assert getattr(given, url.lower()) == "http://127.0.0.1:9"

@@ -8,7 +8,7 @@ import os
 from collections.abc import Mapping
 from typing import Literal, Self
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 TargetKind = Literal["builtin", "digit"]
 
@@ -172,6 +172,20 @@ class Settings(BaseModel):
     # How long a link to a credentials file lives (the FileStore API; admins only).
     credentials_url_ttl_seconds: int = Field(default=300, ge=1, le=900)
 
+    @model_validator(mode="after")
+    def _chosen_services_have_urls(self) -> Self:
+        # A service chosen by a setting (a DIGIT target, MDMS, DIGIT's boundaries) has no
+        # safe default address: the function fails at its cold start naming it, not at
+        # the first row sent there.
+        missing = [
+            f"{url.upper()} ({choice.upper()} is {value})"
+            for choice, value, url in _CHOSEN_SERVICE_URLS
+            if getattr(self, choice) == value and not getattr(self, url)
+        ]
+        if missing:
+            raise ValueError("not set: " + ", ".join(missing))
+        return self
+
     @property
     def resend_after_seconds(self) -> float:
         """How long a DIGIT request that got no answer may still land: a call runs up to
@@ -186,6 +200,17 @@ class Settings(BaseModel):
         cold start for what this one line does.
         """
         return cls.model_validate({name.lower(): value for name, value in environ.items()})
+
+
+#: (the setting that chooses a service, the choice, the setting of that service's URL)
+_CHOSEN_SERVICE_URLS = (
+    ("facility_target", "digit", "facility_service_url"),
+    ("user_target", "digit", "hrms_service_url"),
+    ("boundary_target", "digit", "boundary_service_url"),
+    ("project_target", "digit", "project_service_url"),
+    ("boundary_source", "digit", "boundary_service_url"),
+    ("schema_source", "mdms", "mdms_url"),
+)
 
 
 def check_username_pattern(pattern: str) -> str:
