@@ -6,17 +6,23 @@ notifications; local/s3_server.py: the server's blanket CORS). moto promises not
 about them. Were one renamed, or its signature changed, by an upgrade, assigning ours
 would still succeed, and moto would go on calling its own: Lambda functions that never
 run, S3 events that never arrive, calls no longer serialised. So each patch first takes
-the original through `replaced`, which fails at once, naming the name, the moto version
-it was checked against and the moto installed.
+the original through `replaced`, which fails at once, naming the name, the moto versions
+it was checked against and the moto installed; and it refuses a moto outside those
+versions even when the names are still there, since a patch's body relies on more of
+moto than the one name it replaces.
 """
 
 import inspect
+import re
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-#: The moto the patches were read against: requirements/dev.txt pins it. On an upgrade,
-#: read each patched name again in the new moto, then move this on.
-CHECKED = "moto 5.2.5"
+#: The moto versions the patches were read against: from the one requirements/dev.txt
+#: pins, up to (not including) the next minor release. On an upgrade past it, read each
+#: patched name again in the new moto, then move these on.
+CHECKED_FROM = (5, 2, 5)
+CHECKED_BELOW = (5, 3)
+CHECKED = "moto >=5.2.5,<5.3"
 
 
 class MotoPatchError(RuntimeError):
@@ -31,6 +37,7 @@ def replaced(owner: Any, name: str, *, signature: str | None = None, checked: st
     parameters as `inspect` writes them without annotations, e.g. "(self, body)": the
     replacement is called as moto calls the original.
     """
+    _check_version(checked)
     where = (
         owner.__name__ if inspect.ismodule(owner) else f"{owner.__module__}.{owner.__qualname__}"
     )
@@ -53,6 +60,16 @@ def replaced(owner: Any, name: str, *, signature: str | None = None, checked: st
                 f"{_installed()} is installed): read the patch again against it"
             )
     return original
+
+
+def _check_version(checked: str) -> None:
+    installed = _installed()
+    numbers = tuple(int(part) for part in re.findall(r"\d+", installed)[:3])
+    if not CHECKED_FROM <= numbers < CHECKED_BELOW:
+        raise MotoPatchError(
+            f"moto {installed} is installed, but the local stack's patches were read against "
+            f"{checked}: read each patched name again against it (local/moto_patches.py)"
+        )
 
 
 def _defines(owner: Any, name: str) -> bool:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from local.moto_patches import CHECKED, MotoPatchError, replaced
+from local import moto_patches
+from local.moto_patches import CHECKED, CHECKED_BELOW, CHECKED_FROM, MotoPatchError, replaced
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -83,6 +84,18 @@ def test_the_patches_were_checked_against_the_pinned_moto():
         r"^moto(?:\[[^\]]*\])?==(\S+)", (ROOT / "requirements/dev.txt").read_text(), re.M
     )
     assert len(pins) == 1
-    # Then the patches name it as the one they were read against: a new pin means reading
-    # each patched name (local/lambdas.py, local/s3_server.py) again, then moving CHECKED
-    assert f"moto {pins[0]}" == CHECKED
+    # Then the patches were read against it, the first version of their range: a new pin
+    # means reading each patched name (local/lambdas.py, local/s3_server.py) again, then
+    # moving the range
+    pinned = tuple(int(part) for part in pins[0].split("."))
+    assert pinned == CHECKED_FROM and CHECKED_FROM < CHECKED_BELOW
+    assert "moto >=" + pins[0] + ",<" + ".".join(map(str, CHECKED_BELOW)) == CHECKED
+
+
+def test_a_moto_outside_the_checked_versions_is_refused(monkeypatch):
+    # Given a moto newer than the versions the patches were read against
+    monkeypatch.setattr(moto_patches, "_installed", lambda: "5.3.0")
+
+    # When a patch takes its original / Then it is refused, naming both versions
+    with pytest.raises(MotoPatchError, match=r"moto 5\.3\.0 is installed.*>=5\.2\.5,<5\.3"):
+        replaced(module(_get_s3_event=lambda event_name: None), "_get_s3_event")
