@@ -1,7 +1,7 @@
 """What the flows are given: adapters chosen by configuration, built lazily once per container."""
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal, overload
 
 from project_factory.adapters.file_store import FileStore
 from project_factory.adapters.resource_store import DynamoResourceStore, ResourceStore
@@ -11,6 +11,12 @@ from project_factory.adapters.workflow import StepFunctionsStarter, WorkflowStar
 from project_factory.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+    from mypy_boto3_events.client import EventBridgeClient
+    from mypy_boto3_kms.client import KMSClient
+    from mypy_boto3_s3.client import S3Client
+    from mypy_boto3_stepfunctions.client import SFNClient
+
     # Imported when used: the DIGIT source pulls in `requests`, slow on a cold start.
     from project_factory.adapters.boundary_source import BoundarySource
     from project_factory.adapters.campaign_store import CampaignStore
@@ -27,23 +33,40 @@ class Services:
         self.settings = settings
         self._targets: dict[tuple[str, str], Target] = {}
 
+    @overload
+    def _client(
+        self,
+        service: Literal["s3"],
+        endpoint_url: str | None = None,
+        *,
+        signature_version: str | None = None,
+    ) -> "S3Client": ...
+    @overload
+    def _client(self, service: Literal["stepfunctions"]) -> "SFNClient": ...
+    @overload
+    def _client(self, service: Literal["events"]) -> "EventBridgeClient": ...
+    @overload
+    def _client(self, service: Literal["kms"]) -> "KMSClient": ...
     def _client(
         self,
         service: Literal["s3", "stepfunctions", "events", "kms"],
         endpoint_url: str | None = None,
-        **config: Any,
-    ) -> Any:
+        *,
+        signature_version: str | None = None,
+    ) -> "S3Client | SFNClient | EventBridgeClient | KMSClient":
         import boto3
         from botocore.config import Config
 
+        # Only a version asked for is set: a Config given None would record it as chosen.
+        config = Config(signature_version=signature_version) if signature_version else Config()
         return boto3.client(
             service,
             region_name=self.settings.region,
             endpoint_url=endpoint_url or None,
-            config=Config(**config),
+            config=config,
         )
 
-    def _table(self, name: str) -> Any:
+    def _table(self, name: str) -> "Table":
         """A DynamoDB table of the stack, as boto3's resource."""
         import boto3
 

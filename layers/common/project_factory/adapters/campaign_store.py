@@ -1,10 +1,13 @@
 """The campaigns table: one item per campaign, keyed by id."""
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from project_factory.adapters.dynamo import batch_get, plain, to_dynamo
 from project_factory.domain.campaigns import Campaign
 from project_factory.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 
 class CampaignStore(Protocol):
@@ -16,7 +19,7 @@ class CampaignStore(Protocol):
 
 
 class DynamoCampaignStore:
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: "Table") -> None:
         self._table = table
 
     def put(self, campaign: Campaign) -> None:

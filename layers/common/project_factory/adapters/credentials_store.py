@@ -9,12 +9,16 @@ and every read is in CloudTrail. Its fileStoreId is an opaque id like any other;
 FileStore API hands out a short-lived link to it to a tenant's admins only.
 """
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import quote
 
 from project_factory.adapters.file_store import XLSX, StoredFile
 from project_factory.adapters.s3_file_store import download_link
 from project_factory.errors import DomainError
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3.client import S3Client
+    from mypy_boto3_s3.type_defs import HeadObjectOutputTypeDef
 
 #: The bucket's lifecycle rule for credentials files names the same prefix (template.yaml).
 CREDENTIALS_PREFIX = "credentials/"
@@ -37,7 +41,9 @@ class CredentialsStore(Protocol):
 class S3CredentialsStore:
     """`kms_key_id` encrypts what is put (reading needs no key id: S3 names it)."""
 
-    def __init__(self, client: Any, bucket: str, kms_key_id: str, *, signer: Any = None) -> None:
+    def __init__(
+        self, client: "S3Client", bucket: str, kms_key_id: str, *, signer: "S3Client | None" = None
+    ) -> None:
         self._s3 = client
         self._signer = signer or client
         self.bucket = bucket
@@ -71,25 +77,25 @@ class S3CredentialsStore:
     def download_url(self, tenant_id: str, file_store_id: str, ttl_seconds: int) -> str:
         from urllib.parse import unquote
 
-        head = self._head(tenant_id, file_store_id) or {}
-        filename = unquote(head.get("Metadata", {}).get("filename", file_store_id))
+        head = self._head(tenant_id, file_store_id)
+        metadata = head.get("Metadata", {}) if head else {}
+        filename = unquote(metadata.get("filename", file_store_id))
         key = credentials_key(tenant_id, file_store_id)
         # Never kept by a browser or a proxy.
         return download_link(
             self._signer, self.bucket, key, filename, ttl_seconds, ResponseCacheControl="no-store"
         )
 
-    def _head(self, tenant_id: str, file_store_id: str) -> dict[str, Any] | None:
+    def _head(self, tenant_id: str, file_store_id: str) -> "HeadObjectOutputTypeDef | None":
         from botocore.exceptions import ClientError
 
         from project_factory.adapters.aws_errors import outage_is_transient
 
         try:
             with outage_is_transient("files"):
-                head: dict[str, Any] = self._s3.head_object(
+                return self._s3.head_object(
                     Bucket=self.bucket, Key=credentials_key(tenant_id, file_store_id)
                 )
-                return head
         except ClientError as error:
             if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
                 return None

@@ -10,9 +10,12 @@ resource does not decrypt as another's, and CloudTrail logs every use with it.
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from project_factory.errors import DomainError, TransientError
+
+if TYPE_CHECKING:
+    from mypy_boto3_kms.client import KMSClient
 
 #: KMS failures worth another attempt (on top of throttling and 5xx, see aws_errors).
 _KMS_TRANSIENT = frozenset({"KMSInternalException", "DependencyTimeoutException"})
@@ -39,7 +42,7 @@ class DataKeys(Protocol):
 class KmsDataKeys:
     """Data keys of one KMS key (GenerateDataKey, Decrypt pinned to that key)."""
 
-    def __init__(self, client: Any, key_id: str) -> None:
+    def __init__(self, client: "KMSClient", key_id: str) -> None:
         self._kms = client
         self.key_id = key_id
 

@@ -3,9 +3,13 @@
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from project_factory.errors import TransientError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+    from mypy_boto3_dynamodb.type_defs import BatchGetItemOutputServiceResourceTypeDef
 
 _BATCH_GET_LIMIT = 100
 _UNPROCESSED_ROUNDS = 6
@@ -56,7 +60,7 @@ def conditional_write(write: Callable[[], Any], store: str) -> bool:
     return True
 
 
-def query_all(table: Any, arguments: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def query_all(table: "Table", arguments: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """Every item a Query returns, page after page, in the index's order."""
     arguments = dict(arguments)
     while True:
@@ -67,7 +71,7 @@ def query_all(table: Any, arguments: dict[str, Any]) -> Iterator[dict[str, Any]]
         arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def batch_get(table: Any, keys: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def batch_get(table: "Table", keys: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The items that exist for these keys, read consistently, in any order.
 
     100 keys a call. Keys left unprocessed, and a call refused as throttled or failed with
@@ -99,16 +103,21 @@ def batch_get(table: Any, keys: Sequence[Mapping[str, Any]]) -> list[dict[str, A
     return found
 
 
-def _batch_get_round(table: Any, request: dict[str, Any]) -> dict[str, Any] | None:
+def _batch_get_round(
+    table: "Table", request: dict[str, Any]
+) -> "BatchGetItemOutputServiceResourceTypeDef | None":
     """One BatchGetItem call, or None when DynamoDB refused it for now (throttling, 5xx)."""
     from botocore.exceptions import ClientError
 
     from project_factory.adapters.aws_errors import TRANSIENT_CODES  # it imports error_code
 
     try:
-        answer: dict[str, Any] = table.meta.client.batch_get_item(RequestItems=request)
+        answer = table.meta.client.batch_get_item(RequestItems=request)
     except ClientError as exc:
         if error_code(exc) in TRANSIENT_CODES:
             return None
         raise
-    return answer
+    # The stubs give a table's client the low-level shapes ({"S": ...} values), but this
+    # client is the resource's own: boto3 converts its items to plain values, as the
+    # service resource's BatchGetItem answers.
+    return cast("BatchGetItemOutputServiceResourceTypeDef", answer)

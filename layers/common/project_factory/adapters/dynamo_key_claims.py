@@ -11,12 +11,15 @@ transactional write costs two write units an item, against a hundred round trips
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from project_factory.adapters.aws_errors import outage_is_transient
 from project_factory.adapters.dynamo import batch_get, conditional_write, error_code
 from project_factory.adapters.key_claims import STALE_AFTER_SECONDS, Claim, ClaimRequest, key_pk
 from project_factory.errors import TransientError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 #: TransactWriteItems takes at most 100 actions
 TRANSACTION_LIMIT = 100
@@ -34,7 +37,7 @@ class DynamoKeyClaims:
 
     def __init__(
         self,
-        table: Any,
+        table: "Table",
         *,
         stale_after_seconds: float = STALE_AFTER_SECONDS,
         clock: Callable[[], float] = time.time,

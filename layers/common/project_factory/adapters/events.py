@@ -1,7 +1,10 @@
 """Domain events on the application's EventBridge bus."""
 
 import json
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from mypy_boto3_events.client import EventBridgeClient
 
 SOURCE = "project-factory.campaigns"
 
@@ -11,7 +14,7 @@ class EventPublisher(Protocol):
 
 
 class EventBridgePublisher:
-    def __init__(self, client: Any, bus_name: str) -> None:
+    def __init__(self, client: "EventBridgeClient", bus_name: str) -> None:
         self._events = client
         self._bus = bus_name
 

@@ -17,11 +17,14 @@ short while; `get` reads the row itself, consistently.
 
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from project_factory.adapters.dynamo import error_code, plain, query_all, to_dynamo
 from project_factory.domain.templates import GeneratedResource, GeneratedStatus
 from project_factory.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 BY_TEMPLATE = "byTemplate"
 SYSTEM_USER = "project-factory"
@@ -51,7 +54,7 @@ class GeneratedStore(Protocol):
 
 class DynamoGeneratedStore:
     def __init__(
-        self, table: Any, *, expiry_seconds: int, clock: Callable[[], float] = time.time
+        self, table: "Table", *, expiry_seconds: int, clock: Callable[[], float] = time.time
     ) -> None:
         self._table = table
         self._expiry_seconds = expiry_seconds

@@ -1,7 +1,7 @@
 """The resources table: one row per uploaded file and what became of it."""
 
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from project_factory.adapters.dynamo import batch_get, plain, query_all, to_dynamo
 from project_factory.domain.audit import now_ms
@@ -13,6 +13,9 @@ from project_factory.domain.resources import (
 )
 from project_factory.errors import NotFoundError
 from project_factory.progress import CHUNK_STATES, summary
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 
 class ResourceStore(Protocol):
@@ -58,7 +61,7 @@ class ResourceStore(Protocol):
 class DynamoResourceStore:
     """Table keyed by id, with indexes byTenant, byTenantType and byCampaign (newest first)."""
 
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: "Table") -> None:
         self._table = table
 
     def put_new(self, row: ResourceRow) -> tuple[ResourceRow, bool]:

@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import quote
 
 import orjson
@@ -16,12 +16,22 @@ from project_factory.adapters.file_store import (
 )
 from project_factory.errors import DomainError, InvalidRequestError, NotFoundError
 
+if TYPE_CHECKING:
+    from mypy_boto3_s3.client import S3Client
+    from mypy_boto3_s3.type_defs import (
+        CopySourceTypeDef,
+        HeadObjectOutputTypeDef,
+        PutObjectOutputTypeDef,
+    )
+
 
 class S3FileStore:
     """`signer` writes the presigned URLs: the same client on AWS, a client of the
     address clients use where that differs (the local stack's loopback S3)."""
 
-    def __init__(self, client: Any, bucket: str, *, signer: Any | None = None) -> None:
+    def __init__(
+        self, client: "S3Client", bucket: str, *, signer: "S3Client | None" = None
+    ) -> None:
         self._s3 = client
         self._signer = signer or client
         self.bucket = bucket
@@ -136,8 +146,8 @@ class S3FileStore:
         from botocore.exceptions import ClientError
 
         filename = source_key.rsplit("/", 1)[-1]
-        copy_source = {"Bucket": self.bucket, "Key": source_key}
-        conditions: dict[str, str] = {}
+        copy_source: CopySourceTypeDef = {"Bucket": self.bucket, "Key": source_key}
+        conditions: _CopyConditions = {}
         if source is not None:
             conditions["CopySourceIfMatch"] = source.etag
             if source.version_id:
@@ -223,17 +233,28 @@ def _outage_is_transient() -> AbstractContextManager[None]:
     return outage_is_transient("files")
 
 
-def _exactly(pin: FilePin | None) -> dict[str, str]:
+class _Exactly(TypedDict, total=False):
+    """GetObject/HeadObject arguments that pin one object: absent, not None, when unpinned."""
+
+    IfMatch: str
+    VersionId: str
+
+
+class _CopyConditions(TypedDict, total=False):
+    CopySourceIfMatch: str
+
+
+def _exactly(pin: FilePin | None) -> _Exactly:
     """The arguments of a GetObject/HeadObject of exactly `pin` (none without one)."""
     if pin is None:
         return {}
-    arguments = {"IfMatch": pin.etag}
+    arguments: _Exactly = {"IfMatch": pin.etag}
     if pin.version_id:
         arguments["VersionId"] = pin.version_id
     return arguments
 
 
-def _pin_of(answer: dict[str, Any]) -> FilePin | None:
+def _pin_of(answer: "PutObjectOutputTypeDef | HeadObjectOutputTypeDef") -> FilePin | None:
     """The pin of the object a PutObject or HeadObject answered for."""
     etag = answer.get("ETag")
     return FilePin(etag, answer.get("VersionId") or None) if etag else None
@@ -269,7 +290,7 @@ def _missing(file_store_id: str, pin: FilePin | None = None) -> NotFoundError:
 
 
 def download_link(
-    signer: Any, bucket: str, key: str, filename: str, ttl_seconds: int, **response: str
+    signer: "S3Client", bucket: str, key: str, filename: str, ttl_seconds: int, **response: str
 ) -> str:
     """A presigned GET that saves the object as `filename` (RFC 5987, any characters),
     with S3's other Response* overrides (e.g. ResponseCacheControl)."""

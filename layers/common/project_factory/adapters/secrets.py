@@ -10,10 +10,14 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING
 
 from project_factory.errors import DomainError
 from project_factory.settings import Settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_secretsmanager.client import SecretsManagerClient
+    from mypy_boto3_ssm.client import SSMClient
 
 TokenSource = Callable[[], str]
 
@@ -46,12 +50,12 @@ class _Cached:
 
 
 def _from_ssm(name: str, settings: Settings) -> str:
-    answer = _client("ssm", settings).get_parameter(Name=name, WithDecryption=True)
+    answer = _ssm(settings).get_parameter(Name=name, WithDecryption=True)
     return _non_empty(str(answer["Parameter"]["Value"]), f"SSM parameter {name}")
 
 
 def _from_secrets_manager(name: str, settings: Settings) -> str:
-    answer = _client("secretsmanager", settings).get_secret_value(SecretId=name)
+    answer = _secrets_manager(settings).get_secret_value(SecretId=name)
     return _non_empty(str(answer.get("SecretString") or ""), f"secret {name}")
 
 
@@ -72,8 +76,13 @@ def _non_empty(token: str, where: str) -> str:
     return token
 
 
-def _client(service: Literal["ssm", "secretsmanager"], settings: Settings) -> Any:
+def _ssm(settings: Settings) -> "SSMClient":
     import boto3
 
-    client: Any = boto3.client(service, region_name=settings.region)
-    return client
+    return boto3.client("ssm", region_name=settings.region)
+
+
+def _secrets_manager(settings: Settings) -> "SecretsManagerClient":
+    import boto3
+
+    return boto3.client("secretsmanager", region_name=settings.region)

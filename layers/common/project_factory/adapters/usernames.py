@@ -11,10 +11,14 @@ given out at validation gets one when the registry writes it (`fill_in`).
 
 import re
 from collections.abc import Iterator, Sequence
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, cast
 
 from project_factory.adapters.aws_errors import outage_is_transient
 from project_factory.settings import check_username_pattern
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 DEFAULT_USERNAME_PATTERN = "USR-{tenant}-{sequence:06d}"
 #: Blocks grow from the first to the last size: a small file leaves a small gap.
@@ -28,7 +32,7 @@ def tenant_short(tenant_id: str) -> str:
 
 
 class UsernameAllocator:
-    def __init__(self, table: Any, pattern: str) -> None:
+    def __init__(self, table: "Table", pattern: str) -> None:
         self._table = table
         self._pattern = check_username_pattern(pattern)
 
@@ -43,7 +47,8 @@ class UsernameAllocator:
                 ExpressionAttributeValues={":count": count},
                 ReturnValues="UPDATED_NEW",
             )
-        last = int(response["Attributes"]["lastValue"])
+        # ADD keeps lastValue a number, which the table resource reads as a Decimal.
+        last = int(cast(Decimal, response["Attributes"]["lastValue"]))
         tenant = tenant_short(tenant_id)
         return [
             self._pattern.format(tenant=tenant, sequence=number)

@@ -2,7 +2,10 @@
 
 import json
 from contextlib import suppress
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from mypy_boto3_stepfunctions.client import SFNClient
 
 
 class WorkflowStarter(Protocol):
@@ -10,7 +13,7 @@ class WorkflowStarter(Protocol):
 
 
 class StepFunctionsStarter:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: "SFNClient") -> None:
         self._sfn = client
 
     def start(self, state_machine_arn: str, name: str, payload: dict[str, Any]) -> None:

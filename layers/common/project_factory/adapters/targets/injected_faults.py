@@ -14,11 +14,14 @@ so every later attempt of that row goes through, whichever container makes it.
 
 import hashlib
 from collections.abc import Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from project_factory.adapters.dynamo import conditional_write
 from project_factory.adapters.targets.base import PendingRow, Target, TargetResult
 from project_factory.domain.audit import now_ms
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 _ABSENT = "attribute_not_exists(pk)"
 
@@ -39,7 +42,7 @@ class FaultInjectingTarget:
     confirms_by_search: bool
     resend_after_seconds: float
 
-    def __init__(self, target: Target, table: Any, failure_rate: float) -> None:
+    def __init__(self, target: Target, table: "Table", failure_rate: float) -> None:
         self._target = target
         self._table = table
         self._failure_rate = failure_rate
@@ -83,13 +86,17 @@ class FaultInjectingTarget:
     def _first_attempt_of_chosen(self, client_ref: str) -> bool:
         if self._failure_rate <= 0 or _stable_fraction(client_ref) >= self._failure_rate:
             return False
-        marker = {"pk": f"FAULT#{client_ref}", "sk": "FAULT", "createdTime": now_ms()}
+        marker: dict[str, str | int] = {
+            "pk": f"FAULT#{client_ref}",
+            "sk": "FAULT",
+            "createdTime": now_ms(),
+        }
         return conditional_write(
             lambda: self._table.put_item(Item=marker, ConditionExpression=_ABSENT), "registry"
         )
 
 
-def with_injected_faults(target: Target, table: Any, failure_rate: float) -> Target:
+def with_injected_faults(target: Target, table: "Table", failure_rate: float) -> Target:
     """The target, failing `failure_rate` of its rows once (markers in `table`, the registry
     table); the target itself when the rate is 0, as it is outside the demo."""
     if failure_rate <= 0:

@@ -25,7 +25,7 @@ registry_changes.py's; the demo's injected faults wrap the target (injected_faul
 """
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from project_factory.adapters.aws_errors import outage_is_transient
 from project_factory.adapters.dynamo import batch_get
@@ -46,6 +46,9 @@ from project_factory.adapters.targets.registry_reads import RegistryReads
 from project_factory.adapters.usernames import DEFAULT_USERNAME_PATTERN, UsernameAllocator
 from project_factory.settings import Settings
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+
 
 class RegistryTarget:
     """Creates rows of one resource type in the registry table, synchronously."""
@@ -57,7 +60,7 @@ class RegistryTarget:
     def __init__(
         self,
         resource_type: str,
-        table: Any,
+        table: "Table",
         *,
         usernames: UsernameAllocator | None = None,
         claims: KeyClaims | None = None,
@@ -248,7 +251,7 @@ class RegistryTarget:
             return batch_get(self._table, [{"pk": pk, "sk": sk} for pk, sk in keys])
 
 
-def registry_target(resource_type: str, settings: Settings, table: Any = None) -> Target:
+def registry_target(resource_type: str, settings: Settings, table: "Table | None" = None) -> Target:
     """The registry target for one resource type, with the demo's injected faults when the
     settings ask for them; the table is built from settings unless given."""
     if table is None:

@@ -16,13 +16,16 @@ The order of the writes is a create's (see registry.py):
 """
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from project_factory.adapters.dynamo import plain, to_dynamo
 from project_factory.adapters.key_claims import ClaimRequest, KeyClaims
 from project_factory.adapters.targets.base import PendingRow, TargetResult
 from project_factory.adapters.targets.registry_kinds import RegistryKind
 from project_factory.domain.audit import now_ms
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 BatchGet = Callable[[Sequence[tuple[str, str]]], list[dict[str, Any]]]
 BatchWrite = Callable[[list[dict[str, Any]]], None]
@@ -36,7 +39,7 @@ class RegistryChanges:
     def __init__(
         self,
         resource_type: str,
-        table: Any,
+        table: "Table",
         kind: RegistryKind,
         *,
         claims: KeyClaims,

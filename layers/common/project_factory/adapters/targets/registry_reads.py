@@ -8,7 +8,7 @@ facilities a template lists are one Query over the tenant's facility records.
 """
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from project_factory.adapters.aws_errors import outage_is_transient
 from project_factory.adapters.dynamo import plain, query_all
@@ -23,6 +23,9 @@ from project_factory.adapters.targets.registry_items import (
 )
 from project_factory.adapters.targets.registry_kinds import RegistryKind
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+
 BatchGet = Callable[[Sequence[tuple[str, str]]], list[Item]]
 
 
@@ -30,7 +33,7 @@ class RegistryReads:
     """The reads of one resource type's rows in the registry table."""
 
     def __init__(
-        self, resource_type: str, kind: RegistryKind, table: Any, batch_get: BatchGet
+        self, resource_type: str, kind: RegistryKind, table: "Table", batch_get: BatchGet
     ) -> None:
         self._resource_type = resource_type
         self._kind = kind

@@ -20,7 +20,7 @@ upload's.
 """
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from project_factory.adapters.aws_errors import outage_is_transient
 from project_factory.adapters.dynamo import (
@@ -34,6 +34,9 @@ from project_factory.adapters.targets.base import Outcome, PendingRow, TargetRes
 from project_factory.domain.audit import now_ms
 from project_factory.errors import TransientError
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+
 RESOURCE_TYPE = "boundaryWithTarget"
 
 
@@ -45,7 +48,7 @@ class RegistryBoundaryTargets:
     # Each write is conditional on what was read: a row sent again is compared again.
     resend_after_seconds = 0.0
 
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: "Table") -> None:
         self._table = table
 
     def create(self, tenant_id: str, rows: Sequence[PendingRow]) -> list[TargetResult]:
@@ -83,7 +86,7 @@ class RegistryBoundaryTargets:
 
     # -- writes ---------------------------------------------------------------------------
 
-    def _put_claims(self, claims: Sequence[Mapping[str, Any]]) -> None:
+    def _put_claims(self, claims: Sequence[dict[str, Any]]) -> None:
         """The REF claims written last; one lost to an outage is not an error."""
         try:
             with outage_is_transient("registry"), self._table.batch_writer() as batch:
