@@ -17,8 +17,9 @@ from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from project_factory.adapters.dynamo import conditional_write
-from project_factory.adapters.targets.base import PendingRow, Target, TargetResult
+from project_factory.adapters.targets.base import Target
 from project_factory.domain.audit import now_ms
+from project_factory.domain.target_calls import PendingRow, TargetResult
 
 _ABSENT = "attribute_not_exists(pk)"
 

@@ -20,9 +20,9 @@ from typing import Any, Literal
 
 from project_factory.adapters.dynamo import plain, to_dynamo
 from project_factory.adapters.key_claims import ClaimRequest, KeyClaims
-from project_factory.adapters.targets.base import PendingRow, TargetResult
 from project_factory.adapters.targets.registry_kinds import RegistryKind
 from project_factory.domain.audit import now_ms
+from project_factory.domain.target_calls import PendingRow, TargetResult
 
 BatchGet = Callable[[Sequence[tuple[str, str]]], list[dict[str, Any]]]
 BatchWrite = Callable[[list[dict[str, Any]]], None]

@@ -20,7 +20,6 @@ from typing import Any
 from project_factory.adapters.digit_paths import DEFAULT_PATHS, DigitPaths
 from project_factory.adapters.http import JsonHttpClient, QueryValue
 from project_factory.adapters.key_claims import KeyClaims
-from project_factory.adapters.targets.base import PendingRow, TargetResult
 from project_factory.adapters.targets.digit.facility_changes import FacilityChanges
 from project_factory.adapters.targets.digit.facility_fields import (
     canonical_facility,
@@ -38,6 +37,7 @@ from project_factory.adapters.targets.digit.shared import (
     routed,
     submit,
 )
+from project_factory.domain.target_calls import PendingRow, TargetResult
 from project_factory.errors import UpstreamError
 
 # Pages of the permanent facility listing, which reads the tenant's whole list.

@@ -34,7 +34,6 @@ from typing import Any
 
 from project_factory.adapters.http import JsonHttpClient
 from project_factory.adapters.key_claims import ClaimRequest, KeyClaims
-from project_factory.adapters.targets.base import PendingRow, TargetResult
 from project_factory.adapters.targets.digit.facility_fields import (
     facility_record,
     merged_facility,
@@ -49,6 +48,7 @@ from project_factory.adapters.targets.digit.shared import (
     submit,
     waiting,
 )
+from project_factory.domain.target_calls import PendingRow, TargetResult
 from project_factory.errors import TransientError, UpstreamError
 
 #: (tenant, ids or client references) -> the service's facilities by them

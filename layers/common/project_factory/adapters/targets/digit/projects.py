@@ -31,7 +31,6 @@ from typing import Any
 
 from project_factory.adapters.digit_paths import DEFAULT_PATHS, DigitPaths
 from project_factory.adapters.http import JsonHttpClient
-from project_factory.adapters.targets.base import PendingRow, TargetResult
 from project_factory.adapters.targets.digit.project_bodies import (
     DEFAULT_BENEFICIARIES,
     ProjectBodies,
@@ -63,6 +62,7 @@ from project_factory.adapters.targets.digit.project_tree import (
     project_nodes,
 )
 from project_factory.adapters.targets.digit.shared import Results, in_batches, submit
+from project_factory.domain.target_calls import PendingRow, TargetResult
 from project_factory.errors import UpstreamError
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from project_factory.adapters.http import QueryValue
-from project_factory.adapters.targets.base import Outcome, PendingRow, TargetResult, comparable
+from project_factory.domain.target_calls import Outcome, PendingRow, TargetResult, comparable
 from project_factory.errors import DomainError, TransientError, UpstreamError
 
 # References per search call (they travel in a query string or a body), and records per

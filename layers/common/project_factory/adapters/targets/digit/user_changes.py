@@ -39,7 +39,6 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from project_factory.adapters.http import JsonHttpClient
-from project_factory.adapters.targets.base import PendingRow, TargetResult
 from project_factory.adapters.targets.digit.shared import (
     ACTIVE,
     INACTIVE,
@@ -51,6 +50,7 @@ from project_factory.adapters.targets.digit.shared import (
     submit,
 )
 from project_factory.domain.audit import now_ms
+from project_factory.domain.target_calls import PendingRow, TargetResult
 
 #: (tenant, user ids) -> the HRMS employees of those ids
 Employees = Callable[[str, Sequence[str]], dict[str, dict[str, Any]]]

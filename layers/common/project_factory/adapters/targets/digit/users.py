@@ -15,7 +15,6 @@ from typing import Any
 
 from project_factory.adapters.digit_paths import DEFAULT_PATHS, DigitPaths
 from project_factory.adapters.http import JsonHttpClient, QueryValue
-from project_factory.adapters.targets.base import PendingRow, TargetResult
 from project_factory.adapters.targets.digit.shared import (
     Results,
     beside,
@@ -31,6 +30,7 @@ from project_factory.adapters.targets.digit.user_changes import (
     user_id,
     username_output,
 )
+from project_factory.domain.target_calls import PendingRow, TargetResult
 
 
 class UserTarget:
