@@ -11,7 +11,7 @@ from typing import Any
 from project_factory.adapters.digit_paths import DEFAULT_PATHS, DigitPaths
 from project_factory.adapters.http import JsonHttpClient
 from project_factory.adapters.targets.digit.boundary_search import BoundarySearch
-from project_factory.adapters.targets.digit.shared import (
+from project_factory.adapters.targets.digit.sending import (
     Results,
     in_batches,
     refused,

@@ -39,15 +39,8 @@ from project_factory.adapters.targets.digit.facility_fields import (
     merged_facility,
     name_key,
 )
-from project_factory.adapters.targets.digit.shared import (
-    Results,
-    changed,
-    holds,
-    record_not_found,
-    refused,
-    submit,
-    waiting,
-)
+from project_factory.adapters.targets.digit.record_changes import changed, holds, record_not_found
+from project_factory.adapters.targets.digit.sending import Results, refused, submit, waiting
 from project_factory.domain.target_calls import PendingRow, TargetResult
 from project_factory.errors import TransientError, UpstreamError
 

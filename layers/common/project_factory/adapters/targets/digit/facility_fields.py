@@ -15,7 +15,7 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from project_factory.adapters.targets.digit.shared import ACTIVE
+from project_factory.adapters.targets.digit.record_changes import ACTIVE
 from project_factory.domain.target_calls import PendingRow
 
 

@@ -19,7 +19,7 @@ from project_factory.adapters.targets.digit.facility_fields import (
     name_key,
     whole,
 )
-from project_factory.adapters.targets.digit.shared import Results
+from project_factory.adapters.targets.digit.sending import Results
 from project_factory.domain.target_calls import PendingRow, TargetResult
 
 
