@@ -146,9 +146,9 @@ def run_floor(stack: LocalStack, data: bytes, tenant: str) -> float:
     import boto3
 
     from project_factory.adapters.boundary_source import BundledBoundarySource
-    from project_factory.adapters.targets.base import PendingRow
     from project_factory.adapters.targets.registry import registry_target
     from project_factory.domain.resources import RowStatus
+    from project_factory.domain.target_calls import PendingRow
     from project_factory.sheets.processed import write_processed
     from project_factory.sheets.processed_results import RowResult
     from project_factory.sheets.reader import iter_sheet_rows

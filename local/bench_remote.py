@@ -14,7 +14,7 @@ The latency bound is what a flow whose only cost is the service's latency would 
 
     minimum calls  = ceil(rows / CreateBatchSize)    bulk creates
                    + ceil(rows / REFS_PER_SEARCH)    confirming searches (100 references
-                                                     each, digit/shared.py _REFS_PER_SEARCH)
+                                                     each, digit/search_paging.py _REFS_PER_SEARCH)
     confirm waits  = ConfirmDelaySeconds x chunks / MapMaxConcurrency
                      (one Wait per chunk between its bulk creates and its confirm; chunks
                      wait in parallel)
@@ -63,7 +63,7 @@ from tests.support.api import ProjectFactoryClient
 
 #: Wait between a chunk's bulk creates and its confirming search (s), counted in the bound
 CONFIRM_DELAY_SECONDS = 1
-#: References per confirming search (project_factory.adapters.targets.digit.shared)
+#: References per confirming search (project_factory.adapters.targets.digit.search_paging)
 REFS_PER_SEARCH = 100
 #: The template's defaults (the bench keeps them)
 CREATE_BATCH_SIZE = 100

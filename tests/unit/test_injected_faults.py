@@ -4,13 +4,14 @@ target that fails a stable share of create rows once, and is otherwise the targe
 import pytest
 from moto import mock_aws
 
-from project_factory.adapters.targets.base import PendingRow, RecordKeeper, TargetResult
+from project_factory.adapters.targets.base import RecordKeeper
 from project_factory.adapters.targets.injected_faults import (
     FaultInjectingTarget,
     with_injected_faults,
 )
 from project_factory.adapters.targets.registry import registry_target
 from project_factory.adapters.usernames import UsernameAllocator
+from project_factory.domain.target_calls import PendingRow, TargetResult
 from project_factory.flows.template_build import PermanentFacilities
 from tests.support.settings import wired_settings
 from tests.support.tables import create_registry_table

@@ -9,8 +9,8 @@ import pytest
 from boto3.dynamodb.conditions import Key
 from moto import mock_aws
 
-from project_factory.adapters.targets.base import PendingRow
 from project_factory.adapters.targets.registry import registry_target
+from project_factory.domain.target_calls import PendingRow
 from tests.support.settings import wired_settings
 from tests.support.tables import create_registry_table
 

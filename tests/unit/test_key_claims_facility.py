@@ -8,9 +8,9 @@ from moto import mock_aws
 from project_factory.adapters.dynamo_key_claims import DynamoKeyClaims
 from project_factory.adapters.http import JsonHttpClient
 from project_factory.adapters.key_claims import key_pk
-from project_factory.adapters.targets.base import PendingRow
 from project_factory.adapters.targets.digit import FacilityTarget
 from project_factory.adapters.targets.digit.facility import CLAIM_KIND
+from project_factory.domain.target_calls import PendingRow
 from tests.fakes.digit_server import FakeDigit
 from tests.fakes.digit_services import FACILITY_BULK_CREATE
 from tests.support.tables import create_registry_table

@@ -9,8 +9,9 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from project_factory.adapters.targets.base import PendingRow, Target
+from project_factory.adapters.targets.base import Target
 from project_factory.adapters.targets.registry import registry_target
+from project_factory.domain.target_calls import PendingRow
 from project_factory.errors import TransientError
 from project_factory.passwords import verify_password
 from tests.support.settings import wired_settings

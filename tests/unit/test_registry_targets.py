@@ -8,9 +8,9 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from project_factory.adapters.targets.base import PendingRow
 from project_factory.adapters.targets.injected_faults import with_injected_faults
 from project_factory.adapters.targets.registry_targets import RegistryBoundaryTargets
+from project_factory.domain.target_calls import PendingRow
 from tests.support.tables import create_registry_table
 
 TABLE = "project-factory-registry"

@@ -8,7 +8,7 @@ import pytest
 from moto import mock_aws
 
 from project_factory.adapters.data_keys import KmsDataKeys
-from project_factory.adapters.targets.base import PendingRow
+from project_factory.domain.target_calls import PendingRow
 from project_factory.errors import DomainError
 from project_factory.flows.run_secrets import Opener, Sealer, encryption_context
 from project_factory.flows.scratch import ScratchKeys

@@ -18,9 +18,9 @@ import pytest
 from openpyxl import load_workbook
 
 from local.samples import facility_rows, workbook_from_rows
-from project_factory.adapters.targets.base import PendingRow
 from project_factory.adapters.targets.registry import registry_target
 from project_factory.domain.resources import ResourceDetailsInput
+from project_factory.domain.target_calls import PendingRow
 from project_factory.flows.intake import resource_id_for
 from project_factory.sheets.spec import FACILITY
 from tests.support.checks import header, processed_rows

@@ -1,9 +1,9 @@
 import pytest
 
-from project_factory.adapters.targets.base import PendingRow
 from project_factory.adapters.targets.digit import (
     BoundaryTarget,
 )
+from project_factory.domain.target_calls import PendingRow
 from tests.fakes.digit_services import BOUNDARY_CREATE, RELATIONSHIP_CREATE
 
 TENANT = "mz"

@@ -7,9 +7,9 @@ from moto import mock_aws
 
 from project_factory.adapters.dynamo_key_claims import DynamoKeyClaims
 from project_factory.adapters.key_claims import ClaimRequest
-from project_factory.adapters.targets.base import Operation, PendingRow
 from project_factory.adapters.targets.digit import FacilityTarget
 from project_factory.adapters.targets.digit.facility import CLAIM_KIND
+from project_factory.domain.target_calls import Operation, PendingRow
 from tests.fakes.digit_server import FakeDigit
 from tests.fakes.digit_services import FACILITY_BULK_CREATE, FACILITY_SEARCH, FACILITY_UPDATE
 from tests.support.tables import create_registry_table

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from project_factory.adapters.http import JsonHttpClient
-from project_factory.adapters.targets.base import PendingRow, TargetResult
 from project_factory.adapters.targets.digit.projects import ProjectTarget
+from project_factory.domain.target_calls import PendingRow, TargetResult
 from project_factory.errors import UpstreamError
 from tests.fakes.digit_server import ANSWER_LOST, FakeDigit
 from tests.fakes.digit_services import (

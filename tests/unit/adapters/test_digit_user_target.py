@@ -3,8 +3,8 @@ from typing import Any
 
 import pytest
 
-from project_factory.adapters.targets.base import Operation, PendingRow
 from project_factory.adapters.targets.digit import UserTarget
+from project_factory.domain.target_calls import Operation, PendingRow
 from tests.fakes.digit_server import FakeDigit
 from tests.fakes.digit_services import HRMS_CREATE, HRMS_SEARCH, HRMS_UPDATE
 

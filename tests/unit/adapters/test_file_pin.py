@@ -9,8 +9,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from project_factory.adapters.file_store import XLSX, FilePin, file_key
+from project_factory.adapters.file_store import file_key
 from project_factory.adapters.s3_file_store import S3FileStore
+from project_factory.domain.files import XLSX, FilePin
 from project_factory.errors import InvalidRequestError, NotFoundError
 
 BUCKET = "pf-files-test"

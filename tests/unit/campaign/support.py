@@ -10,9 +10,9 @@ from openpyxl.workbook.workbook import Workbook
 
 from local.samples import workbook_from_rows
 from project_factory.adapters.boundary_source import BundledBoundarySource
-from project_factory.adapters.file_store import XLSX
 from project_factory.domain.audit import new_audit
 from project_factory.domain.campaigns import Campaign, CampaignBoundary
+from project_factory.domain.files import XLSX
 from project_factory.domain.requests import RequestInfo
 from project_factory.domain.resources import ResourceRow, ResourceStatus, ResourceType
 from project_factory.domain.templates import GeneratedResource, GeneratedStatus, GenerateRequest

@@ -5,8 +5,8 @@ import json
 import pytest
 from openpyxl.utils import get_column_letter
 
-from project_factory.adapters.targets.base import PendingRow
 from project_factory.domain.resources import ResourceStatus
+from project_factory.domain.target_calls import PendingRow
 from project_factory.domain.templates import GeneratedStatus
 from project_factory.errors import NotFoundError
 from project_factory.flows.template_build import generate_template

@@ -6,8 +6,8 @@ from project_factory.adapters.boundary_source import (
     boundary_source,
 )
 from project_factory.adapters.http import JsonHttpClient
-from project_factory.adapters.targets.base import PendingRow
 from project_factory.adapters.targets.digit import BoundaryTarget
+from project_factory.domain.target_calls import PendingRow
 from project_factory.errors import NotFoundError, TransientError
 from tests.fakes.digit_services import HIERARCHY_SEARCH, RELATIONSHIP_SEARCH
 from tests.support.settings import wired_settings

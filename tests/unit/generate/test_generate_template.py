@@ -3,10 +3,10 @@ import json
 import pytest
 
 from project_factory.adapters.boundary_source import BundledBoundarySource
-from project_factory.adapters.targets.base import PendingRow
 from project_factory.domain.audit import new_audit
 from project_factory.domain.campaigns import Campaign, CampaignBoundary
 from project_factory.domain.requests import RequestInfo
+from project_factory.domain.target_calls import PendingRow
 from project_factory.domain.templates import GeneratedStatus, GenerateRequest
 from project_factory.errors import NotFoundError, TransientError
 from project_factory.flows.template_build import generate_template

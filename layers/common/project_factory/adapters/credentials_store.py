@@ -12,8 +12,8 @@ FileStore API hands out a short-lived link to it to a tenant's admins only.
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import quote
 
-from project_factory.adapters.file_store import XLSX, StoredFile
 from project_factory.adapters.s3_file_store import download_link
+from project_factory.domain.files import XLSX, StoredFile
 from project_factory.errors import DomainError
 
 if TYPE_CHECKING:

@@ -1,44 +1,11 @@
 """The file store the flows use: opaque fileStoreIds under the tenant's prefix, plus scratch
-objects. The port (the Protocol and the values it takes and gives); S3FileStore
-(adapters/s3_file_store.py) is its implementation."""
+objects. The port (the Protocol; the values it takes and gives are domain/files.py's);
+S3FileStore (adapters/s3_file_store.py) is its implementation."""
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any, Protocol
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@dataclass(frozen=True)
-class FilePin:
-    """One exact object: the ETag S3 gave it and, where the bucket keeps versions, its
-    VersionId. Read with both, a later upload under the same key is never the one read:
-    by version it is another object, and without versions the ETag no longer matches."""
-
-    etag: str
-    version_id: str | None = None
-
-
-@dataclass(frozen=True)
-class StoredFile:
-    file_store_id: str
-    tenant_id: str
-    filename: str
-    size: int
-    #: the object described (None where the store could not say, e.g. a fake)
-    pin: FilePin | None = None
-
-
-@dataclass(frozen=True)
-class PresignedPost:
-    """A presigned POST: the client posts a multipart form to `url` with every one of
-    `fields` as given, then the file as the last part (`file`). S3 checks the signed
-    policy: the key, the metadata fields and the size (1 to `max_bytes`)."""
-
-    file_store_id: str
-    url: str
-    fields: dict[str, str]
-    max_bytes: int
+from project_factory.domain.files import FilePin, PresignedPost, StoredFile
 
 
 class FileStore(Protocol):

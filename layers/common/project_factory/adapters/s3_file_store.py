@@ -8,12 +8,8 @@ from urllib.parse import quote
 
 import orjson
 
-from project_factory.adapters.file_store import (
-    FilePin,
-    PresignedPost,
-    StoredFile,
-    file_key,
-)
+from project_factory.adapters.file_store import file_key
+from project_factory.domain.files import FilePin, PresignedPost, StoredFile
 from project_factory.errors import DomainError, InvalidRequestError, NotFoundError
 
 if TYPE_CHECKING:

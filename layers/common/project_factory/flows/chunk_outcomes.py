@@ -8,7 +8,7 @@ for the processed file.
 
 from typing import Any
 
-from project_factory.adapters.targets.base import PendingRow, TargetResult
+from project_factory.domain.target_calls import PendingRow, TargetResult
 from project_factory.flows.run_secrets import without_secrets
 
 #: Outcomes after which a row is never sent again.

@@ -5,13 +5,8 @@ A row whose request may have reached the service is looked for before it is sent
 nothing is created twice, and no row the service holds is reported missing.
 """
 
-from project_factory.adapters.targets.base import (
-    PendingRow,
-    RecordKeeper,
-    RowFinder,
-    Target,
-    TargetResult,
-)
+from project_factory.adapters.targets.base import RecordKeeper, RowFinder, Target
+from project_factory.domain.target_calls import PendingRow, TargetResult
 from project_factory.errors import TransientError
 from project_factory.flows.chunk_outcomes import ChunkOutcomes
 

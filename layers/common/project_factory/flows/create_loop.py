@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from project_factory import progress
-from project_factory.adapters.targets.base import PendingRow, Target, TargetResult
+from project_factory.adapters.targets.base import Target
+from project_factory.domain.target_calls import PendingRow, TargetResult
 from project_factory.domain.tasks import ChunkTask
 from project_factory.errors import TransientError, UpstreamError
 from project_factory.flows.chunk_outcomes import DONE, SETTLED, ChunkOutcomes

@@ -3,9 +3,8 @@
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from project_factory.adapters.file_store import StoredFile
 from project_factory.auth import Action, Caller
-from project_factory.domain.files import MODULE_PATTERN, UploadedPart
+from project_factory.domain.files import MODULE_PATTERN, StoredFile, UploadedPart
 from project_factory.domain.tenants import tenant_id_problem
 from project_factory.errors import InvalidRequestError, NotFoundError
 from project_factory.flows.ports import Ports

@@ -16,9 +16,9 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from project_factory.adapters.file_store import XLSX
-from project_factory.adapters.targets.base import PendingRow
+from project_factory.domain.files import XLSX
 from project_factory.domain.resources import ResourceRow, RowStatus
+from project_factory.domain.target_calls import PendingRow
 from project_factory.errors import DomainError
 from project_factory.flows.chunk_outcomes import ChunkOutcomes
 from project_factory.flows.confirming import confirm_unsettled

@@ -4,8 +4,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from project_factory.adapters.file_store import FilePin, StoredFile
 from project_factory.domain.audit import new_audit
+from project_factory.domain.files import FilePin, StoredFile
 from project_factory.domain.resources import (
     CreateResourceRequest,
     ResourceDetailsInput,

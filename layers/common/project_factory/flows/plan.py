@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from itertools import batched
 from typing import Any
 
-from project_factory.adapters.targets.base import Operation, RecordKeeper, comparable
+from project_factory.adapters.targets.base import RecordKeeper
+from project_factory.domain.target_calls import Operation, comparable
 from project_factory.lookahead import answered_in_order
 from project_factory.sheets.validation import RowVerdict
 

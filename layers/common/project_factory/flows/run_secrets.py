@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from project_factory.adapters.targets.base import PendingRow
+from project_factory.domain.target_calls import PendingRow
 from project_factory.errors import DomainError
 from project_factory.flows.ports import Ports
 from project_factory.flows.scratch import ScratchKeys

@@ -11,9 +11,9 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from project_factory.adapters.file_store import XLSX
 from project_factory.domain.boundaries import Boundary
 from project_factory.domain.campaigns import Campaign
+from project_factory.domain.files import XLSX
 from project_factory.domain.templates import GeneratedResource, GeneratedStatus, TemplateFilters
 from project_factory.errors import InvalidRequestError, NotFoundError
 from project_factory.flows.campaigns import campaign_boundary_codes, covered_codes

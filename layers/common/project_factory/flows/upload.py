@@ -10,7 +10,7 @@ from typing import get_args
 
 from pydantic import ValidationError
 
-from project_factory.adapters.file_store import FilePin
+from project_factory.domain.files import FilePin
 from project_factory.domain.resources import ResourceDetailsInput, ResourceRow, ResourceType
 from project_factory.errors import InvalidRequestError, NotFoundError
 from project_factory.flows.intake import Submission, accept

@@ -17,8 +17,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from project_factory.adapters.dynamo import conditional_write
-from project_factory.adapters.targets.base import PendingRow, Target, TargetResult
+from project_factory.adapters.targets.base import Target
 from project_factory.domain.audit import now_ms
+from project_factory.domain.target_calls import PendingRow, TargetResult
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table

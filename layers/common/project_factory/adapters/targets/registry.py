@@ -31,7 +31,7 @@ from project_factory.adapters.aws_errors import outage_is_transient
 from project_factory.adapters.dynamo import batch_get
 from project_factory.adapters.dynamo_key_claims import DynamoKeyClaims
 from project_factory.adapters.key_claims import Claim, ClaimRequest, KeyClaims
-from project_factory.adapters.targets.base import PendingRow, Target, TargetResult
+from project_factory.adapters.targets.base import Target
 from project_factory.adapters.targets.injected_faults import with_injected_faults
 from project_factory.adapters.targets.registry_changes import RegistryChanges
 from project_factory.adapters.targets.registry_items import (
@@ -44,6 +44,7 @@ from project_factory.adapters.targets.registry_items import (
 from project_factory.adapters.targets.registry_kinds import KINDS
 from project_factory.adapters.targets.registry_reads import RegistryReads
 from project_factory.adapters.usernames import DEFAULT_USERNAME_PATTERN, UsernameAllocator
+from project_factory.domain.target_calls import PendingRow, TargetResult
 from project_factory.settings import Settings
 
 if TYPE_CHECKING:

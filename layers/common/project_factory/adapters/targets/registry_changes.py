@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from project_factory.adapters.dynamo import plain, to_dynamo
 from project_factory.adapters.key_claims import ClaimRequest, KeyClaims
-from project_factory.adapters.targets.base import PendingRow, TargetResult
 from project_factory.adapters.targets.registry_kinds import RegistryKind
 from project_factory.domain.audit import now_ms
+from project_factory.domain.target_calls import PendingRow, TargetResult
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table

@@ -23,9 +23,9 @@ from typing import Any
 
 from project_factory.adapters.dynamo import to_dynamo
 from project_factory.adapters.key_claims import key_pk
-from project_factory.adapters.targets.base import PendingRow, TargetResult
 from project_factory.adapters.targets.registry_kinds import RegistryKind
 from project_factory.domain.audit import now_ms
+from project_factory.domain.target_calls import PendingRow, TargetResult
 from project_factory.passwords import hash_password
 
 Item = dict[str, Any]

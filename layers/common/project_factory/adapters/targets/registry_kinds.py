@@ -14,7 +14,7 @@ from typing import Any
 
 from project_factory.adapters.dynamo import plain, to_dynamo
 from project_factory.adapters.key_claims import Claim
-from project_factory.adapters.targets.base import PendingRow, TargetResult
+from project_factory.domain.target_calls import PendingRow, TargetResult
 
 
 @dataclass(frozen=True)

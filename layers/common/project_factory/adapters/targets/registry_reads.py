@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from project_factory.adapters.aws_errors import outage_is_transient
 from project_factory.adapters.dynamo import plain, query_all
 from project_factory.adapters.key_claims import key_pk
-from project_factory.adapters.targets.base import TargetResult
 from project_factory.adapters.targets.registry_items import (
     Item,
     created_from_entity,
@@ -22,6 +21,7 @@ from project_factory.adapters.targets.registry_items import (
     ref_pk,
 )
 from project_factory.adapters.targets.registry_kinds import RegistryKind
+from project_factory.domain.target_calls import TargetResult
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table

@@ -30,8 +30,8 @@ from project_factory.adapters.dynamo import (
     query_all,
     to_dynamo,
 )
-from project_factory.adapters.targets.base import Outcome, PendingRow, TargetResult
 from project_factory.domain.audit import now_ms
+from project_factory.domain.target_calls import Outcome, PendingRow, TargetResult
 from project_factory.errors import TransientError
 
 if TYPE_CHECKING:

@@ -22,8 +22,9 @@ update or deactivate their record, read back before each send and to confirm one
 
 One module per target (`facility`, `users`, `boundaries`, `projects`), with its parts beside
 it (`facility_name_claims`, `boundary_search`; `project_records`, `project_tree`,
-`project_bodies`, `project_search`), what they share in `shared` (batches, refusals, search
-paging, changes made), and `factory` to wire one from settings.
+`project_bodies`, `project_search`), what they share: `sending` (batches, refusals pinned on
+rows), `record_changes` (when a change is made), `search_paging` (references per call,
+pages); and `factory` to wire one from settings.
 """
 
 from project_factory.adapters.targets.digit.boundaries import BoundaryTarget

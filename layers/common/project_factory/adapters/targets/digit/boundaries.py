@@ -10,9 +10,8 @@ from typing import Any
 
 from project_factory.adapters.digit_paths import DEFAULT_PATHS, DigitPaths
 from project_factory.adapters.http import JsonHttpClient
-from project_factory.adapters.targets.base import PendingRow, TargetResult
 from project_factory.adapters.targets.digit.boundary_search import BoundarySearch
-from project_factory.adapters.targets.digit.shared import (
+from project_factory.adapters.targets.digit.sending import (
     Results,
     in_batches,
     refused,
@@ -20,6 +19,7 @@ from project_factory.adapters.targets.digit.shared import (
     row_code,
     submit,
 )
+from project_factory.domain.target_calls import PendingRow, TargetResult
 from project_factory.errors import UpstreamError
 
 

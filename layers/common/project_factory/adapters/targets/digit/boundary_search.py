@@ -12,7 +12,7 @@ from typing import Any
 
 from project_factory.adapters.digit_paths import DigitPaths
 from project_factory.adapters.http import JsonHttpClient, QueryValue
-from project_factory.adapters.targets.digit.shared import chunks, pages
+from project_factory.adapters.targets.digit.search_paging import chunks, pages
 
 
 class BoundarySearch:

@@ -20,7 +20,6 @@ from typing import Any
 from project_factory.adapters.digit_paths import DEFAULT_PATHS, DigitPaths
 from project_factory.adapters.http import JsonHttpClient, QueryValue
 from project_factory.adapters.key_claims import KeyClaims
-from project_factory.adapters.targets.base import PendingRow, TargetResult
 from project_factory.adapters.targets.digit.facility_changes import FacilityChanges
 from project_factory.adapters.targets.digit.facility_fields import (
     canonical_facility,
@@ -28,16 +27,10 @@ from project_factory.adapters.targets.digit.facility_fields import (
     facility_record,
 )
 from project_factory.adapters.targets.digit.facility_name_claims import FacilityNameClaims
-from project_factory.adapters.targets.digit.shared import (
-    PAGE_SIZE,
-    Results,
-    beside,
-    chunks,
-    made,
-    pages,
-    routed,
-    submit,
-)
+from project_factory.adapters.targets.digit.record_changes import beside, made
+from project_factory.adapters.targets.digit.search_paging import PAGE_SIZE, chunks, pages
+from project_factory.adapters.targets.digit.sending import Results, routed, submit
+from project_factory.domain.target_calls import PendingRow, TargetResult
 from project_factory.errors import UpstreamError
 
 # Pages of the permanent facility listing, which reads the tenant's whole list.
@@ -122,9 +115,9 @@ class FacilityTarget:
     def permanent_facilities(self, tenant_id: str) -> list[dict[str, Any]]:
         """The tenant's permanent facilities as canonical fields and id.
 
-        Not through `shared.pages`: a tenant may hold more permanent facilities than its cap, and
-        this search is meant to list them all. Filtered here too, in case the service
-        ignores the criterion.
+        Not through `search_paging.pages`: a tenant may hold more permanent facilities than
+        its cap, and this search is meant to list them all. Filtered here too, in case the
+        service ignores the criterion.
         """
         facilities: list[dict[str, Any]] = []
         for number in range(_MAX_PERMANENT_PAGES):

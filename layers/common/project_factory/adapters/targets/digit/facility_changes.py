@@ -34,21 +34,14 @@ from typing import Any
 
 from project_factory.adapters.http import JsonHttpClient
 from project_factory.adapters.key_claims import ClaimRequest, KeyClaims
-from project_factory.adapters.targets.base import PendingRow, TargetResult
 from project_factory.adapters.targets.digit.facility_fields import (
     facility_record,
     merged_facility,
     name_key,
 )
-from project_factory.adapters.targets.digit.shared import (
-    Results,
-    changed,
-    holds,
-    record_not_found,
-    refused,
-    submit,
-    waiting,
-)
+from project_factory.adapters.targets.digit.record_changes import changed, holds, record_not_found
+from project_factory.adapters.targets.digit.sending import Results, refused, submit, waiting
+from project_factory.domain.target_calls import PendingRow, TargetResult
 from project_factory.errors import TransientError, UpstreamError
 
 #: (tenant, ids or client references) -> the service's facilities by them

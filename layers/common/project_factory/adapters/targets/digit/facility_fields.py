@@ -15,8 +15,8 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from project_factory.adapters.targets.base import PendingRow
-from project_factory.adapters.targets.digit.shared import ACTIVE
+from project_factory.adapters.targets.digit.record_changes import ACTIVE
+from project_factory.domain.target_calls import PendingRow
 
 
 def facility_body(tenant_id: str, row: PendingRow) -> dict[str, Any]:

@@ -13,14 +13,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from project_factory.adapters.key_claims import Claim, ClaimRequest, KeyClaims
-from project_factory.adapters.targets.base import PendingRow, TargetResult
 from project_factory.adapters.targets.digit.facility_changes import Facilities
 from project_factory.adapters.targets.digit.facility_fields import (
     canonical_facility,
     name_key,
     whole,
 )
-from project_factory.adapters.targets.digit.shared import Results
+from project_factory.adapters.targets.digit.sending import Results
+from project_factory.domain.target_calls import PendingRow, TargetResult
 
 
 class FacilityNameClaims:

@@ -6,9 +6,9 @@ beneficiary type (the service's `targets`), and per column as the file had them
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from project_factory.adapters.targets.base import PendingRow
 from project_factory.adapters.targets.digit.project_records import held_targets, row_columns
 from project_factory.adapters.targets.digit.project_tree import ProjectNode
+from project_factory.domain.target_calls import PendingRow
 
 #: Target column -> beneficiaryType. The original reads this per project type from MDMS
 #: (HCM-ADMIN-CONSOLE.targetConfigs: beneficiaries[].columns); these are the console's two

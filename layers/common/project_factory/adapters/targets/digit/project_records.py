@@ -6,8 +6,8 @@ are project_tree.py's; what a create or an update sends, project_bodies.py's.)""
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from project_factory.adapters.targets.base import PendingRow, TargetResult, comparable
-from project_factory.adapters.targets.digit.shared import Results, rejected
+from project_factory.adapters.targets.digit.sending import Results, rejected
+from project_factory.domain.target_calls import PendingRow, TargetResult, comparable
 from project_factory.errors import UpstreamError
 
 # -- rows ---------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Any
 from project_factory.adapters.digit_paths import DigitPaths
 from project_factory.adapters.http import JsonHttpClient, QueryValue
 from project_factory.adapters.targets.digit.project_records import project_boundary
-from project_factory.adapters.targets.digit.shared import chunks
+from project_factory.adapters.targets.digit.search_paging import chunks
 from project_factory.errors import UpstreamError
 
 #: Boundary code -> the campaign's projects there.
@@ -36,8 +36,8 @@ class ProjectSearch:
 
     def at_boundaries(self, tenant_id: str, campaign_id: str, codes: Sequence[str]) -> Projects:
         """The campaign's projects at these boundaries, by code (more than one where the
-        service made a second). Criteria objects are ORed; shared.chunks' 100 per call keep the
-        query small."""
+        service made a second). Criteria objects are ORed; search_paging.chunks' 100 per call
+        keep the query small."""
         found: dict[str, dict[str, dict[str, Any]]] = {}
         for chunk in chunks(codes):
             criteria = [

@@ -6,9 +6,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from project_factory.adapters.targets.base import PendingRow, TargetResult
 from project_factory.adapters.targets.digit.project_records import pick_project, row_code
-from project_factory.adapters.targets.digit.shared import Results, rejected
+from project_factory.adapters.targets.digit.sending import Results, rejected
+from project_factory.domain.target_calls import PendingRow, TargetResult
 
 
 @dataclass(frozen=True)

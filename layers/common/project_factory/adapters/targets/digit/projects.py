@@ -31,7 +31,6 @@ from typing import Any
 
 from project_factory.adapters.digit_paths import DEFAULT_PATHS, DigitPaths
 from project_factory.adapters.http import JsonHttpClient
-from project_factory.adapters.targets.base import PendingRow, TargetResult
 from project_factory.adapters.targets.digit.project_bodies import (
     DEFAULT_BENEFICIARIES,
     ProjectBodies,
@@ -62,7 +61,8 @@ from project_factory.adapters.targets.digit.project_tree import (
     pass_down_failures,
     project_nodes,
 )
-from project_factory.adapters.targets.digit.shared import Results, in_batches, submit
+from project_factory.adapters.targets.digit.sending import Results, in_batches, submit
+from project_factory.domain.target_calls import PendingRow, TargetResult
 from project_factory.errors import UpstreamError
 
 
@@ -237,7 +237,7 @@ class ProjectTarget:
         ids: Mapping[str, str],
         fresh: set[str],
     ) -> Results:
-        """One create for a level's projects (refusals narrowed down by shared.submit), each
+        """One create for a level's projects (refusals narrowed down by sending.submit), each
         answered by its node's reference: created with the id the answer gives its boundary."""
         by_ref = {node.ref: node for node in nodes}
         # A boundary above the rows goes as a row of its own, named by its code in refusals.
@@ -272,7 +272,7 @@ class ProjectTarget:
 
     def _update(self, changes: Sequence[tuple[PendingRow, dict[str, Any]]]) -> Results:
         """The stored projects sent back with the rows' targets (one call, narrowed down by
-        shared.submit when refused)."""
+        sending.submit when refused)."""
         projects = {row.client_ref: project for row, project in changes}
 
         def send(rows: Sequence[PendingRow]) -> Results:

@@ -6,7 +6,7 @@ health/micro-ui/.../health-hrms/src/services/urls.js `hrms.update`). It takes `E
 validates the whole request before saving anything (web/validator/EmployeeValidator.java
 validateUpdateEmployee: one error map, no row named) and answers 202 with the employees as
 enriched (service/EmployeeService.java update): a refusal is narrowed down to its row by
-sending the batch's rows one by one (shared.submit), as creates are.
+sending the batch's rows one by one (sending.submit), as creates are.
 
 An update replaces the stored employee by what is sent, so each change is sent as the stored
 employee (read by uuid just before, `_search?uuids=`) with the row's changes merged in:
@@ -39,18 +39,17 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from project_factory.adapters.http import JsonHttpClient
-from project_factory.adapters.targets.base import PendingRow, TargetResult
-from project_factory.adapters.targets.digit.shared import (
+from project_factory.adapters.targets.digit.record_changes import (
     ACTIVE,
     INACTIVE,
     Record,
-    Results,
     changed,
     holds,
     record_not_found,
-    submit,
 )
+from project_factory.adapters.targets.digit.sending import Results, submit
 from project_factory.domain.audit import now_ms
+from project_factory.domain.target_calls import PendingRow, TargetResult
 
 #: (tenant, user ids) -> the HRMS employees of those ids
 Employees = Callable[[str, Sequence[str]], dict[str, dict[str, Any]]]

@@ -15,22 +15,16 @@ from typing import Any
 
 from project_factory.adapters.digit_paths import DEFAULT_PATHS, DigitPaths
 from project_factory.adapters.http import JsonHttpClient, QueryValue
-from project_factory.adapters.targets.base import PendingRow, TargetResult
-from project_factory.adapters.targets.digit.shared import (
-    Results,
-    beside,
-    chunks,
-    made,
-    pages,
-    routed,
-    submit,
-)
+from project_factory.adapters.targets.digit.record_changes import beside, made
+from project_factory.adapters.targets.digit.search_paging import chunks, pages
+from project_factory.adapters.targets.digit.sending import Results, routed, submit
 from project_factory.adapters.targets.digit.user_changes import (
     UserChanges,
     employee_record,
     user_id,
     username_output,
 )
+from project_factory.domain.target_calls import PendingRow, TargetResult
 
 
 class UserTarget:

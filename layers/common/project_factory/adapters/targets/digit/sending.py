@@ -1,31 +1,18 @@
-"""What the DIGIT targets share: sending rows in batches, refusals, search paging, and
-the change side of a record keeper (updates and deactivations).
+"""Sending rows to DIGIT: in batches, with refusals pinned on the rows they name.
 
 Before sending a batch, each create looks up what an earlier attempt already made, so a retry
 after a lost response never sends a row twice. Refusals are pinned on the rows they name
 (`Errors[]` params or a `Facilities[3]`-style path); a refusal that names no row is narrowed
-down by sending the batch's rows one by one, since DIGIT validates a request as a whole.
-
-A change (an update or a deactivation row, see adapters/targets/base.py `RecordKeeper`) is
-sent the same way: its record is read first, and a record that already holds the change
-(an earlier attempt's lost answer) is answered without sending anything again.
+down by sending the batch's rows one by one, since DIGIT validates a request as a whole. A
+change (an update or a deactivation row) is sent the same way (record_changes.py).
 """
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from project_factory.adapters.http import QueryValue
-from project_factory.adapters.targets.base import Outcome, PendingRow, TargetResult, comparable
+from project_factory.domain.target_calls import PendingRow, TargetResult
 from project_factory.errors import DomainError, TransientError, UpstreamError
-
-# References per search call (they travel in a query string or a body), and records per
-# page: a page larger than the references leaves room for duplicates made by other clients.
-# A search for 100 references that runs past _MAX_PAGES pages ignores its filter: better to
-# stop than to scan a tenant (what the original did).
-_REFS_PER_SEARCH = 100
-PAGE_SIZE = 200
-_MAX_PAGES = 20
 
 #: Codes of a call refused whatever it carried (see adapters.http): no row is at fault.
 WHOLE_CALL_REFUSALS = frozenset({"SERVICE_NOT_FOUND", "SERVICE_UNAUTHORIZED"})
@@ -35,15 +22,6 @@ _NOT_TAKEN = frozenset({429, 503})
 
 Results = dict[str, TargetResult]
 Send = Callable[[Sequence[PendingRow]], Results]
-#: Canonical fields of a record, as a target's create side names them (RecordKeeper.records).
-Record = Mapping[str, Any]
-
-#: Our "usage" of a retired record (flows/plan.py INACTIVE; an adapter does not import flows).
-INACTIVE = "Inactive"
-ACTIVE = "Active"
-
-
-# -- sending rows ---------------------------------------------------------------------------
 
 
 def routed(rows: Sequence[PendingRow], size: int, create: Send, change: Send) -> list[TargetResult]:
@@ -213,74 +191,6 @@ def waiting(rows: Iterable[PendingRow], after: TargetResult) -> Results:
     }
 
 
-# -- changes (update and deactivate rows) ---------------------------------------------------
-
-
-def changed(row: PendingRow, output: Mapping[str, str] | None = None) -> TargetResult:
-    """A row's change made: updated, or deactivated, with its record's id."""
-    outcome: Outcome = "deactivated" if row.operation == "deactivate" else "updated"
-    return TargetResult(row.client_ref, outcome, id=str(row.record_id), output=dict(output or {}))
-
-
-def holds(record: Record, row: PendingRow) -> bool:
-    """Whether a record already holds a row's change: every changed field equals the wanted
-    value (compared as flows/plan.py compares them), and a deactivated record is inactive."""
-    if row.operation == "deactivate" and record.get("usage") != INACTIVE:
-        return False
-    return all(
-        comparable(record.get(name)) == comparable(value) for name, value in row.changes.items()
-    )
-
-
-def made(
-    rows: Sequence[PendingRow],
-    records: Mapping[str, Record],
-    output: Callable[[Record], Mapping[str, str]] = lambda _record: {},
-) -> Results:
-    """The rows whose record holds their change (RecordKeeper.changes_made); others left out."""
-    found: Results = {}
-    for row in rows:
-        record = records.get(str(row.record_id))
-        if record is not None and holds(record, row):
-            found[row.client_ref] = changed(row, output(record))
-    return found
-
-
-def record_not_found(row: PendingRow, what: str, service: str) -> TargetResult:
-    """A change for a record the service does not hold (removed since the upload was planned)."""
-    return rejected(row, "RECORD_NOT_FOUND", f"no {what} {row.record_id} in {service}")
-
-
-def beside(path: str, endpoint: str) -> str:
-    """The path of another endpoint of the same controller: `/facility/v1/_search` ->
-    `/facility/v1/_update`. (DigitPaths has no update paths yet: deriving them from the
-    configured search path keeps a deployment's routing of the service.)"""
-    return path.rstrip("/").rsplit("/", 1)[0] + "/" + endpoint
-
-
-# -- rows and searching ---------------------------------------------------------------------
-
-
 def row_code(row: PendingRow) -> str:
     """A row's code: a boundary's key, and a name a refusal may give any row by."""
     return str(row.data.get("code") or "")
-
-
-def chunks(values: Sequence[str]) -> Iterator[list[str]]:
-    unique = list(dict.fromkeys(str(value) for value in values))
-    for start in range(0, len(unique), _REFS_PER_SEARCH):
-        yield unique[start : start + _REFS_PER_SEARCH]
-
-
-def pages(
-    fetch: Callable[[dict[str, QueryValue]], list[dict[str, Any]] | None],
-) -> Iterator[dict[str, Any]]:
-    """Every record of a DIGIT search, page by page (limit/offset in the query string)."""
-    for number in range(_MAX_PAGES):
-        page = fetch({"limit": PAGE_SIZE, "offset": number * PAGE_SIZE}) or []
-        yield from page
-        if len(page) < PAGE_SIZE:
-            return
-    raise UpstreamError(
-        f"a search returned more than {_MAX_PAGES * PAGE_SIZE} records: it ignores its criteria"
-    )
