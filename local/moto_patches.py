@@ -14,6 +14,7 @@ moto than the one name it replaces.
 
 import inspect
 import re
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -22,7 +23,7 @@ from typing import Any
 #: patched name again in the new moto, then move these on.
 CHECKED_FROM = (5, 2, 5)
 CHECKED_BELOW = (5, 3)
-CHECKED = "moto >=5.2.5,<5.3"
+CHECKED = f"moto >={'.'.join(map(str, CHECKED_FROM))},<{'.'.join(map(str, CHECKED_BELOW))}"
 
 
 class MotoPatchError(RuntimeError):
@@ -87,6 +88,7 @@ def _bare_signature(function: Any) -> str:
     return str(found.replace(parameters=bare, return_annotation=inspect.Signature.empty))
 
 
+@cache  # read once: every patch asks, and the metadata lookup reads the disk
 def _installed() -> str:
     try:
         return version("moto")

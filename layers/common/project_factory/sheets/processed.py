@@ -37,7 +37,6 @@ This module writes the package; the data tabs and their headers are found by
 from their stream by `processed_results` and each data sheet written by `processed_rows`.
 """
 
-import re
 import zipfile
 from collections.abc import Iterable, Mapping
 from typing import IO, Any, BinaryIO
@@ -54,12 +53,11 @@ from project_factory.sheets.schema import bundled_json_schema
 from project_factory.sheets.spec import SheetSpec
 from project_factory.sheets.xlsx_package import XlsxPackage
 from project_factory.sheets.xlsx_rows import CHUNK_SIZE, SheetXml
+from project_factory.sheets.xlsx_xml_guard import XML_PART
 from project_factory.sheets.xlsx_zip_checks import DAMAGED, unreadable
 from project_factory.sheets.xml_copy import copy_clean
 
 _STATUS_COLUMNS = (STATUS_COLUMN, ERRORS_COLUMN)
-#: Parts that are XML, cleaned as they are copied; others (images) are copied as they are.
-_XML_PART = re.compile(r"(?i)\.(?:xml|rels|vml)$")
 
 
 def write_processed(
@@ -130,7 +128,7 @@ def _write_package(
             with package.open(info.filename) as source, out.open(_entry_like(info), "w") as sink:
                 if writer is not None:
                     writer.write(SheetXml(source, package.limits), sink)
-                elif _XML_PART.search(info.filename):
+                elif XML_PART.search(info.filename):  # cleaned; others (images) copied as they are
                     copy_clean(source, sink)
                 else:
                     _copy(source, sink)

@@ -24,7 +24,7 @@ from project_factory.errors import WorkbookError
 from project_factory.sheets.limits import DEFAULT_LIMITS, WorkbookLimits, refused, size_text
 from project_factory.sheets.xlsx_dates import DateStyles
 from project_factory.sheets.xlsx_shared_strings import shared_string_texts
-from project_factory.sheets.xlsx_styles import number_formats
+from project_factory.sheets.xlsx_styles import MAIN_NAMESPACE, number_formats
 from project_factory.sheets.xlsx_xml_guard import PROLOG_BYTES, XML_PART, check_prolog, defused
 from project_factory.sheets.xlsx_zip_checks import (
     DAMAGED,
@@ -35,7 +35,6 @@ from project_factory.sheets.xlsx_zip_checks import (
     unreadable,
 )
 
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _RELATIONSHIP_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
@@ -159,7 +158,7 @@ class XlsxPackage:
         """Sheet title -> its part, for the sheets of the workbook part `root` whose
         relationship names one."""
         sheets: dict[str, str] = {}
-        for sheet in root.iter(f"{_MAIN}sheet"):
+        for sheet in root.iter(f"{MAIN_NAMESPACE}sheet"):
             target = self._relations.get(sheet.get(_RELATIONSHIP_ID, ""), (None, None))[1]
             if target is not None:
                 sheets[sheet.get("name", "")] = target
@@ -202,6 +201,6 @@ class XlsxPackage:
 
 def _is_date1904(root: Element) -> bool:
     """Whether the workbook part `root` counts dates from 1904 (as Mac Excel once did)."""
-    properties = root.find(f"{_MAIN}workbookPr")
+    properties = root.find(f"{MAIN_NAMESPACE}workbookPr")
     flag = properties.get("date1904", "") if properties is not None else ""
     return flag.lower() in ("1", "true")

@@ -8,7 +8,8 @@ from xml.etree.ElementTree import Element
 # iterparse is ElementTree's.
 from defusedxml.ElementTree import iterparse  # type: ignore[import-untyped]
 
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+#: The main namespace of SpreadsheetML, as ElementTree spells a tag in it.
+MAIN_NAMESPACE = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
 def number_formats(stream: BinaryIO) -> tuple[list[int], dict[int, str]]:
@@ -17,8 +18,8 @@ def number_formats(stream: BinaryIO) -> tuple[list[int], dict[int, str]]:
     flat. DOCTYPEs are forbidden (see `xlsx_xml_guard.defused` for how that is told)."""
     custom: dict[int, str] = {}
     formats: list[int] = []
-    numbers, number = f"{_MAIN}numFmts", f"{_MAIN}numFmt"
-    cell_styles, style = f"{_MAIN}cellXfs", f"{_MAIN}xf"
+    numbers, number = f"{MAIN_NAMESPACE}numFmts", f"{MAIN_NAMESPACE}numFmt"
+    cell_styles, style = f"{MAIN_NAMESPACE}cellXfs", f"{MAIN_NAMESPACE}xf"
     path: list[Element] = []
     for event, element in iterparse(stream, events=("start", "end"), forbid_dtd=True):
         if event == "start":
