@@ -1,12 +1,16 @@
 """The canonical fields of a validated row: what the targets consume, so no target ever
 sees a sheet header. One case per resource type (`to_canonical`)."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from project_factory.sheets.boundary_paths import boundary_code, boundary_path
 from project_factory.sheets.cells import cell_text, split_codes
 from project_factory.sheets.spec import ACTIVE, PERMANENT, SheetSpec
+
+#: A validated row's values (already coerced) -> the fields a target consumes.
+Canonical = Callable[[Mapping[str, Any]], dict[str, Any]]
 
 
 def to_canonical(
@@ -17,16 +21,30 @@ def to_canonical(
     `target_columns` are the numeric columns of the schema, the targets of a
     boundaryWithTarget row.
     """
+    return canonical_of(spec, target_columns=target_columns)(values)
+
+
+def canonical_of(spec: SheetSpec, *, target_columns: Iterable[str] = ()) -> Canonical:
+    """`to_canonical` for the rows of one file, its columns looked up once."""
     match spec.resource_type:
         case "facility":
-            return _facility(spec, values)
+            return _facility_of(spec)
         case "user":
-            return _user(spec, values)
+            return lambda values: _user(spec, values)
         case "boundary":
-            return _boundary(spec, values)
+            return lambda values: _boundary(spec, values)
         case "boundaryWithTarget":
-            return _boundary_with_target(spec, values, target_columns)
+            columns = tuple(target_columns)
+            return lambda values: _boundary_with_target(spec, values, columns)
+    return partial(_no_canonical_form, spec)
+
+
+def _no_canonical_form(spec: SheetSpec, values: Mapping[str, Any]) -> dict[str, Any]:
     raise ValueError(f"no canonical form for {spec.resource_type!r}")
+
+
+#: The facility fields taken from the row's columns (SheetSpec.fields), in this order.
+_FACILITY_FIELDS = ("name", "facilityType", "status", "capacity")
 
 
 def normalise_phone(value: Any) -> str:
@@ -44,6 +62,28 @@ def _facility(spec: SheetSpec, values: Mapping[str, Any]) -> dict[str, Any]:
         "boundaryCodes": _codes(spec, values),
         "usage": _usage(spec, values),
     }
+
+
+def _facility_of(spec: SheetSpec) -> Canonical:
+    """`_facility` with the spec's columns looked up once (most files are facilities)."""
+    fields = spec.fields
+    boundary, usage = spec.boundary_column, spec.usage_column
+    if boundary is None or not fields.keys() >= set(_FACILITY_FIELDS):
+        # A spec short of a column fails on its first valid row, as it always did.
+        return lambda values: _facility(spec, values)
+    name, kind, status, capacity = (fields[field] for field in _FACILITY_FIELDS)
+
+    def facility(values: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "name": values[name],
+            "facilityType": values[kind],
+            "isPermanent": values[status] == PERMANENT,
+            "capacity": values[capacity],
+            "boundaryCodes": split_codes(str(values[boundary])),
+            "usage": str(values.get(usage) or ACTIVE) if usage is not None else ACTIVE,
+        }
+
+    return facility
 
 
 def _user(spec: SheetSpec, values: Mapping[str, Any]) -> dict[str, Any]:

@@ -31,6 +31,10 @@ def cell_number(value: Any) -> Any:
     Anything else is returned as it is (booleans, text) or as text (dates), a JSON
     value for the schema to report as not a number.
     """
+    if type(value) is int:
+        # Excel's whole numbers, as the reader gives them: asked first, and exactly (a
+        # bool is an int too, and stays a bool).
+        return value
     if isinstance(value, bool):
         return value
     if not isinstance(value, str | int | float):
@@ -50,4 +54,8 @@ def cell_number(value: Any) -> Any:
 
 def split_codes(text: str) -> list[str]:
     """Comma-separated values, trimmed, without blanks or repeats, in their order."""
+    if "," not in text:
+        # One value (most cells): no parts to split, nothing to repeat.
+        value = text.strip()
+        return [value] if value else []
     return list(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))

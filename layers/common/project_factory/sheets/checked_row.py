@@ -7,10 +7,11 @@ out in column order however many checks found them.
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from project_factory.sheets.messages import Messages
+from project_factory.sheets.reader import SheetRow
 from project_factory.sheets.spec import INACTIVE
 
 
@@ -25,20 +26,31 @@ class BoundaryRef:
     parent_name: str | None
 
 
-@dataclass
+@dataclass(slots=True)
 class CheckedRow:
-    """One row between its own checks and the file-wide ones."""
+    """One row between its own checks and the file-wide ones.
+
+    Most rows are valid: they share the empty `errors` and `failed_columns` (a row's
+    first error gives it its own, see `RowErrors.fail_worded`), and the label is only
+    made for the few rows a message or a later row names (`label`).
+    """
 
     row_number: int
     values: dict[str, Any]
-    #: where the row is, as messages name it (SheetRow.label), and its tab across tabs
-    label: str = ""
+    #: the row as read (its `label`: where the row is, as messages name it)
+    source: SheetRow | None = None
+    #: the tab the row is on, across tabs (SheetRow.sheet)
     sheet: str | None = None
     #: (the column's rank, the message)
-    errors: list[tuple[int, str]] = field(default_factory=list)
-    failed_columns: set[str] = field(default_factory=set)
+    errors: tuple[tuple[int, str], ...] = ()
+    failed_columns: frozenset[str] = frozenset()
     existing_id: str | None = None
     boundary: BoundaryRef | None = None
+
+    @property
+    def label(self) -> str:
+        """Where the row is, as messages name it (SheetRow.label)."""
+        return self.source.label if self.source is not None else ""
 
 
 def creatable(item: CheckedRow, usage_column: str | None) -> bool:
@@ -71,15 +83,15 @@ class RowErrors:
 
     def fail_worded(self, item: CheckedRow, column: str, message: str) -> None:
         """An error already worded (a schema's own `errorMessage`) in `column`."""
-        item.errors.append((self.order.get(column, len(self.order)), message))
-        item.failed_columns.add(column)
+        item.errors = (*item.errors, (self.order.get(column, len(self.order)), message))
+        item.failed_columns = item.failed_columns | {column}
 
     def text(self, code: str) -> str:
         """The text of a localisation code (or the code itself) in this locale."""
         return self._messages.text(code, self._locale)
 
 
-def worded(errors: list[tuple[int, str]]) -> list[str]:
+def worded(errors: Sequence[tuple[int, str]]) -> list[str]:
     """A row's messages in column order (stable), each once; most rows have none."""
     if not errors:
         return []

@@ -11,10 +11,9 @@ from typing import Any
 
 from project_factory.sheets.cells import cell_number, cell_text, split_codes
 from project_factory.sheets.messages import normalise_text
+from project_factory.sheets.remembered import Remembered, remembered
 
 NUMERIC = ("number", "integer")
-#: How many distinct texts a column remembers the coerced value of (see `remembered`).
-REMEMBERED = 1024
 
 #: A column's cell -> the value the schema checks.
 Coercer = Callable[[Any], Any]
@@ -29,61 +28,95 @@ def row_coercer(properties: Mapping[str, Mapping[str, Any]]) -> RowCoercer:
     empty once coerced (blank text, a list of nothing).
     """
     enums = _enum_spellings(properties)
-    coercers = {column: _coercer(prop, enums.get(column)) for column, prop in properties.items()}
+    columns = {column: _column(prop, enums.get(column)) for column, prop in properties.items()}
+    # Per column, how a text cell (nearly all) is coerced, and how any other cell is: a
+    # text is one call of C code when it can be (a lookup in the column's remembered
+    # values, or str.strip for free text), no Python frame.
+    by_text = {column: known.text_coercer() for column, known in columns.items()}
+    by_cell = {column: known.learn for column, known in columns.items()}
 
     def coerce(raw: Mapping[str, Any]) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for column, cell in raw.items():
-            coerce_cell = coercers.get(column)
+            coerce_cell = by_text.get(column) if type(cell) is str else by_cell.get(column)
             if coerce_cell is None:
                 continue
             value = coerce_cell(cell)
-            if value not in ("", []):
+            if value is not _EMPTY and value != "":
                 values[column] = value
         return values
 
     return coerce
 
 
-def _coercer(prop: Mapping[str, Any], enum: Mapping[str, Any] | None) -> Coercer:
+class _Empty:
+    """A cell empty once coerced (blank text, a list of nothing): left out of the row."""
+
+
+_EMPTY: Any = _Empty()
+
+
+class _Column(Remembered[Any]):
+    """One column's coercion (`learn`, _EMPTY when empty), its texts' values remembered:
+    `column[text]`."""
+
+    def __init__(self, coerce_cell: Coercer) -> None:
+        super().__init__(self.learn)
+        self._coerce_cell = coerce_cell
+
+    def learn(self, cell: Any) -> Any:
+        value = self._coerce_cell(cell)
+        return _EMPTY if value == "" or value == [] else value
+
+    def text_coercer(self) -> Coercer:
+        """How a text cell is coerced: looked up among the remembered ones."""
+        return self.__getitem__
+
+
+class _NumberColumn(_Column):
+    """Whole numbers (most cells of a number column) are taken as they are."""
+
+    def learn(self, cell: Any) -> Any:
+        return cell if type(cell) is int else super().learn(cell)
+
+
+class _FreshColumn(_Column):
+    """A column whose texts are not remembered: lists, as every row is given a list of
+    its own (their items are remembered)."""
+
+    def text_coercer(self) -> Coercer:
+        return self.learn
+
+
+class _TextColumn(_Column):
+    """Free text (names, mostly distinct): never remembered, trimmed as `cell_text` trims
+    a text (an empty text is left out by the row's coercer)."""
+
+    def text_coercer(self) -> Coercer:
+        return str.strip
+
+
+def _column(prop: Mapping[str, Any], enum: Mapping[str, Any] | None) -> _Column:
     """How one column's cells are coerced: numbers parsed, lists split, enum values
-    in the schema's spelling. Dropdown and list columns repeat a few values on every
-    row, so their texts' values are remembered (`remembered`)."""
+    in the schema's spelling, text trimmed."""
     kind = prop.get("type")
     if kind in NUMERIC:
-        return cell_number
+        return _NumberColumn(cell_number)
     if kind == "array":
         spelled = _enum_spelling(enum or {})
         items = remembered(lambda text: tuple(spelled(code) for code in split_codes(text)))
-        return lambda cell: list(items(cell_text(cell)))
+        return _FreshColumn(lambda cell: list(items(cell_text(cell))))
     if enum is None:
         # Not an enum: the schema's spelling is the text itself.
-        return cell_text
-    value = remembered(_enum_spelling(enum))
-    return lambda cell: value(cell_text(cell))
+        return _TextColumn(cell_text)
+    value = _enum_spelling(enum)
+    return _Column(lambda cell: value(cell_text(cell)))
 
 
 def _enum_spelling(enum: Mapping[str, Any]) -> Callable[[str], Any]:
     """A text -> the schema's spelling of the enum value it is (`enum` maps normalised
     spellings to values), or the text itself."""
     return lambda text: enum.get(normalise_text(text), text)
-
-
-def remembered[T](compute: Callable[[str], T], limit: int = REMEMBERED) -> Callable[[str], T]:
-    """`compute`, remembering its answers for the first `limit` texts it is asked about:
-    a column of a few values repeated on every row is computed a few times, and a column
-    of distinct values (names) costs at most `limit` entries."""
-    known: dict[str, T] = {}
-
-    def answer(text: str) -> T:
-        if text in known:
-            return known[text]
-        found = compute(text)
-        if len(known) < limit:
-            known[text] = found
-        return found
-
-    return answer
 
 
 def _enum_of(prop: Mapping[str, Any]) -> list[Any]:

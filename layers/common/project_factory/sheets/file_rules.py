@@ -39,14 +39,16 @@ class FileRules:
 
     def check(self, item: CheckedRow) -> None:
         """The row's unique values, and the boundary it defines, against the rows above."""
+        values, row_number = item.values, item.row_number
         for column, first_rows in self._first_row.items():
-            if column not in item.values:
+            if column not in values:
                 continue
-            value = item.values[column]
-            first = first_rows.setdefault(_unique_key(value), item.row_number)
-            if first == item.row_number:
+            value = values[column]
+            key = normalise_text(value) if type(value) is str else _unique_key(value)
+            first = first_rows.setdefault(key, row_number)
+            if first == row_number:
                 if item.sheet is not None:
-                    self._tab_labels[item.row_number] = item.label
+                    self._tab_labels[row_number] = item.label
             else:
                 label = self._label_of(first)
                 self._errors.fail(

@@ -11,8 +11,8 @@ from collections.abc import Callable, Sequence
 from project_factory.sheets.boundary_paths import boundary_code, boundary_path
 from project_factory.sheets.cells import cell_text, split_codes
 from project_factory.sheets.checked_row import BoundaryRef, CheckedRow, RowErrors
-from project_factory.sheets.coercion import remembered
 from project_factory.sheets.messages import normalise_text
+from project_factory.sheets.remembered import Remembered
 from project_factory.sheets.spec import USAGE_VALUES, SheetSpec
 
 #: The usage values, by the form they are compared in.
@@ -38,7 +38,9 @@ class RowRules:
         self._errors = errors
         self._phone_length = phone_length
         self._allowed = allowed
-        self._split_codes = remembered(lambda text: tuple(split_codes(text)))
+        #: a cell's usage and codes, as they repeat on every row (sheets/remembered.py)
+        self._usage = Remembered(_usage)
+        self._codes = Remembered(_codes)
         # A column's rule is among `checks` only when the sheet has the column.
         self._phone_column = spec.phone_column or ""
         self._usage_column = spec.usage_column or ""
@@ -73,7 +75,8 @@ class RowRules:
         column = self._usage_column
         if column not in item.values or column in item.failed_columns:
             return
-        usage = _USAGE_SPELLED.get(normalise_text(cell_text(item.values[column])))
+        value = item.values[column]
+        usage = self._usage[value] if type(value) is str else _usage(value)
         if usage is None:
             self._errors.fail(item, column, "PF_ERR_USAGE", allowed=", ".join(USAGE_VALUES))
         else:
@@ -83,7 +86,7 @@ class RowRules:
         column = self._boundary_column
         if column not in item.values or column in item.failed_columns:
             return
-        codes = self._split_codes(cell_text(item.values[column]))
+        codes = self._codes_of(item.values[column])
         if not codes:
             self._errors.fail(item, column, "PF_ERR_REQUIRED")
             return
@@ -94,6 +97,16 @@ class RowRules:
             if unknown:
                 codes_text = ", ".join(unknown)
                 self._errors.fail(item, column, "PF_ERR_BOUNDARY_UNKNOWN", codes=codes_text)
+
+    def _codes_of(self, value: object) -> tuple[str, ...]:
+        """The boundary codes of a cell (`_codes`), remembered as they repeat."""
+        if type(value) is not str:
+            return _codes(value)
+        if "," not in value:
+            # One code (most cells): nothing to split or remember.
+            code = value.strip()
+            return (code,) if code else ()
+        return self._codes[value]
 
     def _check_levels(self, item: CheckedRow) -> None:
         """No level left empty above the deepest filled one; then the boundary the row
@@ -121,6 +134,16 @@ class RowRules:
         )
         if self._allowed is not None and item.boundary.code in self._allowed:
             item.existing_id = item.boundary.code
+
+
+def _usage(value: object) -> str | None:
+    """The usage value a cell is, in its own spelling; None if it is neither."""
+    return _USAGE_SPELLED.get(normalise_text(cell_text(value)))
+
+
+def _codes(value: object) -> tuple[str, ...]:
+    """The boundary codes of a cell."""
+    return tuple(split_codes(cell_text(value)))
 
 
 def _deepest_and_gaps(

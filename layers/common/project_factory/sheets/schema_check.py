@@ -42,14 +42,17 @@ class SchemaCheck:
         self._errors = errors
         self._properties: Mapping[str, Mapping[str, Any]] = json_schema["properties"]
         self._required = [c for c in json_schema.get("required", ()) if c in self._properties]
+        #: one question of a row (most have them all) before any column is asked
+        self._required_set = frozenset(self._required)
         #: jsonschema, built on the first error only it can word (see `_library_message`)
         self._wording: Any = None
 
     def check(self, item: CheckedRow) -> None:
         """Every violation of the row's (coerced) values, required columns first."""
-        for column in self._required:
-            if column not in item.values:
-                self._errors.fail(item, column, "PF_ERR_REQUIRED")
+        if not item.values.keys() >= self._required_set:
+            for column in self._required:
+                if column not in item.values:
+                    self._errors.fail(item, column, "PF_ERR_REQUIRED")
         if self._validator.is_valid(item.values):
             # Most rows are valid: no error objects to build (iter_errors yields none
             # exactly when is_valid holds).

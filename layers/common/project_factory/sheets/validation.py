@@ -22,7 +22,7 @@ from itertools import batched
 from typing import Any
 
 from project_factory.lookahead import answered_in_order
-from project_factory.sheets.canonical import to_canonical
+from project_factory.sheets.canonical import canonical_of
 from project_factory.sheets.cells import cell_text
 from project_factory.sheets.checked_row import (
     CheckedRow,
@@ -60,6 +60,31 @@ class RowVerdict:
         return not self.errors
 
 
+def verdict_of(
+    row_number: int,
+    canonical: dict[str, Any] | None,
+    errors: list[str],
+    create: bool,
+    existing_id: str | None,
+    sheet: str | None,
+) -> RowVerdict:
+    """`RowVerdict(...)` of these fields, at a third of the cost: a frozen dataclass's
+    `__init__` sets each field through `object.__setattr__`, paid on every row of a file.
+    The verdict is the one `__init__` makes (tests/unit/sheets/test_validation.py)."""
+    verdict = _new(RowVerdict)
+    fields = verdict.__dict__
+    fields["row_number"] = row_number
+    fields["canonical"] = canonical
+    fields["errors"] = errors
+    fields["create"] = create
+    fields["existing_id"] = existing_id
+    fields["sheet"] = sheet
+    return verdict
+
+
+_new = object.__new__
+
+
 class RowValidator:
     """Validates the rows of one file, in order. Build a new one for every file."""
 
@@ -80,7 +105,8 @@ class RowValidator:
         self._spec = spec
         properties: Mapping[str, Mapping[str, Any]] = json_schema["properties"]
         columns = columns_in_order(json_schema)
-        self._numeric = [c for c in columns if properties[c].get("type") in NUMERIC]
+        numeric = [c for c in columns if properties[c].get("type") in NUMERIC]
+        self._canonical = canonical_of(spec, target_columns=numeric)
         messages = messages or load_bundled_messages()
         self._errors = errors = RowErrors(messages, messages.locale_or_default(locale), columns)
         self._coerce = row_coercer(properties)
@@ -127,7 +153,7 @@ class RowValidator:
 
     def _prepare(self, row: SheetRow) -> CheckedRow:
         """The checks of the row on its own."""
-        item = CheckedRow(row.row_number, self._coerce(row.values), row.label, row.sheet)
+        item = CheckedRow(row.row_number, self._coerce(row.values), row, row.sheet)
         for cell in row.illegal:
             # A character no workbook may carry: the row is refused, naming the cell.
             self._errors.fail(
@@ -167,12 +193,5 @@ class RowValidator:
         errors = worded(item.errors)
         canonical = None
         if not errors:
-            canonical = to_canonical(self._spec, item.values, target_columns=self._numeric)
-        return RowVerdict(
-            row_number=item.row_number,
-            canonical=canonical,
-            errors=errors,
-            create=create,
-            existing_id=item.existing_id,
-            sheet=item.sheet,
-        )
+            canonical = self._canonical(item.values)
+        return verdict_of(item.row_number, canonical, errors, create, item.existing_id, item.sheet)
