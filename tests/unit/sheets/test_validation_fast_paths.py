@@ -10,7 +10,7 @@ from project_factory.sheets.coercion import row_coercer
 from project_factory.sheets.reader import SheetRow
 from project_factory.sheets.remembered import REMEMBERED, Remembered
 from project_factory.sheets.schema import bundled_json_schema
-from project_factory.sheets.spec import FACILITY
+from project_factory.sheets.spec import FACILITY, USER
 from project_factory.sheets.validation import RowVerdict, verdict_of
 from tests.unit.sheets.support import facility, validator
 
@@ -18,6 +18,7 @@ NAME = "HCM_ADMIN_CONSOLE_FACILITY_NAME"
 KIND = "HCM_ADMIN_CONSOLE_FACILITY_TYPE"
 CAPACITY = "HCM_ADMIN_CONSOLE_FACILITY_CAPACITY"
 BOUNDARY = "HCM_ADMIN_CONSOLE_BOUNDARY_CODE"
+PHONE = "HCM_ADMIN_CONSOLE_USER_PHONE_NUMBER"
 
 
 def _coercer():
@@ -157,3 +158,41 @@ def test_the_facilitys_canonical_fields_are_those_of_the_general_case():
     assert [to_canonical(FACILITY, row) for row in rows] == [
         _facility(FACILITY, row) for row in rows
     ]
+
+
+def _every_check(checker):
+    """A validator whose rows all take every check (none is plain)."""
+    checker._plain = lambda values: False
+    return checker
+
+
+def _variants(spec, good, unique):
+    """Rows of `spec` around a valid one: each column blank, padded, respelled, wrong;
+    the `unique` column distinct on every row but where it is the one changed."""
+    schema = bundled_json_schema(spec.schema_identifier)
+    odd = ["", "  ", " x ", "LOC_A", "LOC_A, LOC_B", "MARS", "LOC_A,MARS", " , ", 0, 1.0, True]
+    odd += ["inactive", "Inactive", "ACTIVE", "0987654321", "98765", "98765x4321", 9876543210]
+    rows = [good()]
+    for column in [*schema["properties"], "HCM_ADMIN_CONSOLE_FACILITY_CODE"]:
+        for value in odd:
+            row = good(**{column: value})
+            if column != unique:
+                row[unique] = f"{9876500000 + len(rows)}"
+            rows.append(row)
+    return rows
+
+
+def test_a_plain_row_gets_the_verdict_every_check_gives():
+    # Given facility and user rows, valid and not, in every column, allowed codes or any
+    from tests.unit.sheets.support import user
+
+    for spec, good, unique in ((FACILITY, facility, NAME), (USER, user, PHONE)):
+        rows = [SheetRow(n, row) for n, row in enumerate(_variants(spec, good, unique), 2)]
+        for allowed in (None, {"LOC_A", "LOC_B"}):
+            # When they are judged with the plain rows' quick case, and with every check
+            quick = list(validator(spec, allowed_boundary_codes=allowed).validate_all(rows))
+            checked = _every_check(validator(spec, allowed_boundary_codes=allowed))
+
+            # Then the verdicts are the same, and the quick case was taken
+            assert quick == list(checked.validate_all(rows))
+            assert sum(not verdict.errors for verdict in quick) > 10

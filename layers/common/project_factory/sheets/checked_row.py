@@ -12,6 +12,7 @@ from typing import Any
 
 from project_factory.sheets.messages import Messages
 from project_factory.sheets.reader import SheetRow
+from project_factory.sheets.remembered import Remembered
 from project_factory.sheets.spec import INACTIVE
 
 
@@ -70,15 +71,14 @@ class RowErrors:
     """Records a row's errors, worded in one locale and ranked by their column."""
 
     def __init__(self, messages: Messages, locale: str, columns: Sequence[str]) -> None:
-        self._messages = messages
-        self._locale = locale
+        #: the texts of headers and message codes, asked again on every invalid row
+        self._texts = Remembered(lambda code: messages.text(code, locale))
         #: column -> its rank among the schema's columns (`columns_in_order`)
         self.order: Mapping[str, int] = {column: index for index, column in enumerate(columns)}
 
     def fail(self, item: CheckedRow, column: str, code: str, **params: Any) -> None:
         """The error `code` in `column`, its message naming the column's header."""
-        header = self._messages.text(column, self._locale)
-        message = self._messages.format(code, self._locale, column=header, **params)
+        message = self._texts[code].format(column=self._texts[column], **params)
         self.fail_worded(item, column, message)
 
     def fail_worded(self, item: CheckedRow, column: str, message: str) -> None:
@@ -88,7 +88,7 @@ class RowErrors:
 
     def text(self, code: str) -> str:
         """The text of a localisation code (or the code itself) in this locale."""
-        return self._messages.text(code, self._locale)
+        return self._texts[code]
 
 
 def worded(errors: Sequence[tuple[int, str]]) -> list[str]:

@@ -62,7 +62,10 @@ class SchemaCheck:
             for error in self._validator.iter_errors(item.values)
             if error.instance_path and error.schema_path[-1] != "required"
         ]
-        for error in sorted(errors, key=self._jsonschema_order):
+        if len(errors) > 1:
+            # Most invalid rows have one error: nothing to order.
+            errors.sort(key=self._jsonschema_order)
+        for error in errors:
             self._fail(item, str(error.instance_path[0]), error)
 
     def _jsonschema_order(self, error: jsonschema_rs.ValidationError) -> tuple[Any, ...]:

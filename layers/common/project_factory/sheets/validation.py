@@ -35,6 +35,7 @@ from project_factory.sheets.coercion import NUMERIC, row_coercer
 from project_factory.sheets.file_rules import FileRules, unique_columns
 from project_factory.sheets.frozen_cells import FrozenCells, shown
 from project_factory.sheets.messages import Messages, load_bundled_messages
+from project_factory.sheets.plain_rows import PlainRows
 from project_factory.sheets.reader import SheetRow
 from project_factory.sheets.row_rules import RowRules
 from project_factory.sheets.schema_check import SchemaCheck, compiled_schema
@@ -103,6 +104,7 @@ class RowValidator:
         # First: a schema we cannot check rows with is refused before anything is built.
         compiled = compiled_schema(json_schema)
         self._spec = spec
+        self._usage_column = spec.usage_column
         properties: Mapping[str, Mapping[str, Any]] = json_schema["properties"]
         columns = columns_in_order(json_schema)
         numeric = [c for c in columns if properties[c].get("type") in NUMERIC]
@@ -112,6 +114,14 @@ class RowValidator:
         self._coerce = row_coercer(properties)
         self._schema_check = SchemaCheck(json_schema, compiled, errors)
         allowed = allowed_boundary_codes
+        required = json_schema.get("required", ())
+        self._plain = PlainRows(
+            spec,
+            [column for column in required if column in properties],
+            compiled.is_valid,
+            phone_length=phone_length,
+            allowed=allowed,
+        ).plain
         rules = RowRules(spec, errors, phone_length=phone_length, allowed=allowed)
         self._row_checks = rules.checks
         self._file_rules = FileRules(unique_columns(json_schema, spec), errors, allowed=allowed)
@@ -152,8 +162,15 @@ class RowValidator:
                 yield self._conclude(item, registered)
 
     def _prepare(self, row: SheetRow) -> CheckedRow:
-        """The checks of the row on its own."""
-        item = CheckedRow(row.row_number, self._coerce(row.values), row, row.sheet)
+        """The checks of the row on its own; a plain row (most) has none to take."""
+        values = self._coerce(row.values)
+        item = CheckedRow(row.row_number, values, row, row.sheet)
+        if row.illegal or not self._plain(values):
+            self._check(item, row)
+        return item
+
+    def _check(self, item: CheckedRow, row: SheetRow) -> None:
+        """Every check of the row on its own, in order, recording what each finds."""
         for cell in row.illegal:
             # A character no workbook may carry: the row is refused, naming the cell.
             self._errors.fail(
@@ -178,20 +195,19 @@ class RowValidator:
                     )
         for check in self._row_checks:
             check(item)
-        return item
 
     def _conclude(self, item: CheckedRow, registered: Mapping[str, set[str]]) -> RowVerdict:
         """The checks against the rows above and the target's answers (`registered`)."""
         self._file_rules.check(item)
-        create = creatable(item, self._spec.usage_column)
+        create = creatable(item, self._usage_column)
         if create and registered:
             self._lookups.check(item, registered)
             # Still creatable unless the target has one of its values.
             create = not item.errors
-        if item.boundary and not item.errors:
+        if item.errors:
+            errors = worded(item.errors)
+            return verdict_of(item.row_number, None, errors, create, item.existing_id, item.sheet)
+        if item.boundary:
             self._file_rules.define(item.boundary)
-        errors = worded(item.errors)
-        canonical = None
-        if not errors:
-            canonical = self._canonical(item.values)
-        return verdict_of(item.row_number, canonical, errors, create, item.existing_id, item.sheet)
+        canonical = self._canonical(item.values)
+        return verdict_of(item.row_number, canonical, [], create, item.existing_id, item.sheet)
