@@ -12,7 +12,9 @@ decided once per file too, so a row costs only its checks. Per row, in order:
    parent (sheets/file_rules.py);
 7. values already registered in the target, only for rows that would be created
    (sheets/target_lookups.py).
-Every check records its errors on the row the same way (sheets/checked_row.py).
+Every check records its errors on the row the same way (sheets/checked_row.py). Most rows
+are valid: a plain row (sheets/plain_rows.py) is known to have nothing to report on its
+own after a few cheap questions, and skips steps 2 to 5; any other row takes them all.
 """
 
 from collections.abc import Iterable, Iterator, Mapping
@@ -71,7 +73,7 @@ def verdict_of(
 ) -> RowVerdict:
     """`RowVerdict(...)` of these fields, at a third of the cost: a frozen dataclass's
     `__init__` sets each field through `object.__setattr__`, paid on every row of a file.
-    The verdict is the one `__init__` makes (tests/unit/sheets/test_validation.py)."""
+    The verdict is the one `__init__` makes (tests/unit/sheets/test_validation_fast_paths.py)."""
     verdict = _new(RowVerdict)
     fields = verdict.__dict__
     fields["row_number"] = row_number
