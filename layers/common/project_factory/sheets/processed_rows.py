@@ -14,6 +14,7 @@ from typing import IO
 from project_factory.sheets.layout import ERRORS_COLUMN, PLAN_COLUMN, STATUS_COLUMN, is_blank
 from project_factory.sheets.processed_columns import ColumnPlan
 from project_factory.sheets.processed_results import Outcomes, ResultsMismatch, RowResult
+from project_factory.sheets.processed_splice import RowSplicer
 from project_factory.sheets.processed_tabs import DataTab
 from project_factory.sheets.spec import SheetSpec
 from project_factory.sheets.xlsx_edit import (
@@ -44,12 +45,14 @@ class RowWriter:
     ) -> None:
         self._layout, self._base, self._plan, self._spec = tab.layout, tab.base, plan, spec
         self._outcomes, self._missing = outcomes, missing
+        self._splicer: RowSplicer | None = None
 
     def write(self, sheet: SheetXml, sink: IO[bytes]) -> None:
         plan = self._plan
         status, errors = plan.columns[STATUS_COLUMN], plan.columns[ERRORS_COLUMN]
         head = widen_dimension(sheet.head, plan.last_column)
         sink.write(set_columns(head, sheet.prefix, plan.widths, shown=(status, errors)))
+        self._splicer = RowSplicer(sheet.prefix, plan.columns.values())
         pending: list[bytes] = []
         size = 0
         for row in sheet.rows():
@@ -66,6 +69,8 @@ class RowWriter:
         header_row = self._layout.header.row_number
         if row.number < header_row:
             return row.xml
+        if row.number > header_row and (spliced := self._spliced(sheet, row)) is not None:
+            return spliced
         cells = sheet.cells(row)
         if row.number == header_row:
             if not self._plan.new_headers:
@@ -80,6 +85,26 @@ class RowWriter:
                 return row.xml
             result = self._outcomes.take(self._base + row.number) or self._missing
             body = replace_cells(sheet.prefix, row.number, cells, self._texts(result))
+        attrs = widen_spans(row.attrs, self._plan.last_column)
+        tag = sheet.prefix + b"row"
+        return b"<%s%s>%s</%s>" % (tag, attrs, body, tag)
+
+    def _spliced(self, sheet: SheetXml, row: RawRow) -> bytes | None:
+        """The usual data row, its result next in the stream: its new cells spliced in
+        (see `processed_splice`), or None for the general path.
+
+        A row with a result is not blank (results are given to the rows the reader read,
+        which skips blank ones), so it needs no blank test; a row without one takes the
+        general path, which tests it and gives it `missing`.
+        """
+        number = self._base + row.number
+        result = self._outcomes.waiting(number)
+        if result is None or self._splicer is None:
+            return None
+        body = self._splicer.body(row.body, row.number, self._texts(result))
+        if body is None:
+            return None
+        self._outcomes.take(number)
         attrs = widen_spans(row.attrs, self._plan.last_column)
         tag = sheet.prefix + b"row"
         return b"<%s%s>%s</%s>" % (tag, attrs, body, tag)
