@@ -54,21 +54,25 @@ def test_the_usual_row_splice_writes_what_the_general_path_writes():
         namespace = generator.choice(["", "x"])
         prefix = f"{namespace}:" if namespace else ""
         number = generator.randint(2, 99)
-        columns = [generator.randint(1, 12) for _ in range(generator.randint(1, 6))]
+        # (mostly the usual layout: the row's cells in 3 to 8, written columns around them)
+        low, high = (3, 8) if generator.random() < 0.6 else (1, 12)
+        columns = [generator.randint(low, high) for _ in range(generator.randint(1, 6))]
         if generator.random() < 0.7:
             columns.sort()
         joiner = generator.choice(["", "", "", "", "", "", "", " "])
         body = joiner.join(_cell(generator, prefix, column, number) for column in columns)
+        written = set(generator.sample([1, 2, 9, 10, 11] if low == 3 else range(1, 16), 3))
         texts = {
-            generator.randint(1, 15): generator.choice([None, "CREATED", " a & b ", "<x>"])
-            for _ in range(generator.randint(1, 4))
+            column: generator.choice([None, "CREATED", " a & b ", "<x>"])
+            for column in written
+            if generator.random() < 0.8
         }
         xml = worksheet(f'<{prefix}row r="{number}">{body}</{prefix}row>', prefix=namespace)
         sheet = SheetXml(io.BytesIO(xml.encode()))
         (row,) = sheet.rows()
 
         # When the splicer writes the row, and the general path does
-        spliced = RowSplicer(sheet.prefix, range(1, 16)).body(row.body, row.number, texts)
+        spliced = RowSplicer(sheet.prefix, written, range(1, 13)).body(row.body, row.number, texts)
         general = replace_cells(sheet.prefix, row.number, sheet.cells(row), texts)
 
         # Then the splicer declines the row or writes the same bytes
@@ -78,7 +82,7 @@ def test_the_usual_row_splice_writes_what_the_general_path_writes():
 def test_rows_of_the_usual_shape_are_spliced():
     # Given a row as Excel writes it, and a result's cells before and after its cells
     body = b'<c r="B5" s="1" t="s"><v>0</v></c><c r="C5"><v>3</v></c>'
-    splicer = RowSplicer(b"", range(1, 6))
+    splicer = RowSplicer(b"", {1, 4, 5}, range(1, 4))
 
     # When it is spliced
     spliced = splicer.body(body, 5, {1: "F-5", 4: "CREATED", 5: None})
@@ -96,7 +100,7 @@ def test_a_written_column_among_the_rows_cells_is_left_to_the_general_path():
     body = b'<c r="B5"><v>1</v></c><c r="D5"><v>3</v></c>'
 
     # When / Then the splicer declines it
-    assert RowSplicer(b"", range(1, 6)).body(body, 5, {3: "CREATED"}) is None
+    assert RowSplicer(b"", {1, 3}, range(1, 5)).body(body, 5, {3: "CREATED"}) is None
 
 
 def test_a_blank_row_keeps_its_bytes_and_a_data_row_without_a_result_gets_missing():
@@ -121,3 +125,21 @@ def test_a_blank_row_keeps_its_bytes_and_a_data_row_without_a_result_gets_missin
     assert b"<t>F-2</t>" in sheet and b"<t>CREATED</t>" in sheet
     assert b'<c r="E4" t="inlineStr"><is><t>FAILED</t></is></c>' in sheet
     assert MESSAGES.text("PF_ERR_NO_OUTCOME", "en_IN").encode() in sheet
+
+
+def test_a_row_out_of_column_order_is_left_to_the_general_path():
+    # Given a row whose cells are not in column order
+    body = b'<c r="C5"><v>3</v></c><c r="B5"><v>1</v></c>'
+
+    # When / Then the splicer declines it
+    assert RowSplicer(b"", {1, 4}, range(1, 4)).body(body, 5, {4: "CREATED"}) is None
+
+
+def test_a_row_past_the_widest_gap_is_left_to_the_general_path():
+    # Given a sheet of 300 columns before the status column, and a row reaching column 200
+    splicer = RowSplicer(b"", {301}, range(1, 301))
+    near, far = (b'<c r="%s5"><v>1</v></c>' % column_letters(n).encode() for n in (100, 200))
+
+    # When / Then the row within the first 128 columns is spliced, the other declined
+    assert splicer.body(near, 5, {301: "CREATED"}) is not None
+    assert splicer.body(near + far, 5, {301: "CREATED"}) is None

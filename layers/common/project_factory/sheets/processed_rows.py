@@ -52,7 +52,8 @@ class RowWriter:
         status, errors = plan.columns[STATUS_COLUMN], plan.columns[ERRORS_COLUMN]
         head = widen_dimension(sheet.head, plan.last_column)
         sink.write(set_columns(head, sheet.prefix, plan.widths, shown=(status, errors)))
-        self._splicer = RowSplicer(sheet.prefix, plan.columns.values())
+        own = self._layout.header.columns.values()
+        self._splicer = RowSplicer(sheet.prefix, self._written(), own)
         pending: list[bytes] = []
         size = 0
         for row in sheet.rows():
@@ -108,6 +109,12 @@ class RowWriter:
         attrs = widen_spans(row.attrs, self._plan.last_column)
         tag = sheet.prefix + b"row"
         return b"<%s%s>%s</%s>" % (tag, attrs, body, tag)
+
+    def _written(self) -> set[int]:
+        """The columns `_texts` may write."""
+        columns = self._plan.columns
+        codes = (STATUS_COLUMN, ERRORS_COLUMN, PLAN_COLUMN, *self._spec.written_columns)
+        return {columns[code] for code in codes if code in columns}
 
     def _texts(self, result: RowResult) -> dict[int, str | None]:
         """Column -> text of the cells a result writes (None empties the cell)."""
