@@ -24,8 +24,7 @@ from project_factory.sheets.xlsx_edit import (
     widen_spans,
 )
 from project_factory.sheets.xlsx_rows import RawRow, SheetXml
-from project_factory.sheets.xlsx_text import clean_xml
-from project_factory.sheets.xml_copy import Chunks, copy_clean
+from project_factory.sheets.xml_copy import Chunks, cleaned, copy_clean
 
 ERROR_SEPARATOR = "; "
 #: Written rows are handed to the compressor in batches of about this size.
@@ -46,6 +45,7 @@ class RowWriter:
         self._layout, self._base, self._plan, self._spec = tab.layout, tab.base, plan, spec
         self._outcomes, self._missing = outcomes, missing
         self._splicer: RowSplicer | None = None
+        self._tag = b"row"
 
     def write(self, sheet: SheetXml, sink: IO[bytes]) -> None:
         plan = self._plan
@@ -54,6 +54,7 @@ class RowWriter:
         sink.write(set_columns(head, sheet.prefix, plan.widths, shown=(status, errors)))
         own = self._layout.header.columns.values()
         self._splicer = RowSplicer(sheet.prefix, self._written(), own)
+        self._tag = sheet.prefix + b"row"
         pending: list[bytes] = []
         size = 0
         for row in sheet.rows():
@@ -61,16 +62,16 @@ class RowWriter:
             pending.append(xml)
             size += len(xml)
             if size >= _FLUSH_BYTES:
-                sink.write(clean_xml(b"".join(pending)))
+                sink.write(cleaned(b"".join(pending)))
                 pending, size = [], 0
-        sink.write(clean_xml(b"".join(pending)))
+        sink.write(cleaned(b"".join(pending)))
         copy_clean(Chunks(sheet.tail()), sink)
 
     def _row(self, sheet: SheetXml, row: RawRow) -> bytes:
         header_row = self._layout.header.row_number
         if row.number < header_row:
             return row.xml
-        if row.number > header_row and (spliced := self._spliced(sheet, row)) is not None:
+        if row.number > header_row and (spliced := self._spliced(row)) is not None:
             return spliced
         cells = sheet.cells(row)
         if row.number == header_row:
@@ -90,7 +91,7 @@ class RowWriter:
         tag = sheet.prefix + b"row"
         return b"<%s%s>%s</%s>" % (tag, attrs, body, tag)
 
-    def _spliced(self, sheet: SheetXml, row: RawRow) -> bytes | None:
+    def _spliced(self, row: RawRow) -> bytes | None:
         """The usual data row, its result next in the stream: its new cells spliced in
         (see `processed_splice`), or None for the general path.
 
@@ -106,9 +107,10 @@ class RowWriter:
         if body is None:
             return None
         self._outcomes.take(number)
-        attrs = widen_spans(row.attrs, self._plan.last_column)
-        tag = sheet.prefix + b"row"
-        return b"<%s%s>%s</%s>" % (tag, attrs, body, tag)
+        attrs = row.attrs
+        if b"spans" in attrs:  # most writers leave the hint out
+            attrs = widen_spans(attrs, self._plan.last_column)
+        return b"<%s%s>%s</%s>" % (self._tag, attrs, body, self._tag)
 
     def _written(self) -> set[int]:
         """The columns `_texts` may write."""
