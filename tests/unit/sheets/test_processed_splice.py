@@ -6,9 +6,9 @@ from project_factory.domain.resources import RowStatus
 from project_factory.sheets.messages import load_bundled_messages
 from project_factory.sheets.processed import write_processed
 from project_factory.sheets.processed_results import RowResult
-from project_factory.sheets.processed_splice import RowSplicer
+from project_factory.sheets.processed_splice import CellTemplate, RowSplicer
 from project_factory.sheets.spec import FACILITY
-from project_factory.sheets.xlsx_edit import replace_cells
+from project_factory.sheets.xlsx_edit import cell_xml, replace_cells
 from project_factory.sheets.xlsx_references import column_letters
 from project_factory.sheets.xlsx_rows import SheetXml
 from tests.unit.sheets.support import handmade_xlsx, worksheet
@@ -143,3 +143,15 @@ def test_a_row_past_the_widest_gap_is_left_to_the_general_path():
     # When / Then the row within the first 128 columns is spliced, the other declined
     assert splicer.body(near, 5, {301: "CREATED"}) is not None
     assert splicer.body(near + far, 5, {301: "CREATED"}) is None
+
+
+def test_a_cell_template_writes_what_cell_xml_writes_however_often_a_text_comes():
+    # Given a template and texts, some repeated, some long, more than it remembers
+    template = CellTemplate(b"x:", 30)
+    texts = ["CREATED", " padded ", "a < b", "é" * 100, *(f"F-{n}" for n in range(600))]
+
+    # When / Then each cell, written twice, is what cell_xml writes
+    for number, text in enumerate(texts * 2, start=2):
+        expected = cell_xml(b"x:", f"AD{number}", b"", text)
+        assert template.xml(number, text) == expected, text
+    assert template.xml(5, None) == b""

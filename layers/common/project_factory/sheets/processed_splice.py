@@ -26,8 +26,10 @@ from project_factory.sheets.xlsx_text import escape
 #: The widest gap the shape spells out column by column; a row past it takes the
 #: general path.
 _WIDEST_GAP = 128
-#: Texts remembered as written, per column (status texts repeat on every row).
+#: Texts remembered as written, per column (status texts repeat on every row), and the
+#: longest remembered: a few kilobytes at most.
 _REMEMBERED = 256
+_REMEMBERED_CHARS = 64
 
 
 class CellTemplate:
@@ -54,9 +56,10 @@ class CellTemplate:
         """What follows the row number, for `text` (remembered, a bounded few)."""
         space = b' xml:space="preserve"' if text != text.strip() else b""
         end = b"%s%s>%s%s" % (self._open, space, escape(text).encode(), self._close)
-        if len(self._ends) >= _REMEMBERED:
-            self._ends.clear()
-        self._ends[text] = end
+        if len(text) <= _REMEMBERED_CHARS:
+            if len(self._ends) >= _REMEMBERED:
+                self._ends.clear()
+            self._ends[text] = end
         return end
 
 
