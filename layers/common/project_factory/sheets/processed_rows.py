@@ -7,6 +7,10 @@ sheet's size. Only the written cells of a data row change; a row before the head
 blank row and (when no header cell is added) the header keep their bytes. A data row
 without a result is given `missing` (it must never vanish silently). Cells written are
 inline strings: text, never a formula, whatever they begin with.
+
+The usual data row, its result next in the stream and its cells as Excel writes them,
+is spliced (`processed_splice`): its content kept whole, the written cells added around
+it, no cell read and no blank test. Every other row is read cell by cell.
 """
 
 from typing import IO
