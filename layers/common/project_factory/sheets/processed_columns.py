@@ -3,7 +3,8 @@
 Columns already in the header (a processed file uploaded again) are reused; missing
 ones are appended after the last used column, with their header text and a width, and
 never past XFD (TOO_MANY_COLUMNS). Finding the last used column costs a pass over the
-sheet, so it is made only when a column is appended.
+sheet, so it is made only when a column is appended; and in the usual sheet, no cell
+past the header, a quick look at its XML (`processed_wide_cells`) stands for it.
 """
 
 from collections.abc import Sequence
@@ -13,6 +14,7 @@ from project_factory.sheets.layout import ERRORS_COLUMN, Header, is_blank
 from project_factory.sheets.limits import EXCEL_MAX_COLUMNS, refused
 from project_factory.sheets.messages import Messages
 from project_factory.sheets.processed_tabs import DataTab, TabLayout
+from project_factory.sheets.processed_wide_cells import WideCells
 from project_factory.sheets.xlsx_package import XlsxPackage
 from project_factory.sheets.xlsx_references import column_letters
 from project_factory.sheets.xlsx_rows import SheetXml
@@ -42,14 +44,17 @@ def plan_columns(
     header = tab.layout.header
     appended = [code for code in written if code not in header.columns]
     # Only appended columns need to know where the rows end (a full extra pass).
-    last_used = _last_used(package, tab.part, tab.layout) if appended else 0
+    last_used = _last_used(package, tab.part, tab.layout, len(appended)) if appended else 0
     return _plan(header, appended, last_used, messages, locale)
 
 
-def _last_used(package: XlsxPackage, part: str, layout: TabLayout) -> int:
+def _last_used(package: XlsxPackage, part: str, layout: TabLayout, appended: int) -> int:
     """The last column with a value in the header or any row below it."""
     header = layout.header
     last_used = header.last_column
+    # (Columns that would pass XFD are refused after the full pass, as ever.)
+    if 1 <= last_used <= EXCEL_MAX_COLUMNS - appended and _narrow(package, part, last_used):
+        return last_used
     with package.open(part) as stream:
         sheet = SheetXml(stream, package.limits)
         for row in sheet.rows():
@@ -66,6 +71,14 @@ def _last_used(package: XlsxPackage, part: str, layout: TabLayout) -> int:
                     last_used = cell.column
                     break
     return last_used
+
+
+def _narrow(package: XlsxPackage, part: str, last: int) -> bool:
+    """Whether the sheet is seen to have no cell past column `last` without reading its
+    rows (see `processed_wide_cells`): the usual sheet."""
+    with package.open(part) as stream:
+        sheet = SheetXml(stream, package.limits)
+        return not WideCells(sheet.prefix, last).found_in(sheet.tail())
 
 
 def _plan(

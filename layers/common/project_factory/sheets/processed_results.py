@@ -39,6 +39,12 @@ class Outcomes:
         self._results: Iterator[tuple[int, RowResult]] = iter(results)
         self._next = next(self._results, None)
 
+    def waiting(self, row_number: int) -> RowResult | None:
+        """The result of `row_number` when it is the next one in the stream, else None;
+        nothing is taken (the stream is not read further than `take` would read it)."""
+        following = self._next
+        return following[1] if following is not None and following[0] == row_number else None
+
     def take(self, row_number: int) -> RowResult | None:
         """The result of `row_number`, skipping those of earlier rows that are not data."""
         while self._next is not None and self._next[0] < row_number:

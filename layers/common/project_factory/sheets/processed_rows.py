@@ -7,6 +7,10 @@ sheet's size. Only the written cells of a data row change; a row before the head
 blank row and (when no header cell is added) the header keep their bytes. A data row
 without a result is given `missing` (it must never vanish silently). Cells written are
 inline strings: text, never a formula, whatever they begin with.
+
+The usual data row, its result next in the stream and its cells as Excel writes them,
+is spliced (`processed_splice`): its content kept whole, the written cells added around
+it, no cell read and no blank test. Every other row is read cell by cell.
 """
 
 from typing import IO
@@ -14,6 +18,7 @@ from typing import IO
 from project_factory.sheets.layout import ERRORS_COLUMN, PLAN_COLUMN, STATUS_COLUMN, is_blank
 from project_factory.sheets.processed_columns import ColumnPlan
 from project_factory.sheets.processed_results import Outcomes, ResultsMismatch, RowResult
+from project_factory.sheets.processed_splice import RowSplicer
 from project_factory.sheets.processed_tabs import DataTab
 from project_factory.sheets.spec import SheetSpec
 from project_factory.sheets.xlsx_edit import (
@@ -23,8 +28,7 @@ from project_factory.sheets.xlsx_edit import (
     widen_spans,
 )
 from project_factory.sheets.xlsx_rows import RawRow, SheetXml
-from project_factory.sheets.xlsx_text import clean_xml
-from project_factory.sheets.xml_copy import Chunks, copy_clean
+from project_factory.sheets.xml_copy import Chunks, cleaned, copy_clean
 
 ERROR_SEPARATOR = "; "
 #: Written rows are handed to the compressor in batches of about this size.
@@ -44,12 +48,17 @@ class RowWriter:
     ) -> None:
         self._layout, self._base, self._plan, self._spec = tab.layout, tab.base, plan, spec
         self._outcomes, self._missing = outcomes, missing
+        self._splicer: RowSplicer | None = None
+        self._tag = b"row"
 
     def write(self, sheet: SheetXml, sink: IO[bytes]) -> None:
         plan = self._plan
         status, errors = plan.columns[STATUS_COLUMN], plan.columns[ERRORS_COLUMN]
         head = widen_dimension(sheet.head, plan.last_column)
         sink.write(set_columns(head, sheet.prefix, plan.widths, shown=(status, errors)))
+        own = self._layout.header.columns.values()
+        self._splicer = RowSplicer(sheet.prefix, self._written(), own)
+        self._tag = sheet.prefix + b"row"
         pending: list[bytes] = []
         size = 0
         for row in sheet.rows():
@@ -57,15 +66,17 @@ class RowWriter:
             pending.append(xml)
             size += len(xml)
             if size >= _FLUSH_BYTES:
-                sink.write(clean_xml(b"".join(pending)))
+                sink.write(cleaned(b"".join(pending)))
                 pending, size = [], 0
-        sink.write(clean_xml(b"".join(pending)))
+        sink.write(cleaned(b"".join(pending)))
         copy_clean(Chunks(sheet.tail()), sink)
 
     def _row(self, sheet: SheetXml, row: RawRow) -> bytes:
         header_row = self._layout.header.row_number
         if row.number < header_row:
             return row.xml
+        if row.number > header_row and (spliced := self._spliced(row)) is not None:
+            return spliced
         cells = sheet.cells(row)
         if row.number == header_row:
             if not self._plan.new_headers:
@@ -83,6 +94,33 @@ class RowWriter:
         attrs = widen_spans(row.attrs, self._plan.last_column)
         tag = sheet.prefix + b"row"
         return b"<%s%s>%s</%s>" % (tag, attrs, body, tag)
+
+    def _spliced(self, row: RawRow) -> bytes | None:
+        """The usual data row, its result next in the stream: its new cells spliced in
+        (see `processed_splice`), or None for the general path.
+
+        A row with a result is not blank (results are given to the rows the reader read,
+        which skips blank ones), so it needs no blank test; a row without one takes the
+        general path, which tests it and gives it `missing`.
+        """
+        number = self._base + row.number
+        result = self._outcomes.waiting(number)
+        if result is None or self._splicer is None:
+            return None
+        body = self._splicer.body(row.body, row.number, self._texts(result))
+        if body is None:
+            return None
+        self._outcomes.take(number)
+        attrs = row.attrs
+        if b"spans" in attrs:  # most writers leave the hint out
+            attrs = widen_spans(attrs, self._plan.last_column)
+        return b"<%s%s>%s</%s>" % (self._tag, attrs, body, self._tag)
+
+    def _written(self) -> set[int]:
+        """The columns `_texts` may write."""
+        columns = self._plan.columns
+        codes = (STATUS_COLUMN, ERRORS_COLUMN, PLAN_COLUMN, *self._spec.written_columns)
+        return {columns[code] for code in codes if code in columns}
 
     def _texts(self, result: RowResult) -> dict[int, str | None]:
         """Column -> text of the cells a result writes (None empties the cell)."""

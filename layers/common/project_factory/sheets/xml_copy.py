@@ -13,6 +13,16 @@ from project_factory.sheets.xlsx_text import clean_xml
 
 #: The longest character reference (`&#x10FFFF;`, `&#1114111;`): kept whole across chunks.
 _REFERENCE_BYTES = 12
+#: The control bytes XML cannot carry (all below a space but tab, newline and return).
+_CONTROL_BYTES = bytes(byte for byte in range(0x20) if byte not in b"\t\n\r")
+
+
+def cleaned(raw: bytes) -> bytes:
+    """`clean_xml(raw)`, its first look (no control byte, no reference) made without a
+    regex: nearly all XML has neither, and deleting bytes in C is several times faster."""
+    if b"&#" not in raw and len(raw.translate(None, _CONTROL_BYTES)) == len(raw):
+        return raw
+    return clean_xml(raw)
 
 
 def copy_clean(source: "BinaryIO | Chunks", sink: IO[bytes]) -> None:
@@ -25,8 +35,8 @@ def copy_clean(source: "BinaryIO | Chunks", sink: IO[bytes]) -> None:
             data, carry = data[:amp], data[amp:]
         else:
             carry = b""
-        sink.write(clean_xml(data))
-    sink.write(clean_xml(carry))
+        sink.write(cleaned(data))
+    sink.write(cleaned(carry))
 
 
 class Chunks:

@@ -1,0 +1,123 @@
+"""The usual data row of a processed file, written without reading its cells one by one.
+
+Nearly every row of an upload is a run of cells as Excel and openpyxl write them
+(`<c r="B7" s="1" t="s">...</c>`, one after another, in column order), all between two
+of the written columns: after an empty id column, before the status columns. Such a row
+keeps its content as it is, with the new cells spliced in before and after: what
+`xlsx_edit.replace_cells` gives it, without a `RawCell` per cell. One regular
+expression, made for the sheet, checks that the row has that shape: a run of cells for
+each column of that gap in turn (so in column order, within Excel's columns), nothing
+between the cells. Any other row (whitespace between cells, a cell without `r`, cells
+out of order, a cell in a written column or past them) is left to the general path,
+which reads every cell.
+
+The cells written are made from a template per column, made once per sheet: only the
+row number and the text change from row to row.
+"""
+
+import re
+from collections.abc import Collection, Iterable, Mapping
+from itertools import pairwise
+
+from project_factory.sheets.limits import EXCEL_MAX_COLUMNS
+from project_factory.sheets.xlsx_references import column_letters
+from project_factory.sheets.xlsx_text import escape
+
+#: The widest gap the shape spells out column by column; a row past it takes the
+#: general path.
+_WIDEST_GAP = 128
+#: Texts remembered as written, per column (status texts repeat on every row), and the
+#: longest remembered: a few kilobytes at most.
+_REMEMBERED = 256
+_REMEMBERED_CHARS = 64
+
+
+class CellTemplate:
+    """The bytes of an unstyled inline-string cell in one column, but for its row and text
+    (what `xlsx_edit.cell_xml` writes for it)."""
+
+    def __init__(self, prefix: bytes, column: int) -> None:
+        self._start = b'<%sc r="%s' % (prefix, column_letters(column).encode())
+        self._open = b'" t="inlineStr"><%sis><%st' % (prefix, prefix)
+        self._close = b"</%st></%sis></%sc>" % (prefix, prefix, prefix)
+        self._ends: dict[str, bytes] = {}
+
+    def xml(self, row_number: int, text: str | None) -> bytes:
+        """The cell in `row_number`; nothing for None (an empty cell without style is
+        left out, as `replace_cells` leaves it)."""
+        if text is None:
+            return b""
+        end = self._ends.get(text)
+        if end is None:
+            end = self._end(text)
+        return b"%s%d%s" % (self._start, row_number, end)
+
+    def _end(self, text: str) -> bytes:
+        """What follows the row number, for `text` (remembered, a bounded few)."""
+        space = b' xml:space="preserve"' if text != text.strip() else b""
+        end = b"%s%s>%s%s" % (self._open, space, escape(text).encode(), self._close)
+        if len(text) <= _REMEMBERED_CHARS:
+            if len(self._ends) >= _REMEMBERED:
+                self._ends.clear()
+            self._ends[text] = end
+        return end
+
+
+class RowSplicer:
+    """A data row's new content when it has the usual shape, for one sheet."""
+
+    def __init__(self, prefix: bytes, written: Collection[int], own: Iterable[int]) -> None:
+        """`written`: the columns results write; `own`: the header's other columns."""
+        first, last = _gap(written, own)
+        cell = re.escape(prefix + b"c")
+        # Attributes exactly as Excel and openpyxl order them; a value, a formula and its
+        # value, or an inline string (anything else takes the general path).
+        rest = (
+            (
+                rb'[0-9]++"(?: s="[0-9]++")?+(?: t="[A-Za-z]++")?+(?:/>|>'
+                rb"(?:(?:<{p}f>[^<]*+</{p}f>)?+(?:<{p}v>[^<]*+</{p}v>)?+"
+                rb'|<{p}is><{p}t(?: xml:space="preserve")?+>[^<]*+</{p}t></{p}is>)</{c}>)'
+            )
+            .replace(b"{p}", re.escape(prefix))
+            .replace(b"{c}", cell)
+        )
+        runs = b"".join(
+            rb'(?:<%s r="%s%s)*+' % (cell, column_letters(column).encode(), rest)
+            for column in range(first, last + 1)
+        )
+        self._shape = re.compile(runs)
+        self._first, self._last = first, last
+        self._templates = {column: CellTemplate(prefix, column) for column in written}
+
+    def body(
+        self, content: bytes, row_number: int, texts: Mapping[int, str | None]
+    ) -> bytes | None:
+        """The row's content (`content`, its cells) with the cells of `texts` (column ->
+        text, written columns only) set, or None when the row is not of the usual shape."""
+        if not content or self._shape.fullmatch(content) is None:
+            return None
+        before: list[bytes] = []
+        after: list[bytes] = []
+        templates, first, last = self._templates, self._first, self._last
+        for column in sorted(texts):
+            if first <= column <= last or column not in templates:
+                return None  # not a column the sheet was told of: the general path
+            (before if column < first else after).append(
+                templates[column].xml(row_number, texts[column])
+            )
+        return b"".join([*before, content, *after])
+
+
+def _gap(written: Collection[int], own: Iterable[int]) -> tuple[int, int]:
+    """The first and last column of the run between two written columns (or the sheet's
+    ends) that holds most of the header's own columns, at most `_WIDEST_GAP` wide; an
+    empty run (first > last) when there is none."""
+    bounds = sorted({0, *written, EXCEL_MAX_COLUMNS + 1})
+    gaps = [(low + 1, high - 1) for low, high in pairwise(bounds)]
+    columns = [column for column in own if column not in written]
+    first, last = max(
+        gaps, key=lambda gap: sum(1 for column in columns if gap[0] <= column <= gap[1])
+    )
+    if not any(first <= column <= last for column in columns):
+        return 1, 0
+    return first, min(last, first + _WIDEST_GAP - 1)
