@@ -36,6 +36,7 @@ from project_factory.sheets.limits import (
     size_text,
 )
 from project_factory.sheets.xlsx_references import KNOWN_COLUMNS, column_index, row_number
+from project_factory.sheets.xlsx_row_split import split_rows
 from project_factory.sheets.xml_elements import (
     ANY_ATTRIBUTE,
     ElementCutter,
@@ -118,6 +119,12 @@ def _patterns(prefix: bytes) -> _Patterns:
     )
 
 
+def cell_pattern(prefix: bytes) -> re.Pattern[bytes]:
+    """The general `<c>` pattern of a sheet whose main namespace has `prefix`: groups
+    (whole, attributes, column letters, style, type, leading `<v>` text, content)."""
+    return _patterns(prefix).cell
+
+
 class SheetXml:
     """One worksheet part, read once: `head`, then `rows()`, then `tail()`.
 
@@ -166,11 +173,16 @@ class SheetXml:
         """The `<row>` elements in file order, numbered as Excel numbers them."""
         number = 0
         limit = self._limits.max_row_bytes
+        tag, pattern = self.prefix + b"row", self._patterns.row
         for piece in self._pieces():
             self.scanned += len(piece)
-            for xml, attrs, body in self._patterns.row.findall(piece):
-                found = _ROW_NUMBER.search(attrs)
-                number = row_number(found.group(1)) if found else number + 1
+            for usual, attrs, body, xml in split_rows(piece, tag, pattern):
+                if usual is not None:
+                    number = usual
+                elif found := _ROW_NUMBER.search(attrs):
+                    number = row_number(found.group(1))
+                else:
+                    number += 1
                 if number > EXCEL_MAX_ROWS:
                     raise refused(
                         "TOO_MANY_ROWS",
