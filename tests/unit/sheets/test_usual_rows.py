@@ -6,6 +6,7 @@ patterns. These read many rows, usual and not, both ways and compare the results
 (values, or the error's type, text and code).
 """
 
+import dataclasses
 import io
 import itertools
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 
 from project_factory.sheets import sheet_values
 from project_factory.sheets.limits import WorkbookLimits
+from project_factory.sheets.reader import IllegalCell, SheetRow, _sheet_row
 from project_factory.sheets.xlsx_dates import DateStyles
 from project_factory.sheets.xlsx_row_split import split_rows
 from project_factory.sheets.xlsx_rows import SheetXml, _patterns
@@ -181,3 +183,18 @@ def test_numbers_read_as_openpyxl_read_them(raw):
         lambda: float(raw) if b"." in raw or b"e" in raw or b"E" in raw else int(raw)
     )
     assert _outcome(lambda: read_number(raw)) == expected
+
+
+def test_a_row_made_without_init_is_the_dataclass_row():
+    # Given a row's fields
+    illegal = (IllegalCell("HCM_X", "B7", "U+0001"),)
+
+    # When the reader makes the row without SheetRow's __init__
+    row = _sheet_row(7, {"HCM_X": "a"}, illegal)
+
+    # Then it is the row __init__ makes, with every field of the dataclass set
+    assert row == SheetRow(row_number=7, values={"HCM_X": "a"}, illegal=illegal)
+    assert list(vars(row)) == [field.name for field in dataclasses.fields(SheetRow)]
+    assert row.label == "7" and row.sheet is None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        row.row_number = 8  # type: ignore[misc]
