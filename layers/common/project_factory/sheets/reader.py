@@ -212,28 +212,72 @@ def _data_rows(
     last_row = limits.last_row
     try:
         for row_number, cells in rows:
-            if all(is_blank(value) for value in cells.values()):
+            values, joined = _known(cells, positions)
+            # A known column holding a text not all spaces is not blank: only the other
+            # rows look at every cell.
+            if not joined.strip() and _blank(cells):
                 continue
             if excel_row(row_number) > last_row:
-                row = excel_row(row_number)
-                raise refused(
-                    "TOO_MANY_ROWS",
-                    f"Row {row:,} holds values; uploads hold rows up to {last_row:,}",
-                    row=row,
-                )
-            values = {}
-            illegal = []
-            for code, column in positions:
-                value = cells.get(column)
-                if value is None:
-                    continue
-                if isinstance(value, str) and (character := illegal_character(value)):
-                    cell = f"{column_letters(column)}{excel_row(row_number)}"
-                    illegal.append(IllegalCell(code, cell, f"U+{ord(character):04X}"))
-                    value = clean(value)
-                values[code] = value
-            yield SheetRow(row_number=row_number, values=values, illegal=tuple(illegal))
+                raise _too_many_rows(excel_row(row_number), last_row)
+            # Every character XML cannot hold is unprintable: one C scan of the row's
+            # texts rules them out for nearly every row.
+            illegal = () if joined.isprintable() else _cleaned(values, positions, row_number)
+            yield _sheet_row(row_number, values, illegal)
     except DAMAGED as error:
         raise unreadable(error) from error
     finally:
         resources.close()
+
+
+def _known(
+    cells: Mapping[int, Any], positions: Sequence[tuple[str, int]]
+) -> tuple[dict[str, Any], str]:
+    """The values of the known columns (code -> value, None left out), and their texts
+    joined."""
+    get = cells.get
+    values = {code: value for code, column in positions if (value := get(column)) is not None}
+    return values, "".join([value for value in values.values() if isinstance(value, str)])
+
+
+def _too_many_rows(row: int, last_row: int) -> Exception:
+    return refused(
+        "TOO_MANY_ROWS", f"Row {row:,} holds values; uploads hold rows up to {last_row:,}", row=row
+    )
+
+
+#: SheetRow's own `__new__`: a frozen dataclass's `__init__` sets each field through
+#: `object.__setattr__`, about a microsecond a row; `_sheet_row` fills the same fields
+#: (a test holds it to every field of the dataclass).
+_new = object.__new__
+
+
+def _sheet_row(
+    row_number: int, values: dict[str, Any], illegal: tuple[IllegalCell, ...]
+) -> SheetRow:
+    """SheetRow(row_number, values, illegal), made without its `__init__` (see `_new`)."""
+    row = _new(SheetRow)
+    fields = row.__dict__
+    fields["row_number"] = row_number
+    fields["values"] = values
+    fields["illegal"] = illegal
+    fields["sheet"] = None
+    return row
+
+
+def _blank(cells: Mapping[int, Any]) -> bool:
+    return all(is_blank(value) for value in cells.values())
+
+
+def _cleaned(
+    values: dict[str, Any], positions: Sequence[tuple[str, int]], row_number: int
+) -> tuple[IllegalCell, ...]:
+    """The cells of `values` holding characters XML cannot carry, in column order; their
+    values are cleaned in place."""
+    illegal = []
+    for code, column in positions:
+        value = values.get(code)
+        if isinstance(value, str) and (character := illegal_character(value)):
+            cell = f"{column_letters(column)}{excel_row(row_number)}"
+            illegal.append(IllegalCell(code, cell, f"U+{ord(character):04X}"))
+            values[code] = clean(value)
+    return tuple(illegal)

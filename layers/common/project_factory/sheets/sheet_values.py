@@ -11,7 +11,7 @@ from typing import Any
 
 from project_factory.sheets.layout import HEADER_SCAN_ROWS
 from project_factory.sheets.xlsx_package import XlsxPackage
-from project_factory.sheets.xlsx_rows import SheetXml
+from project_factory.sheets.xlsx_rows import RawRow, SheetXml
 from project_factory.sheets.xlsx_values import CellValues
 from project_factory.sheets.xlsx_zip_checks import DAMAGED, unreadable
 
@@ -43,17 +43,23 @@ def value_rows(sheet: SheetXml, values: CellValues) -> Iterator[ValueRow]:
     row's last cell is ignored, as openpyxl did; a later cell in the same column wins.
     """
     last = 0
+    usual = values.row
     for row in sheet.rows():
-        if row.number <= last:
-            continue
-        last = row.number
-        cells = sheet.cells(row)
-        limit = cells[-1].column if cells else 0
         number = row.number
-        yield (
-            number,
-            {cell.column: values.value(cell, number) for cell in cells if cell.column <= limit},
-        )
+        if number <= last:
+            continue
+        last = number
+        found = usual(row.body)
+        yield number, found if found is not None else _cell_by_cell(sheet, values, row)
+
+
+def _cell_by_cell(sheet: SheetXml, values: CellValues, row: RawRow) -> dict[int, Any]:
+    """column -> value of every cell of `row`, read one by one (any row that is not
+    usual, see `xlsx_row_values`)."""
+    cells = sheet.cells(row)
+    limit = cells[-1].column if cells else 0
+    number = row.number
+    return {cell.column: values.value(cell, number) for cell in cells if cell.column <= limit}
 
 
 def split_top(rows: Iterator[ValueRow]) -> tuple[list[ValueRow], list[ValueRow]]:

@@ -36,6 +36,7 @@ from project_factory.sheets.limits import (
     size_text,
 )
 from project_factory.sheets.xlsx_references import KNOWN_COLUMNS, column_index, row_number
+from project_factory.sheets.xlsx_row_split import split_rows
 from project_factory.sheets.xml_elements import (
     ANY_ATTRIBUTE,
     ElementCutter,
@@ -88,6 +89,11 @@ class RawRow(NamedTuple):
     xml: bytes
 
 
+#: A NamedTuple's own `__new__` is a Python function taking its fields one by one: the
+#: tuple's is the same tuple made in C, a call per row and per cell saved.
+_new = tuple.__new__
+
+
 @dataclass(frozen=True)
 class _Patterns:
     row: re.Pattern[bytes]
@@ -116,6 +122,12 @@ def _patterns(prefix: bytes) -> _Patterns:
         cell_start=b"<" + prefix + b"c ",
         data_end=b"</" + prefix + b"sheetData>",
     )
+
+
+def cell_pattern(prefix: bytes) -> re.Pattern[bytes]:
+    """The general `<c>` pattern of a sheet whose main namespace has `prefix`: groups
+    (whole, attributes, column letters, style, type, leading `<v>` text, content)."""
+    return _patterns(prefix).cell
 
 
 class SheetXml:
@@ -166,11 +178,16 @@ class SheetXml:
         """The `<row>` elements in file order, numbered as Excel numbers them."""
         number = 0
         limit = self._limits.max_row_bytes
+        tag, pattern = self.prefix + b"row", self._patterns.row
         for piece in self._pieces():
             self.scanned += len(piece)
-            for xml, attrs, body in self._patterns.row.findall(piece):
-                found = _ROW_NUMBER.search(attrs)
-                number = row_number(found.group(1)) if found else number + 1
+            for usual, attrs, body, xml in split_rows(piece, tag, pattern):
+                if usual is not None:
+                    number = usual
+                elif found := _ROW_NUMBER.search(attrs):
+                    number = row_number(found.group(1))
+                else:
+                    number += 1
                 if number > EXCEL_MAX_ROWS:
                     raise refused(
                         "TOO_MANY_ROWS",
@@ -180,7 +197,7 @@ class SheetXml:
                     )
                 if len(xml) > limit:
                     raise _row_too_large(number, limit)
-                yield RawRow(number, attrs, body, xml)
+                yield _new(RawRow, (number, attrs, body, xml))
 
     def cells(self, row: RawRow) -> list[RawCell]:
         """The `<c>` elements of a row, each with its 1-based column."""
@@ -195,7 +212,7 @@ class SheetXml:
                 column += 1
             if column > EXCEL_MAX_COLUMNS:
                 raise _too_many_columns(row.number, letters)
-            cells.append(RawCell(column, kind, style, value, rest, attrs, xml))
+            cells.append(_new(RawCell, (column, kind, style, value, rest, attrs, xml)))
         return cells
 
     def last_cell(self, row: RawRow) -> RawCell | None:

@@ -9,13 +9,14 @@ reader's hot path: the type picks its reader from a table, and the common cell (
 import re
 from collections.abc import Callable
 from functools import cache
-from typing import Any, Protocol
+from typing import Any
 
 from project_factory.sheets.limits import DEFAULT_LIMITS, WorkbookLimits, refused
 from project_factory.sheets.xlsx_dates import DateStyles, from_iso
 from project_factory.sheets.xlsx_references import column_letters
+from project_factory.sheets.xlsx_row_values import RowValues, SharedStrings
 from project_factory.sheets.xlsx_rows import RawCell
-from project_factory.sheets.xlsx_text import rich_text, xml_text
+from project_factory.sheets.xlsx_text import read_number, rich_text, xml_text
 from project_factory.sheets.xml_elements import element_pattern
 
 #: A number's text is never longer than this (`-1.7976931348623157E+308`).
@@ -23,12 +24,6 @@ _NUMBER_CHARS = 64
 
 #: How a cell's value is read from the text of its `<v>`: (text, cell, row) -> value.
 _Reader = Callable[[bytes, RawCell, int], Any]
-
-
-class SharedStrings(Protocol):
-    """The shared-strings table, by index (a list of all texts will do)."""
-
-    def __getitem__(self, index: int, /) -> str: ...
 
 
 @cache
@@ -58,6 +53,8 @@ class CellValues:
         self._value_element, self._inline_element = _value_patterns(prefix)
         self._inline_tags = (b"<%sis><%st>" % (prefix, prefix), b"</%st></%sis>" % (prefix, prefix))
         self._max_chars = limits.max_cell_chars
+        #: The values of a row of usual cells at once: None for any other row.
+        self.row = RowValues(shared, dates, prefix, limits.max_cell_chars).row
         # Styles are fixed for the workbook: whether numbers can be dates is known now,
         # not asked again for every number.
         number = self._dated_number if dates.dates else self._number
@@ -92,7 +89,7 @@ class CellValues:
     def _number(self, raw: bytes, cell: RawCell, row: int) -> int | float:
         if len(raw) > _NUMBER_CHARS:
             raise ValueError(f"cell {_reference(cell, row)} holds no number: {raw[:20]!r}…")
-        return float(raw) if b"." in raw or b"e" in raw or b"E" in raw else int(raw)
+        return read_number(raw)
 
     def _dated_number(self, raw: bytes, cell: RawCell, row: int) -> Any:
         number = self._number(raw, cell, row)

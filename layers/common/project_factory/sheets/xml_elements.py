@@ -98,7 +98,7 @@ class ElementCutter:
         end = region.rfind(self._end)
         if end >= 0:
             self._last_end = max(self._last_end, origin + end + len(self._end))
-        self._has_markup = self._has_markup or b"<" in data
+        self._has_markup = self._has_markup or data.find(b"<") >= 0
         self._seen = region[-self._overlap :]
         whole = self._whole()
         if whole > self._base:
@@ -141,7 +141,7 @@ class ElementCutter:
 
     def _restart(self, rest: bytes, at: int) -> None:
         """Pending bytes are now `rest`, starting at `at`; text without markup is dropped."""
-        if rest and b"<" not in rest:
+        if rest and rest.find(b"<") < 0:
             at, rest = at + len(rest), b""
         self._pending = [rest] if rest else []
         self._size = len(rest)
