@@ -247,24 +247,24 @@ def _table_names(body: Mapping[str, Any]) -> set[str]:
 
 def _ref_claims_written(operation: str, body: Mapping[str, Any], table: str) -> Iterator[str]:
     """The client references whose REF claim this (successful) request wrote."""
-    items: list[Any] = []
-    if operation == "PutItem" and body.get("TableName") == table:
-        items.append(body.get("Item"))
-    elif operation == "BatchWriteItem":
-        items += [
-            (request.get("PutRequest") or {}).get("Item")
-            for request in (body.get("RequestItems") or {}).get(table, [])
-        ]
-    elif operation == "TransactWriteItems":
-        items += [
-            (entry.get("Put") or {}).get("Item")
-            for entry in body.get("TransactItems") or []
-            if (entry.get("Put") or {}).get("TableName") == table
-        ]
-    for item in items:
+    for item in _items_put(operation, body, table):
         ref = _ref_of_claim(item)
         if ref is not None:
             yield ref
+
+
+def _items_put(operation: str, body: Mapping[str, Any], table: str) -> list[Any]:
+    """The items this request puts into `table` (PutItem, BatchWriteItem's puts, a
+    transaction's puts)."""
+    if operation == "PutItem":
+        return [body.get("Item")] if body.get("TableName") == table else []
+    if operation == "BatchWriteItem":
+        requests = (body.get("RequestItems") or {}).get(table, [])
+        return [(request.get("PutRequest") or {}).get("Item") for request in requests]
+    if operation == "TransactWriteItems":
+        puts = [entry.get("Put") or {} for entry in body.get("TransactItems") or []]
+        return [put.get("Item") for put in puts if put.get("TableName") == table]
+    return []
 
 
 def _ref_of_claim(item: Any) -> str | None:

@@ -1,7 +1,8 @@
 """How `make faults` measures exactly-once (local/faults.py): from the service's records and
 the processed files, never from what the flow says of itself (issue #10)."""
 
-from local.faults import Measure, Record, Row, business_key, compare
+from local.fault_measure import Measure, Record, business_key, compare
+from local.fault_table import Row
 
 ROWS = {
     2: {"HCM_ADMIN_CONSOLE_FACILITY_NAME": "Alpha Clinic"},

@@ -12,7 +12,9 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from local.fault_injection import CRASH, THROTTLE
-from local.faults import BUILTIN, DIGIT, FaultLab, Group, Measure, Row
+from local.fault_lab import BUILTIN, DIGIT, FaultLab, Group
+from local.fault_measure import Measure
+from local.fault_table import Row
 from tests.fakes.digit_server import ANSWER_LOST, TIMEOUT
 
 RATE = 0.3
