@@ -15,7 +15,8 @@ import requests
 from botocore.config import Config
 from moto import mock_aws
 
-from local.s3_server import MAX_POST_PRE_DATA_BYTES, LoopbackS3
+from local.s3_post_form import MAX_POST_PRE_DATA_BYTES
+from local.s3_server import LoopbackS3
 
 BUCKET = "pf-local-files"
 KEY = "files/mz/3f1c"
