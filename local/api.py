@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from local.auth import Denied, JwtAuthorizer, event_claims
-from local.deploy import DeployedStack, Route
+from local.deployed import DeployedStack, Route
 from local.docs import ApiDocs
 from local.lambdas import FunctionError, InProcessRuntime
 

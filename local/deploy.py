@@ -14,15 +14,21 @@ import json
 import re
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 from typing import Any
 
 import boto3
 
-from local.auth import JwtConfiguration
+from local.deploy_buckets import configure_bucket
+from local.deploy_http_api import http_api_routes
+from local.deployed import (
+    LOOPBACK_API_ENDPOINT,
+    DeployedFunction,
+    DeployedStack,
+    physical_name,
+)
 from local.intrinsics import Resolver, references
-from local.template import FunctionSource, TranslatedTemplate
+from local.template import TranslatedTemplate
 
 ACCOUNT_ID = "123456789012"
 
@@ -41,74 +47,6 @@ NOT_EMULATED = frozenset(
         "AWS::IAM::ManagedPolicy",
     }
 )
-
-
-@dataclass(frozen=True)
-class DeployedFunction:
-    logical_id: str
-    name: str
-    arn: str
-    source: FunctionSource
-    environment: dict[str, str]
-
-
-#: The route API Gateway sends what no other route matches (SAM: `Path: $default`).
-DEFAULT_ROUTE = "$default"
-#: The HTTP API's ApiEndpoint here: loopback, at whatever port it is served on.
-LOOPBACK_API_ENDPOINT = "http://127.0.0.1:*"
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    path: str
-    function_logical_id: str
-    #: the route's authorizer (a key of DeployedStack.authorizers), None when it is open
-    authorizer: str | None = None
-    #: authorization scopes the route asks of the token (one of them), if any
-    scopes: tuple[str, ...] = ()
-
-    @property
-    def is_default(self) -> bool:
-        return self.path == DEFAULT_ROUTE
-
-    @property
-    def key(self) -> str:
-        """The route key of API Gateway's events: `POST /a/b`, or `$default`."""
-        return DEFAULT_ROUTE if self.is_default else f"{self.method} {self.path}"
-
-    @property
-    def pattern(self) -> re.Pattern[str]:
-        regex = re.sub(r"\\\{([^}/]+)\\\+\\\}", r"(?P<\1>.+)", re.escape(self.path))
-        regex = re.sub(r"\\\{([^}/+]+)\\\}", r"(?P<\1>[^/]+)", regex)
-        return re.compile(f"^{regex}$")
-
-
-@dataclass
-class DeployedStack:
-    name: str
-    region: str
-    physical_ids: dict[str, str] = field(default_factory=dict)
-    arns: dict[str, str] = field(default_factory=dict)
-    types: dict[str, str] = field(default_factory=dict)
-    functions: dict[str, DeployedFunction] = field(default_factory=dict)
-    routes: list[Route] = field(default_factory=list)
-    #: the HTTP API's JWT authorizers by name (issuer and audiences resolved)
-    authorizers: dict[str, JwtConfiguration] = field(default_factory=dict)
-    outputs: dict[str, str] = field(default_factory=dict)
-
-    def of_type(self, resource_type: str) -> dict[str, str]:
-        return {
-            logical: self.physical_ids[logical]
-            for logical, kind in self.types.items()
-            if kind == resource_type
-        }
-
-
-def physical_name(stack: str, logical_id: str, limit: int = 64) -> str:
-    # CloudFormation appends a random suffix; a stable one keeps local runs reproducible.
-    suffix = hashlib.sha256(f"{stack}/{logical_id}".encode()).hexdigest()[:12].upper()
-    return f"{stack}-{logical_id[: max(1, limit - len(stack) - 14)]}-{suffix}"
 
 
 class Deployer:
@@ -226,47 +164,7 @@ class Deployer:
         name = p.get("BucketName") or physical_name(self.stack.name, logical_id.lower(), 63)
         s3 = self._client("s3")
         s3.create_bucket(Bucket=name)
-        if block := p.get("PublicAccessBlockConfiguration"):
-            s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=block)
-        if versioning := p.get("VersioningConfiguration"):
-            # Enabled keeps every version: the create flow reads the version it pinned.
-            s3.put_bucket_versioning(
-                Bucket=name, VersioningConfiguration={"Status": versioning["Status"]}
-            )
-        if encryption := p.get("BucketEncryption"):
-            s3.put_bucket_encryption(
-                Bucket=name,
-                ServerSideEncryptionConfiguration={
-                    "Rules": [
-                        {
-                            "ApplyServerSideEncryptionByDefault": rule[
-                                "ServerSideEncryptionByDefault"
-                            ]
-                        }
-                        for rule in encryption["ServerSideEncryptionConfiguration"]
-                    ]
-                },
-            )
-        if cors := p.get("CorsConfiguration"):
-            s3.put_bucket_cors(
-                Bucket=name,
-                CORSConfiguration={"CORSRules": [_cors_rule(r) for r in cors["CorsRules"]]},
-            )
-        if lifecycle := p.get("LifecycleConfiguration"):
-            s3.put_bucket_lifecycle_configuration(
-                Bucket=name,
-                LifecycleConfiguration={"Rules": [_lifecycle_rule(r) for r in lifecycle["Rules"]]},
-            )
-        if notifications := p.get("NotificationConfiguration"):
-            s3.put_bucket_notification_configuration(
-                Bucket=name,
-                NotificationConfiguration={
-                    "LambdaFunctionConfigurations": [
-                        _lambda_notification(config)
-                        for config in notifications.get("LambdaConfigurations", [])
-                    ]
-                },
-            )
+        configure_bucket(s3, name, p)
         self._created(logical_id, name, f"arn:aws:s3:::{name}")
 
     def _kms_key(self, logical_id: str, p: dict[str, Any]) -> None:
@@ -356,53 +254,11 @@ class Deployer:
         self._created(logical_id, name, arn)
 
     def _http_api(self, logical_id: str, p: dict[str, Any]) -> None:
-        # SAM writes the HttpApi's Auth into the OpenAPI body: the authorizers as security
-        # schemes, each route's as its `security` (`NONE`: open).
-        schemes = p["Body"].get("components", {}).get("securitySchemes", {})
-        for name, scheme in schemes.items():
-            self.stack.authorizers[name] = _jwt_authorizer(name, scheme)
-        function_by_arn = {f.arn: f.logical_id for f in self.stack.functions.values()}
-        for path, methods in p["Body"].get("paths", {}).items():
-            for method, operation in methods.items():
-                uri = operation["x-amazon-apigateway-integration"]["uri"]
-                arn = uri.split("/functions/", 1)[1].removesuffix("/invocations")
-                verb = "ANY" if method == "x-amazon-apigateway-any-method" else method.upper()
-                authorizer, scopes = _route_security(operation.get("security") or [], schemes)
-                self.stack.routes.append(
-                    Route(verb, path, function_by_arn[arn], authorizer, tuple(scopes))
-                )
+        authorizers, routes = http_api_routes(p["Body"], self.stack.functions.values())
+        self.stack.authorizers |= authorizers
+        self.stack.routes += routes
         api_id = hashlib.sha256(f"{self.stack.name}/{logical_id}".encode()).hexdigest()[:10]
         self._created(logical_id, api_id)
-
-
-def _jwt_authorizer(name: str, scheme: dict[str, Any]) -> JwtConfiguration:
-    authorizer = scheme.get("x-amazon-apigateway-authorizer") or {}
-    if authorizer.get("type") != "jwt":
-        raise NotImplementedError(
-            f"the local stack emulates JWT authorizers only, not {name} "
-            f"({authorizer.get('type') or scheme.get('type')})"
-        )
-    configuration = authorizer["jwtConfiguration"]
-    audience = configuration.get("audience") or []
-    return JwtConfiguration(
-        name=name,
-        issuer=str(configuration["issuer"]),
-        audience=tuple(str(item) for item in audience),
-        identity_source=str(authorizer.get("identitySource", "$request.header.Authorization")),
-    )
-
-
-def _route_security(
-    security: list[dict[str, list[str]]], schemes: dict[str, Any]
-) -> tuple[str | None, list[str]]:
-    for requirement in security:
-        for name, scopes in requirement.items():
-            if name == "NONE":
-                return None, []
-            if name not in schemes:
-                raise NotImplementedError(f"a route names the authorizer {name}, not declared")
-            return name, list(scopes or [])
-    return None, []
 
 
 def _placeholder_zip() -> bytes:
@@ -411,81 +267,3 @@ def _placeholder_zip() -> bytes:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("README", "run in-process by the local stack from functions/")
     return buffer.getvalue()
-
-
-#: The keys of a CloudFormation lifecycle Rule that _lifecycle_rule translates.
-_LIFECYCLE_KEYS = frozenset(
-    {
-        "Id",
-        "Status",
-        "Prefix",
-        "ExpirationInDays",
-        "ExpiredObjectDeleteMarker",
-        "NoncurrentVersionExpiration",
-        "NoncurrentVersionExpirationInDays",
-        "AbortIncompleteMultipartUpload",
-    }
-)
-
-
-def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
-    """A CloudFormation lifecycle Rule as S3's PutBucketLifecycleConfiguration spells it.
-    A key not translated here is refused: a rule the local bucket silently lacked would
-    make its tests pass for a bucket AWS configures otherwise."""
-    unknown = set(rule) - _LIFECYCLE_KEYS
-    if unknown:
-        raise NotImplementedError(
-            f"the local stack cannot translate lifecycle rule {rule.get('Id')!r}: "
-            f"{', '.join(sorted(unknown))}"
-        )
-    converted: dict[str, Any] = {
-        "ID": rule.get("Id", "rule"),
-        "Status": rule["Status"],
-        "Filter": {"Prefix": rule.get("Prefix", "")},
-    }
-    if "ExpirationInDays" in rule:
-        converted["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
-    elif str(rule.get("ExpiredObjectDeleteMarker", "")).lower() == "true":
-        # (CloudFormation takes it only without ExpirationInDays, as S3 does.)
-        converted["Expiration"] = {"ExpiredObjectDeleteMarker": True}
-    noncurrent = dict(rule.get("NoncurrentVersionExpiration") or {})
-    if "NoncurrentVersionExpirationInDays" in rule:  # the older spelling
-        noncurrent.setdefault("NoncurrentDays", rule["NoncurrentVersionExpirationInDays"])
-    if noncurrent:
-        converted["NoncurrentVersionExpiration"] = {
-            "NoncurrentDays": int(noncurrent["NoncurrentDays"])
-        } | (
-            {"NewerNoncurrentVersions": int(noncurrent["NewerNoncurrentVersions"])}
-            if "NewerNoncurrentVersions" in noncurrent
-            else {}
-        )
-    if "AbortIncompleteMultipartUpload" in rule:
-        days = int(rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"])
-        converted["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": days}
-    return converted
-
-
-def _cors_rule(rule: dict[str, Any]) -> dict[str, Any]:
-    """A CloudFormation CorsRule as S3's API spells it."""
-    names = {
-        "Id": "ID",
-        "AllowedHeaders": "AllowedHeaders",
-        "AllowedMethods": "AllowedMethods",
-        "AllowedOrigins": "AllowedOrigins",
-        "ExposedHeaders": "ExposeHeaders",
-        "MaxAge": "MaxAgeSeconds",
-    }
-    converted = {names[key]: value for key, value in rule.items()}
-    if "MaxAgeSeconds" in converted:
-        converted["MaxAgeSeconds"] = int(converted["MaxAgeSeconds"])
-    return converted
-
-
-def _lambda_notification(config: dict[str, Any]) -> dict[str, Any]:
-    converted: dict[str, Any] = {
-        "LambdaFunctionArn": config["Function"],
-        "Events": [config["Event"]],
-    }
-    if rules := config.get("Filter", {}).get("S3Key", {}).get("Rules"):
-        converted["Filter"] = {"Key": {"FilterRules": rules}}
-    return converted

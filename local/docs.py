@@ -16,7 +16,7 @@ from pathlib import Path
 from aws_lambda_powertools.event_handler.openapi import swagger_ui
 from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
 
-from local.deploy import DeployedStack
+from local.deployed import DeployedStack
 from local.lambdas import InProcessRuntime
 from local.openapi import document
 

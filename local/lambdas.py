@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Protocol
 
-from local.deploy import DeployedFunction, DeployedStack
+from local.deployed import DeployedFunction, DeployedStack
 
 
 @dataclass

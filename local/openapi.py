@@ -21,7 +21,7 @@ from aws_lambda_powertools.event_handler.api_gateway import APIGatewayHttpResolv
 from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
-from local.deploy import DeployedStack
+from local.deployed import DeployedStack
 from local.lambdas import InProcessRuntime
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -31,7 +31,8 @@ import boto3
 
 from local.api import LocalHttpApi
 from local.auth import DEV_AUDIENCE, DEV_ISSUER, DevIssuer, authorizers_for
-from local.deploy import DeployedStack, Deployer
+from local.deploy import Deployer
+from local.deployed import DeployedStack
 from local.lambdas import InProcessRuntime, activate
 from local.s3_server import LoopbackS3
 from local.template import TranslatedTemplate, translate

@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from local import fault_injection, lambdas
-from local.deploy import DeployedFunction, DeployedStack
+from local.deployed import DeployedFunction, DeployedStack
 from local.fault_injection import (
     CRASH,
     S3,

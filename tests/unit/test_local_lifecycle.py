@@ -5,7 +5,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local.deploy import _lifecycle_rule
+from local.deploy_buckets import lifecycle_rule
 from local.intrinsics import Resolver
 from local.template import PLACEHOLDER_PARAMETERS, translate
 
@@ -21,7 +21,7 @@ def _template_rules() -> list[dict]:
 def test_the_templates_rules_become_s3_rules_with_old_versions_and_delete_markers_expiring():
     # Given the files bucket's lifecycle rules, with the parameters' defaults
     # When they are translated for S3's API
-    rules = {rule["ID"]: rule for rule in map(_lifecycle_rule, _template_rules())}
+    rules = {rule["ID"]: rule for rule in map(lifecycle_rule, _template_rules())}
     # Then old versions expire after NoncurrentVersionRetentionDays (30) and the delete
     # markers they leave are removed, bucket-wide
     assert rules["expire-noncurrent-versions"] == {
@@ -49,8 +49,8 @@ def test_the_other_spellings_of_noncurrent_expiration_are_translated():
         "NoncurrentVersionExpiration": {"NoncurrentDays": 3, "NewerNoncurrentVersions": "2"},
     }
     # Then both become S3's NoncurrentVersionExpiration
-    assert _lifecycle_rule(legacy)["NoncurrentVersionExpiration"] == {"NoncurrentDays": 5}
-    assert _lifecycle_rule(newer)["NoncurrentVersionExpiration"] == {
+    assert lifecycle_rule(legacy)["NoncurrentVersionExpiration"] == {"NoncurrentDays": 5}
+    assert lifecycle_rule(newer)["NoncurrentVersionExpiration"] == {
         "NoncurrentDays": 3,
         "NewerNoncurrentVersions": 2,
     }
@@ -61,12 +61,12 @@ def test_a_rule_key_the_local_stack_does_not_translate_is_refused():
     rule = {"Id": "cold", "Status": "Enabled", "Transitions": [{"StorageClass": "GLACIER"}]}
     # Then deploying it locally fails, naming the rule and the key
     with pytest.raises(NotImplementedError, match="'cold': Transitions"):
-        _lifecycle_rule(rule)
+        lifecycle_rule(rule)
 
 
 def test_s3_takes_the_translated_rules_as_they_are():
     # Given the translated rules
-    rules = [_lifecycle_rule(rule) for rule in _template_rules()]
+    rules = [lifecycle_rule(rule) for rule in _template_rules()]
     with mock_aws():
         s3 = boto3.client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket="files")
