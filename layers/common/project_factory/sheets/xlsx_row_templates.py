@@ -5,8 +5,8 @@ per cell, and a remapping of the columns to the codes. But nearly every data row
 sheet has the shape of the one before: the same cells in the same columns, with the
 same attributes and kinds of value. From a usual row this learns that shape as one
 pattern (a template) of literal markup with a group per value, so a row of the same
-shape is a single `fullmatch`, its values converted in one C loop (`map`) and keyed by
-the columns' codes at once.
+shape is a single `fullmatch`: its texts are the groups as they are, only its numbers
+(or shared strings) are converted, and they are keyed by the columns' codes at once.
 
 Only the happy path: a row that no template matches, or whose values do not convert,
 gives None and is read as before (`xlsx_row_values`, then cell by cell), where every
@@ -27,7 +27,6 @@ possessive classes, no alternation), so a row is searched at most _MOST_TEMPLATE
 import re
 from collections.abc import Callable, Sequence
 from functools import partial
-from operator import call
 from typing import Any
 
 from project_factory.sheets.xlsx_dates import DateStyles
@@ -96,8 +95,9 @@ class _Template:
         known = [(code, place[column]) for code, column in positions if column in place]
         self.codes = [code for code, _ in known]
         self.order = [index for _, index in known]
-        #: None when every value is its group's text (inline strings): nothing to convert
-        self.convert = None if all(step is str for step in convert) else convert
+        #: (index, conversion) of the values that are not their group's text (inline
+        #: strings are): converted one by one, the texts left as they are
+        self.steps = [(index, step) for index, step in enumerate(convert) if step is not str]
         #: only texts: the row is blank when they are all spaces (a number never is)
         self.blankable = blankable
         #: every cell is a known column's, in the header's order: the groups are the values
@@ -107,13 +107,16 @@ class _Template:
         found = self.match(text)
         if found is None:
             return None
-        groups = found.groups()
-        values = groups if self.convert is None else list(map(call, self.convert, groups))
+        values: Sequence[Any] = found.groups()
+        if self.steps:
+            values = list(values)
+            for index, step in self.steps:
+                values[index] = step(values[index])
         if self.blankable and not "".join(values).strip():
             return None
         if self.direct:
-            return dict(zip(self.codes, values, strict=True))
-        return dict(zip(self.codes, map(values.__getitem__, self.order), strict=True))
+            return dict(zip(self.codes, values, strict=False))
+        return dict(zip(self.codes, map(values.__getitem__, self.order), strict=False))
 
 
 class RowTemplates:
@@ -142,13 +145,16 @@ class RowTemplates:
     def read(self, body: bytes) -> dict[str, Any] | None:
         """code -> value of the row whose content is `body`, when a template reads it;
         None otherwise (read it as before)."""
+        templates = self._templates
         try:
             text = body.decode()
-            for index, template in enumerate(self._templates):
+            for template in templates:
                 values = template.read(text)
                 if values is not None:
-                    if index:
-                        self._templates.insert(0, self._templates.pop(index))
+                    if template is not templates[0]:
+                        # the most recent shape first: the next row is likely of it too
+                        templates.remove(template)
+                        templates.insert(0, template)
                     return values
         except (ValueError, LookupError, ArithmeticError):
             # Undecodable, or a value the usual readers refuse: theirs to say.
