@@ -15,7 +15,8 @@ import pytest
 
 from project_factory.sheets import sheet_values
 from project_factory.sheets.limits import WorkbookLimits
-from project_factory.sheets.reader import IllegalCell, SheetRow, _sheet_row
+from project_factory.sheets.reader import IllegalCell, SheetRow
+from project_factory.sheets.sheet_row import sheet_row as _sheet_row
 from project_factory.sheets.xlsx_dates import DateStyles
 from project_factory.sheets.xlsx_row_split import split_rows
 from project_factory.sheets.xlsx_rows import SheetXml, _patterns

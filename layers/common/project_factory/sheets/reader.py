@@ -17,69 +17,32 @@ character XML cannot carry (a control character) is reported on its row
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from itertools import chain
 from typing import Any, BinaryIO
 
 from project_factory.errors import InvalidRequestError
+from project_factory.sheets.data_rows import data_rows, templated_rows, value_sheet_rows
 from project_factory.sheets.layout import (
     Header,
-    excel_row,
     find_sheet,
-    is_blank,
     is_data_tab,
     locate_header,
     place,
     require_columns,
     top_row_values,
 )
-from project_factory.sheets.limits import DEFAULT_LIMITS, WorkbookLimits, refused
+from project_factory.sheets.limits import DEFAULT_LIMITS, WorkbookLimits
 from project_factory.sheets.messages import Messages
 from project_factory.sheets.schema import bundled_json_schema
-from project_factory.sheets.sheet_values import (
-    ValueRow,
-    iter_values,
-    open_values,
-    split_top,
-    value_rows,
-)
+from project_factory.sheets.sheet_row import IllegalCell as IllegalCell
+from project_factory.sheets.sheet_row import SheetRow as SheetRow
+from project_factory.sheets.sheet_values import iter_values, open_values, split_top, value_rows
 from project_factory.sheets.spec import SheetSpec, tab_value_columns
 from project_factory.sheets.xlsx_package import XlsxPackage
-from project_factory.sheets.xlsx_references import column_letters
+from project_factory.sheets.xlsx_row_templates import RowTemplates
 from project_factory.sheets.xlsx_rows import SheetXml
-from project_factory.sheets.xlsx_text import clean, illegal_character
 from project_factory.sheets.xlsx_zip_checks import DAMAGED, unreadable
-
-
-@dataclass(frozen=True)
-class IllegalCell:
-    """A cell of a known column holding a character XML cannot carry."""
-
-    #: the column's code
-    column: str
-    #: where it is, e.g. `B7`
-    cell: str
-    #: the character, as `U+0001`
-    character: str
-
-
-@dataclass(frozen=True)
-class SheetRow:
-    #: the row's number in Excel (the header is usually row 1)
-    row_number: int
-    #: column code -> cell value, for the known columns that are not empty
-    values: dict[str, Any]
-    #: the cells whose values held characters XML cannot carry (replaced in `values`)
-    illegal: tuple[IllegalCell, ...] = ()
-    #: the tab the row is on, for a file read across tabs (its row_number is then a place,
-    #: see layout.place); None for a single data sheet
-    sheet: str | None = None
-
-    @property
-    def label(self) -> str:
-        """Where the row is, as a user finds it: `7`, or `7 (tab Kabul)` across tabs."""
-        row = excel_row(self.row_number)
-        return f"{row} ({self.sheet})" if self.sheet is not None else str(row)
 
 
 def iter_sheet_rows(
@@ -109,13 +72,27 @@ def iter_sheet_rows(
         title = find_sheet(package.sheet_names, spec.data_sheet, messages)
         sheet = SheetXml(resources.enter_context(package.open(package.sheet_part(title))), limits)
         values = open_values(package, sheet.prefix)
-        rows = value_rows(sheet, values)
-        top, following = split_top(rows)
+        raw = sheet.rows()
+        top, following = split_top(value_rows(sheet, values, raw))
         header = locate_header(title, top_row_values(top), messages.lookup(columns))
         require_columns(title, header, schema.get("required", ()), messages)
     positions = list(header.columns.items())
     below = [(number, cells) for number, cells in top if number > header.row_number]
-    return _data_rows(resources, chain(below, following, rows), positions, limits)
+    templates = RowTemplates(
+        package.string_table(),
+        package.date_styles(),
+        sheet.prefix,
+        limits.max_cell_chars,
+        positions,
+    )
+    # The rows after the one that ended the top are read from the row elements (by their
+    # templates where they fit), numbered after it as `value_rows` numbers them.
+    last = following[-1][0] if following else 0
+    rest = templated_rows(sheet, values, raw, last, templates, limits.last_row)
+    return data_rows(
+        resources,
+        chain(value_sheet_rows(chain(below, following), positions, limits.last_row), rest),
+    )
 
 
 def _across_tabs(
@@ -197,87 +174,8 @@ def _tab_rows(
                 for number, cells in iter_values(package, title)
                 if number > header.row_number
             )
-            for row in _data_rows(resources, rows, list(header.columns.items()), limits):
+            read = value_sheet_rows(rows, list(header.columns.items()), limits.last_row)
+            for row in data_rows(resources, read):
                 yield replace(row, sheet=title)
     finally:
         package.close()
-
-
-def _data_rows(
-    resources: ExitStack,
-    rows: Iterator[ValueRow],
-    positions: Sequence[tuple[str, int]],
-    limits: WorkbookLimits,
-) -> Iterator[SheetRow]:
-    last_row = limits.last_row
-    try:
-        for row_number, cells in rows:
-            values, joined = _known(cells, positions)
-            # A known column holding a text not all spaces is not blank: only the other
-            # rows look at every cell.
-            if not joined.strip() and _blank(cells):
-                continue
-            if excel_row(row_number) > last_row:
-                raise _too_many_rows(excel_row(row_number), last_row)
-            # Every character XML cannot hold is unprintable: one C scan of the row's
-            # texts rules them out for nearly every row.
-            illegal = () if joined.isprintable() else _cleaned(values, positions, row_number)
-            yield _sheet_row(row_number, values, illegal)
-    except DAMAGED as error:
-        raise unreadable(error) from error
-    finally:
-        resources.close()
-
-
-def _known(
-    cells: Mapping[int, Any], positions: Sequence[tuple[str, int]]
-) -> tuple[dict[str, Any], str]:
-    """The values of the known columns (code -> value, None left out), and their texts
-    joined."""
-    get = cells.get
-    values = {code: value for code, column in positions if (value := get(column)) is not None}
-    return values, "".join([value for value in values.values() if isinstance(value, str)])
-
-
-def _too_many_rows(row: int, last_row: int) -> Exception:
-    return refused(
-        "TOO_MANY_ROWS", f"Row {row:,} holds values; uploads hold rows up to {last_row:,}", row=row
-    )
-
-
-#: SheetRow's own `__new__`: a frozen dataclass's `__init__` sets each field through
-#: `object.__setattr__`, about a microsecond a row; `_sheet_row` fills the same fields
-#: (a test holds it to every field of the dataclass).
-_new = object.__new__
-
-
-def _sheet_row(
-    row_number: int, values: dict[str, Any], illegal: tuple[IllegalCell, ...]
-) -> SheetRow:
-    """SheetRow(row_number, values, illegal), made without its `__init__` (see `_new`)."""
-    row = _new(SheetRow)
-    fields = row.__dict__
-    fields["row_number"] = row_number
-    fields["values"] = values
-    fields["illegal"] = illegal
-    fields["sheet"] = None
-    return row
-
-
-def _blank(cells: Mapping[int, Any]) -> bool:
-    return all(is_blank(value) for value in cells.values())
-
-
-def _cleaned(
-    values: dict[str, Any], positions: Sequence[tuple[str, int]], row_number: int
-) -> tuple[IllegalCell, ...]:
-    """The cells of `values` holding characters XML cannot carry, in column order; their
-    values are cleaned in place."""
-    illegal = []
-    for code, column in positions:
-        value = values.get(code)
-        if isinstance(value, str) and (character := illegal_character(value)):
-            cell = f"{column_letters(column)}{excel_row(row_number)}"
-            illegal.append(IllegalCell(code, cell, f"U+{ord(character):04X}"))
-            values[code] = clean(value)
-    return tuple(illegal)

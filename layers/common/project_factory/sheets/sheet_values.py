@@ -36,24 +36,27 @@ def iter_values(package: XlsxPackage, title: str) -> Generator[ValueRow]:
         raise unreadable(error) from error
 
 
-def value_rows(sheet: SheetXml, values: CellValues) -> Iterator[ValueRow]:
-    """(row number, column -> value) of every row element, as openpyxl saw them.
+def value_rows(
+    sheet: SheetXml, values: CellValues, rows: Iterator[RawRow] | None = None
+) -> Iterator[ValueRow]:
+    """(row number, column -> value) of every row element, as openpyxl saw them (of
+    `rows`, when given: the rest of `sheet.rows()`).
 
     A row numbered at or before the previous one is dropped, and a cell beyond the
     row's last cell is ignored, as openpyxl did; a later cell in the same column wins.
     """
     last = 0
     usual = values.row
-    for row in sheet.rows():
+    for row in sheet.rows() if rows is None else rows:
         number = row.number
         if number <= last:
             continue
         last = number
         found = usual(row.body)
-        yield number, found if found is not None else _cell_by_cell(sheet, values, row)
+        yield number, found if found is not None else cell_by_cell(sheet, values, row)
 
 
-def _cell_by_cell(sheet: SheetXml, values: CellValues, row: RawRow) -> dict[int, Any]:
+def cell_by_cell(sheet: SheetXml, values: CellValues, row: RawRow) -> dict[int, Any]:
     """column -> value of every cell of `row`, read one by one (any row that is not
     usual, see `xlsx_row_values`)."""
     cells = sheet.cells(row)

@@ -48,7 +48,7 @@ _Kind = tuple[int, int | None]
 
 
 @cache
-def _usual_cell(prefix: bytes) -> re.Pattern[bytes]:
+def usual_cell_pattern(prefix: bytes) -> re.Pattern[bytes]:
     """`<c r="B7" ...>` holding a lone `<v>` or one plain inline `<t>`: groups (column
     letters, attributes after `r`, `<v>` text, inline text (never empty))."""
     c, v, inline, t = (re.escape(prefix + tag) for tag in (b"c", b"v", b"is", b"t"))
@@ -64,7 +64,7 @@ class SharedStrings(Protocol):
     def __getitem__(self, index: int, /) -> str: ...
 
 
-class _Kinds(dict[bytes, _Kind]):
+class CellKinds(dict[bytes, _Kind]):
     """What the general pattern reads in the attributes after `r` of a cell (the keys),
     read once per spelling: at most _MOST_TAILS are kept."""
 
@@ -102,8 +102,8 @@ class RowValues:
         self._shared = shared
         self._dates = dates
         self._max_chars = max_chars
-        self._cell = _usual_cell(prefix)
-        self._kinds = _Kinds(prefix, dates)
+        self._cell = usual_cell_pattern(prefix)
+        self._kinds = CellKinds(prefix, dates)
 
     def row(self, body: bytes) -> dict[int, Any] | None:
         """column -> value of the row whose content is `body`; None when it is not usual
