@@ -127,7 +127,7 @@ def _write_package(
                 info, writer = package.archive.getinfo(part), writers[part]
             with package.open(info.filename) as source, out.open(_entry_like(info), "w") as sink:
                 if writer is not None:
-                    writer.write(SheetXml(source, package.limits), sink)
+                    writer.write(SheetXml(source, package.limits), sink, package.limits)
                 elif XML_PART.search(info.filename):  # cleaned; others (images) copied as they are
                     copy_clean(source, sink)
                 else:

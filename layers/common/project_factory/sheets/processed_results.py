@@ -45,6 +45,10 @@ class Outcomes:
         following = self._next
         return following[1] if following is not None and following[0] == row_number else None
 
+    def taken(self) -> None:
+        """Takes the result `waiting` gave."""
+        self._advance()
+
     def take(self, row_number: int) -> RowResult | None:
         """The result of `row_number`, skipping those of earlier rows that are not data."""
         while self._next is not None and self._next[0] < row_number:
