@@ -222,3 +222,22 @@ def test_written_columns_sharing_a_column_keep_the_texts():
 
     # When / Then the sheet's results are not laid out slot by slot
     assert ResultCells.make(b"", columns, FACILITY, first=1) is None
+
+
+@pytest.mark.parametrize("plan", [False, True])
+def test_the_usual_layouts_cells_are_those_cell_by_cell(plan):
+    # Given the usual layout: the id before the gap, the status columns after it
+    columns = {"HCM_ADMIN_CONSOLE_FACILITY_CODE": 1, "#status#": 5, "#errorDetails#": 6}
+    if plan:
+        columns["#plan#"] = 7
+    cells = ResultCells.make(b"x:", columns, FACILITY, first=2)
+    assert cells is not None
+    generator = random.Random(7)
+
+    for number in range(2, 300):
+        # When a result's cells are made by the usual path and cell by cell
+        result = _result(generator, number)
+        digits = b"%d" % number
+
+        # Then they are the same
+        assert cells.around(result, digits) == cells._around(result, digits), result

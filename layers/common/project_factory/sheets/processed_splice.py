@@ -30,6 +30,8 @@ _WIDEST_GAP = 128
 #: longest remembered: a few kilobytes at most.
 _REMEMBERED = 256
 _REMEMBERED_CHARS = 64
+#: Kept on a `<t>` whose text starts or ends with whitespace.
+_PRESERVE = b' xml:space="preserve"'
 
 
 class CellTemplate:
@@ -52,6 +54,12 @@ class CellTemplate:
             end = self._end(text)
         return b"%s%d%s" % (self._start, row_number, end)
 
+    def cell(self, number: bytes, text: str) -> bytes:
+        """`xml` for a text of one row's own (never remembered), its row's digits given."""
+        space = _PRESERVE if text != text.strip() else b""
+        escaped = escape(text).encode()
+        return b"%s%s%s%s>%s%s" % (self._start, number, self._open, space, escaped, self._close)
+
     @property
     def start(self) -> bytes:
         """What comes before the row number."""
@@ -68,7 +76,7 @@ class CellTemplate:
         return end
 
     def _end(self, text: str, remember: bool = True) -> bytes:
-        space = b' xml:space="preserve"' if text != text.strip() else b""
+        space = _PRESERVE if text != text.strip() else b""
         end = b"%s%s>%s%s" % (self._open, space, escape(text).encode(), self._close)
         if remember and len(text) <= _REMEMBERED_CHARS:
             if len(self._ends) >= _REMEMBERED:
