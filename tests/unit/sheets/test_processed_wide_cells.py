@@ -46,6 +46,8 @@ def test_the_letters_of_columns_up_to_the_last_are_those_and_no_others(last):
         (b"<c r='B9'/>", True),
         (b'<c t="n" r="B9"/>', True),
         (b'<c r="B9" cm="1"/>', True),
+        (b'<c\tr="B9"/>', True),
+        (b'<c\nr="A9"><v>5</v></c>', True),
     ],
 )
 def test_a_cell_is_wide_unless_excel_wrote_it_within_the_columns(cell, found):

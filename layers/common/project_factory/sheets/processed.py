@@ -21,10 +21,10 @@ results serves every tab, so the tabs are written in workbook order, into the zi
 entries the data tabs hold whatever order the upload stored them in (parts are found
 by name: the order of a zip's entries is free).
 
-Memory stays bounded whatever the size of the sheet: rows are read and written one by
-one, results are consumed as a sorted stream, and of the shared strings only those of
-the header rows are read, in one pass for every sheet surveyed (the others are only
-checked for being blank).
+Memory stays bounded whatever the size of the sheet: rows are read and written a piece
+of the sheet (a few hundred kilobytes) at a time, results are consumed as a sorted
+stream, and of the shared strings only those of the header rows are read, in one pass
+for every sheet surveyed (the others are only checked for being blank).
 
 The upload is read under the same limits as by the reader, and the file written is one
 Excel opens: no column past XFD (TOO_MANY_COLUMNS when the written columns would need
@@ -34,7 +34,9 @@ formula, whatever they begin with.
 
 This module writes the package; the data tabs and their headers are found by
 `processed_tabs`, the written columns placed by `processed_columns`, the results taken
-from their stream by `processed_results` and each data sheet written by `processed_rows`.
+from their stream by `processed_results` and each data sheet written by `processed_rows`
+(its pieces from `processed_pieces`, usual rows spliced by `processed_splice` with their
+result cells from `processed_cells`).
 """
 
 import zipfile
@@ -127,7 +129,7 @@ def _write_package(
                 info, writer = package.archive.getinfo(part), writers[part]
             with package.open(info.filename) as source, out.open(_entry_like(info), "w") as sink:
                 if writer is not None:
-                    writer.write(SheetXml(source, package.limits), sink)
+                    writer.write(SheetXml(source, package.limits), sink, package.limits)
                 elif XML_PART.search(info.filename):  # cleaned; others (images) copied as they are
                     copy_clean(source, sink)
                 else:

@@ -45,6 +45,14 @@ class Outcomes:
         following = self._next
         return following[1] if following is not None and following[0] == row_number else None
 
+    def taken(self) -> None:
+        """Takes the result `waiting` gave (`_advance`, a call less on the usual row)."""
+        assert self._next is not None
+        number = self._next[0]
+        self._next = following = next(self._results, None)
+        if following is not None and following[0] <= number:
+            raise _out_of_order(following[0], number)
+
     def take(self, row_number: int) -> RowResult | None:
         """The result of `row_number`, skipping those of earlier rows that are not data."""
         while self._next is not None and self._next[0] < row_number:
@@ -60,6 +68,10 @@ class Outcomes:
         number = self._next[0]
         self._next = next(self._results, None)
         if self._next is not None and self._next[0] <= number:
-            raise ResultsMismatch(
-                f"results must come in ascending row order; row {self._next[0]} came after {number}"
-            )
+            raise _out_of_order(self._next[0], number)
+
+
+def _out_of_order(following: int, number: int) -> ResultsMismatch:
+    return ResultsMismatch(
+        f"results must come in ascending row order; row {following} came after {number}"
+    )

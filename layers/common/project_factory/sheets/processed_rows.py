@@ -11,12 +11,22 @@ inline strings: text, never a formula, whatever they begin with.
 The usual data row, its result next in the stream and its cells as Excel writes them,
 is spliced (`processed_splice`): its content kept whole, the written cells added around
 it, no cell read and no blank test. Every other row is read cell by cell.
+
+Rows come in the pieces the sheet is read in (`processed_pieces`). A run of usual rows
+in a piece is checked and cut by two regular expressions over the whole run, not one
+per row, and each row's result cells come laid out for the sheet (`processed_cells`):
+a row costs a join and a format, no `RawRow`, no dict of texts. The other runs (the
+header, a row of another shape) are read row by row, as above.
 """
 
+from collections.abc import Iterable
 from typing import IO
 
 from project_factory.sheets.layout import ERRORS_COLUMN, PLAN_COLUMN, STATUS_COLUMN, is_blank
+from project_factory.sheets.limits import EXCEL_MAX_ROWS, WorkbookLimits
+from project_factory.sheets.processed_cells import ERROR_SEPARATOR, ResultCells
 from project_factory.sheets.processed_columns import ColumnPlan
+from project_factory.sheets.processed_pieces import SheetPieces
 from project_factory.sheets.processed_results import Outcomes, ResultsMismatch, RowResult
 from project_factory.sheets.processed_splice import RowSplicer
 from project_factory.sheets.processed_tabs import DataTab
@@ -30,7 +40,6 @@ from project_factory.sheets.xlsx_edit import (
 from project_factory.sheets.xlsx_rows import RawRow, SheetXml
 from project_factory.sheets.xml_copy import Chunks, cleaned, copy_clean
 
-ERROR_SEPARATOR = "; "
 #: Written rows are handed to the compressor in batches of about this size.
 _FLUSH_BYTES = 1 << 20
 
@@ -49,34 +58,94 @@ class RowWriter:
         self._layout, self._base, self._plan, self._spec = tab.layout, tab.base, plan, spec
         self._outcomes, self._missing = outcomes, missing
         self._splicer: RowSplicer | None = None
+        self._cells: ResultCells | None = None
+        self._sheet: SheetXml | None = None
         self._tag = b"row"
 
-    def write(self, sheet: SheetXml, sink: IO[bytes]) -> None:
+    def write(self, sheet: SheetXml, sink: IO[bytes], limits: WorkbookLimits) -> None:
         plan = self._plan
         status, errors = plan.columns[STATUS_COLUMN], plan.columns[ERRORS_COLUMN]
         head = widen_dimension(sheet.head, plan.last_column)
         sink.write(set_columns(head, sheet.prefix, plan.widths, shown=(status, errors)))
         own = self._layout.header.columns.values()
         self._splicer = RowSplicer(sheet.prefix, self._written(), own)
+        first = self._splicer.gap[0]
+        self._cells = ResultCells.make(sheet.prefix, plan.columns, self._spec, first)
         self._tag = sheet.prefix + b"row"
+        self._sheet = sheet
+        pieces = SheetPieces(sheet, limits)
         pending: list[bytes] = []
         size = 0
-        for row in sheet.rows():
-            xml = self._row(sheet, row)
-            pending.append(xml)
-            size += len(xml)
+        for piece in pieces.pieces():
+            for usual, rows in self._runs(piece, pieces.limit):
+                written = self._usual_rows(pieces, rows) if usual else None
+                if written is None:
+                    written = [self._row(row) for row in pieces.rows(rows)]
+                pending += written
+            size += len(piece)
             if size >= _FLUSH_BYTES:
                 sink.write(cleaned(b"".join(pending)))
                 pending, size = [], 0
         sink.write(cleaned(b"".join(pending)))
-        copy_clean(Chunks(sheet.tail()), sink)
+        copy_clean(Chunks(pieces.tail()), sink)
 
-    def _row(self, sheet: SheetXml, row: RawRow) -> bytes:
+    def _runs(self, piece: bytes, limit: int) -> Iterable[tuple[bool, bytes]]:
+        """The piece in runs of usual rows and others (see `RowSplicer.runs`); one run
+        for the general path when it could hold a row too long (refused there)."""
+        if self._cells is None or self._splicer is None or len(piece) > limit:
+            return ((False, piece),)
+        return self._splicer.runs(piece)
+
+    def _usual_rows(self, pieces: SheetPieces, rows: bytes) -> list[bytes] | None:
+        """Rows of the usual shape, each spliced (a row without its result next in the
+        stream is written as `_row` writes it); None when one is past Excel's last row
+        (the general path refuses it)."""
+        assert self._splicer is not None and self._cells is not None
+        cut = self._splicer.cut(rows)
+        numbers = list(map(int, cut[1::3]))
+        if max(numbers) > EXCEL_MAX_ROWS:
+            return None
+        # The digits as written, unless one has a leading zero (cells name `5`, not `05`).
+        # (the least in byte order starts with 0 when any does: one pass in C)
+        digits = cut[1::3]
+        if min(digits).startswith(b"0"):
+            digits = [b"%d" % n for n in numbers]
+        cells = zip(numbers, digits, cut[::3], cut[2::3], strict=True)
+        written = self._spliced_rows(cells, self._cells, rows.find(b"spans") >= 0)
+        pieces.number = numbers[-1]
+        return written
+
+    def _spliced_rows(
+        self, rows: Iterable[tuple[int, bytes, bytes, bytes]], cells: ResultCells, spans: bool
+    ) -> list[bytes]:
+        """Usual rows (number, its digits, attributes, content: see `RowSplicer.rows`)
+        with their cells from `cells`; `spans` when a row may have the hint to widen."""
+        outcomes, base, last = self._outcomes, self._base, self._plan.last_column
+        header = self._layout.header.row_number
+        start, end = b"<" + self._tag, b"</" + self._tag + b">"
+        around = cells.around
+        written: list[bytes] = []
+        for number, digits, attrs, body in rows:
+            result = outcomes.waiting(base + number) if number > header else None
+            if result is None:
+                # (the header, a row above it, a row without its result next: as ever)
+                whole = b"%s%s>%s%s" % (start, attrs, body, end)
+                written.append(self._row(RawRow(number, attrs, body, whole)))
+                continue
+            before, after = around(result, digits)
+            outcomes.taken()
+            row_attrs = widen_spans(attrs, last) if spans else attrs
+            written.append(b"%s%s>%s%s%s%s" % (start, row_attrs, before, body, after, end))
+        return written
+
+    def _row(self, row: RawRow) -> bytes:
         header_row = self._layout.header.row_number
         if row.number < header_row:
             return row.xml
         if row.number > header_row and (spliced := self._spliced(row)) is not None:
             return spliced
+        sheet = self._sheet
+        assert sheet is not None
         cells = sheet.cells(row)
         if row.number == header_row:
             if not self._plan.new_headers:
@@ -112,7 +181,7 @@ class RowWriter:
             return None
         self._outcomes.take(number)
         attrs = row.attrs
-        if b"spans" in attrs:  # most writers leave the hint out
+        if attrs.find(b"spans") >= 0:  # most writers leave the hint out
             attrs = widen_spans(attrs, self._plan.last_column)
         return b"<%s%s>%s</%s>" % (self._tag, attrs, body, self._tag)
 

@@ -16,7 +16,7 @@ row number and the text change from row to row.
 """
 
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from itertools import pairwise
 
 from project_factory.sheets.limits import EXCEL_MAX_COLUMNS
@@ -30,6 +30,8 @@ _WIDEST_GAP = 128
 #: longest remembered: a few kilobytes at most.
 _REMEMBERED = 256
 _REMEMBERED_CHARS = 64
+#: Kept on a `<t>` whose text starts or ends with whitespace.
+_PRESERVE = b' xml:space="preserve"'
 
 
 class CellTemplate:
@@ -52,11 +54,31 @@ class CellTemplate:
             end = self._end(text)
         return b"%s%d%s" % (self._start, row_number, end)
 
-    def _end(self, text: str) -> bytes:
-        """What follows the row number, for `text` (remembered, a bounded few)."""
-        space = b' xml:space="preserve"' if text != text.strip() else b""
+    def cell(self, number: bytes, text: str) -> bytes:
+        """`xml` for a text of one row's own (never remembered), its row's digits given."""
+        space = _PRESERVE if text != text.strip() else b""
+        escaped = escape(text).encode()
+        return b"%s%s%s%s>%s%s" % (self._start, number, self._open, space, escaped, self._close)
+
+    @property
+    def start(self) -> bytes:
+        """What comes before the row number."""
+        return self._start
+
+    def end(self, text: str, *, remember: bool = True) -> bytes:
+        """What follows the row number, for `text`: remembered (a bounded few) unless
+        `remember` is false (a text of one row's own, e.g. an id)."""
+        if not remember:
+            return self._end(text, remember)
+        end = self._ends.get(text)
+        if end is None:
+            end = self._end(text, remember)
+        return end
+
+    def _end(self, text: str, remember: bool = True) -> bytes:
+        space = _PRESERVE if text != text.strip() else b""
         end = b"%s%s>%s%s" % (self._open, space, escape(text).encode(), self._close)
-        if len(text) <= _REMEMBERED_CHARS:
+        if remember and len(text) <= _REMEMBERED_CHARS:
             if len(self._ends) >= _REMEMBERED:
                 self._ends.clear()
             self._ends[text] = end
@@ -87,7 +109,68 @@ class RowSplicer:
         )
         self._shape = re.compile(runs)
         self._first, self._last = first, last
+        # A piece of rows all of that shape, each with the usual start tag (`r` first,
+        # double quotes, no `>` in a value) and at least one cell (a row without cells
+        # is a blank one, for the general path); cut at each start tag.
+        row = re.escape(prefix + b"row")
+        more = rb'(?: [A-Za-z_][\w:.-]*+="[^"<>]*+")*+'
+        self._rows = re.compile(
+            rb'(?:<%s r="[0-9]{1,7}"%s>(?=<%s r=)%s</%s>)*+' % (row, more, cell, runs, row)
+        )
+        start = rb'<%s( r="([0-9]{1,7})"%s)>' % (row, more)
+        self._first_row = re.compile(start)
+        # (every other start tag follows an end tag: a literal for the search to find)
+        self._cut = re.compile(rb"</%s>%s" % (row, start))
+        self._end_tag = b"</%s>" % (prefix + b"row")
+        self._start_tag = b"<%s" % (prefix + b"row")
         self._templates = {column: CellTemplate(prefix, column) for column in written}
+
+    @property
+    def gap(self) -> tuple[int, int]:
+        """The first and last column of the row's own cells in the usual shape."""
+        return self._first, self._last
+
+    def runs(self, piece: bytes) -> Iterator[tuple[bool, bytes]]:
+        """`piece` (whole rows, as the sheet's cutter gives them) in runs of rows, each
+        with whether its rows all have the usual shape (see `cut`).
+
+        A row of another shape (the header, a row with a cell in a written column) is a
+        run of its own when it is plainly one row (the usual start tag, one end tag, no
+        other row starting in it): the rows the reader's `split_rows` finds in the piece
+        are then those it finds in each run. Past any other, the rest of the piece is
+        one run, for the general path.
+        """
+        at, end = 0, len(piece)
+        while at < end:
+            usual = self._rows.match(piece, at)
+            stop = usual.end() if usual is not None and self._first <= self._last else at
+            if stop > at:
+                yield True, piece[at:stop]
+            if stop == end:
+                return
+            close = piece.find(self._end_tag, stop) + len(self._end_tag)
+            if close < len(self._end_tag) or not self._alone(piece, stop, close):
+                yield False, piece[stop:]
+                return
+            yield False, piece[stop:close]
+            at = close
+
+    def _alone(self, piece: bytes, start: int, end: int) -> bool:
+        """Whether `piece[start:end]` is plainly one row."""
+        return (
+            self._first_row.match(piece, start) is not None
+            and piece.count(self._start_tag, start, end) == 1
+        )
+
+    def cut(self, rows: bytes) -> list[bytes]:
+        """Rows all of the usual shape (a run `runs` found), flat: attributes (as
+        `RawRow.attrs`), the digits of its number, content (as `RawRow.body`), for each
+        row in turn."""
+        first = self._first_row.match(rows)
+        assert first is not None  # the rows have that shape
+        cut = [*first.groups(), *self._cut.split(rows[first.end() :])]
+        cut[-1] = cut[-1][: -len(self._end_tag)]
+        return cut
 
     def body(
         self, content: bytes, row_number: int, texts: Mapping[int, str | None]

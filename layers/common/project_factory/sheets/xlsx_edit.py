@@ -128,7 +128,7 @@ def _cell(
 
 def widen_spans(attrs: bytes, last_column: int) -> bytes:
     """Row attributes whose `spans` (a hint of the used columns) reach `last_column`."""
-    if b"spans" not in attrs:
+    if attrs.find(b"spans") < 0:
         # Many writers leave the hint out: no search needed.
         return attrs
     found = _SPANS.search(attrs)
