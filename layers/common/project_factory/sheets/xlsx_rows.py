@@ -176,28 +176,14 @@ class SheetXml:
 
     def rows(self) -> Iterator[RawRow]:
         """The `<row>` elements in file order, numbered as Excel numbers them."""
-        number = 0
-        limit = self._limits.max_row_bytes
-        tag, pattern = self.prefix + b"row", self._patterns.row
-        for piece in self._pieces():
+        numbering = self.numbering()
+        for piece in self.pieces():
             self.scanned += len(piece)
-            for usual, attrs, body, xml in split_rows(piece, tag, pattern):
-                if usual is not None:
-                    number = usual
-                elif found := _ROW_NUMBER.search(attrs):
-                    number = row_number(found.group(1))
-                else:
-                    number += 1
-                if number > EXCEL_MAX_ROWS:
-                    raise refused(
-                        "TOO_MANY_ROWS",
-                        f"The worksheet has a row numbered past Excel's last row "
-                        f"({EXCEL_MAX_ROWS:,})",
-                        row=number,
-                    )
-                if len(xml) > limit:
-                    raise _row_too_large(number, limit)
-                yield _new(RawRow, (number, attrs, body, xml))
+            yield from numbering.rows(piece)
+
+    def numbering(self) -> "RowNumbering":
+        """What numbers and checks this sheet's rows, piece after piece."""
+        return RowNumbering(self.prefix + b"row", self._patterns.row, self._limits.max_row_bytes)
 
     def cells(self, row: RawRow) -> list[RawCell]:
         """The `<c>` elements of a row, each with its 1-based column."""
@@ -235,7 +221,7 @@ class SheetXml:
         while data := self._stream.read(CHUNK_SIZE):
             yield data
 
-    def _pieces(self) -> Iterator[bytes]:
+    def pieces(self) -> Iterator[bytes]:
         """The content of `<sheetData>` in pieces that each hold whole rows."""
         if self._empty:
             return
@@ -246,7 +232,7 @@ class SheetXml:
             stop=patterns.data_end,
             opening=patterns.row_tag,
             limit=self._limits.max_row_bytes,
-            too_large=lambda: _row_too_large(None, self._limits.max_row_bytes),
+            too_large=lambda: row_too_large(None, self._limits.max_row_bytes),
         )
         data = self._rest
         while True:
@@ -261,7 +247,39 @@ class SheetXml:
                 raise ValueError("the worksheet ends inside <sheetData>")
 
 
-def _row_too_large(row: int | None, limit: int) -> Exception:
+class RowNumbering:
+    """The rows of a sheet's pieces, numbered as Excel numbers them (`r`, or the previous
+    row's next) and refused past Excel's last row (TOO_MANY_ROWS) or longer than the
+    limit (ROW_TOO_LARGE), in file order; `number` is the last row's."""
+
+    def __init__(self, tag: bytes, pattern: "re.Pattern[bytes]", limit: int) -> None:
+        self._tag, self._pattern, self.limit = tag, pattern, limit
+        self.number = 0
+
+    def rows(self, piece: bytes) -> Iterator[RawRow]:
+        """The rows of `piece` (whole rows, as `SheetXml.pieces` cuts them)."""
+        limit, number = self.limit, self.number
+        for usual, attrs, body, xml in split_rows(piece, self._tag, self._pattern):
+            if usual is not None:
+                number = usual
+            elif found := _ROW_NUMBER.search(attrs):
+                number = row_number(found.group(1))
+            else:
+                number += 1
+            if number > EXCEL_MAX_ROWS:
+                raise refused(
+                    "TOO_MANY_ROWS",
+                    f"The worksheet has a row numbered past Excel's last row ({EXCEL_MAX_ROWS:,})",
+                    row=number,
+                )
+            if len(xml) > limit:
+                raise row_too_large(number, limit)
+            self.number = number
+            yield _new(RawRow, (number, attrs, body, xml))
+
+
+def row_too_large(row: int | None, limit: int) -> Exception:
+    """The refusal of a row longer than `limit`."""
     where = f"Row {row}" if row is not None else "A row"
     return refused(
         "ROW_TOO_LARGE",
