@@ -6,7 +6,9 @@ What later rows are checked against is kept as small maps of values, never the r
 a file of Excel's million rows costs a few sets.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from itertools import compress
+from operator import ne
 from typing import Any
 
 from project_factory.sheets.cells import cell_text
@@ -39,23 +41,64 @@ class FileRules:
 
     def check(self, item: CheckedRow) -> None:
         """The row's unique values, and the boundary it defines, against the rows above."""
-        values, row_number = item.values, item.row_number
         for column, first_rows in self._first_row.items():
-            if column not in values:
-                continue
-            value = values[column]
-            key = normalise_text(value) if type(value) is str else _unique_key(value)
-            first = first_rows.setdefault(key, row_number)
-            if first == row_number:
-                if item.sheet is not None:
-                    self._tab_labels[row_number] = item.label
-            else:
-                label = self._label_of(first)
-                self._errors.fail(
-                    item, column, "PF_ERR_DUPLICATE", value=cell_text(value), row=label
-                )
+            if column in item.values:
+                self._check_unique(item, column, item.values[column], first_rows)
         if item.boundary:
             self._check_boundary(item, item.boundary)
+
+    def check_all(self, items: Sequence[CheckedRow]) -> bool:
+        """`check` of each row in turn (rows in file order), a unique column of texts down
+        the whole batch at once: their keys made and first rows kept by C code (`map`).
+
+        Each row still gets its errors in `check`'s order, since each column keeps its own
+        first rows. A batch with rows that define boundaries (each checked against those
+        defined above, `define`) or sit on tabs (their labels kept) is not checked here
+        (False): its rows take `check` one by one.
+        """
+        if any(item.boundary or item.sheet is not None for item in items):
+            return False
+        numbers = [item.row_number for item in items]
+        for column, first_rows in self._first_row.items():
+            cells = [item.values.get(column, _ABSENT) for item in items]
+            if set(map(type, cells)) == _TEXTS:
+                self._check_texts(items, numbers, column, cells, first_rows)
+                continue
+            for item, cell in zip(items, cells, strict=True):
+                if cell is not _ABSENT:
+                    self._check_unique(item, column, cell, first_rows)
+        return True
+
+    def _check_texts(
+        self,
+        items: Sequence[CheckedRow],
+        numbers: list[int],
+        column: str,
+        cells: list[str],
+        first_rows: dict[Any, int],
+    ) -> None:
+        """A unique column every row has a text in, down the batch: `_check_unique` of
+        each cell, normalise_text and the first rows kept as C calls down the column."""
+        keys = map(str.casefold, map(" ".join, map(str.split, cells)))
+        firsts = list(map(first_rows.setdefault, keys, numbers))
+        repeated = compress(zip(items, cells, firsts, strict=True), map(ne, firsts, numbers))
+        for item, cell, first in repeated:
+            self._fail_repeated(item, column, cell, first)
+
+    def _check_unique(
+        self, item: CheckedRow, column: str, value: Any, first_rows: dict[Any, int]
+    ) -> None:
+        """One unique column's value against the rows above."""
+        key = normalise_text(value) if type(value) is str else _unique_key(value)
+        first = first_rows.setdefault(key, item.row_number)
+        if first != item.row_number:
+            self._fail_repeated(item, column, value, first)
+        elif item.sheet is not None:
+            self._tab_labels[item.row_number] = item.label
+
+    def _fail_repeated(self, item: CheckedRow, column: str, value: Any, first: int) -> None:
+        label = self._label_of(first)
+        self._errors.fail(item, column, "PF_ERR_DUPLICATE", value=cell_text(value), row=label)
 
     def define(self, boundary: BoundaryRef) -> None:
         """A valid row's boundary: a parent the rows below may name."""
@@ -75,6 +118,14 @@ class FileRules:
         if not known and not (self._allowed is not None and parent in self._allowed):
             name = boundary.parent_name
             self._errors.fail(item, boundary.column, "PF_ERR_BOUNDARY_PARENT", parent=name)
+
+
+class _Absent:
+    """A column a row has no value in."""
+
+
+_ABSENT: Any = _Absent()
+_TEXTS = {str}
 
 
 def _unique_key(value: Any) -> Any:
