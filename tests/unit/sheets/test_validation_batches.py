@@ -175,3 +175,42 @@ def test_unique_columns_checked_down_a_batch_report_what_each_row_checked_in_tur
     found = [item.errors for batch in batches for item in batch]
     assert found == [item.errors for batch in copies for item in batch]
     assert sum(bool(errors) for errors in found) > 10
+
+
+def test_unique_texts_oddly_spaced_are_keyed_down_a_batch_as_normalise_text_keys_them():
+    # Given names differing only by spacing: tabs, no-break and other Unicode spaces,
+    # separators str.split splits on, doubled, leading and trailing spaces, and NULs
+    spaces = [" ", "  ", "\t", "\n", "\u00a0", "\u2003", "\u3000", "\x1c", "\x1f", "\x85"]
+    names = ["Post A", "post a", "PostA", "Post\x00A", " Post A", "Post A "]
+    names += [f"Post{space}A" for space in spaces] + [f"{space}Post A" for space in spaces]
+    for batch_names in ([name] for name in names), [names], [names[:3], names[3:]]:
+        batches = [
+            [CheckedRow(number, {NAME: name}) for number, name in enumerate(batch, start=2)]
+            for batch in batch_names
+        ]
+
+        # When they are checked a batch at once, and row by row
+        at_once, in_turn = _file_rules(), _file_rules()
+        for batch in batches:
+            assert at_once.check_all(batch)
+        copies = [[CheckedRow(item.row_number, item.values) for item in b] for b in batches]
+        for item in (item for batch in copies for item in batch):
+            in_turn.check(item)
+
+        # Then each row is found repeated, or not, alike
+        found = [item.errors for batch in batches for item in batch]
+        assert found == [item.errors for batch in copies for item in batch]
+
+
+def test_the_spacing_a_batch_looks_for_is_the_whitespace_str_split_splits_on():
+    # Given every character
+    from project_factory.sheets.file_rules import _spaced
+
+    for code in range(0x110000):
+        character = chr(code)
+        # When a text holds it between two words, among ASCII texts or not
+        # Then it is taken for spacing exactly when str.split splits there (a space alone
+        # is the spacing normalise_text keeps)
+        splits = len(f"a{character}b".split()) == 2 and character != " "
+        assert _spaced([f"a{character}b"]) is splits
+        assert _spaced(["é", f"a{character}b"]) is splits

@@ -6,9 +6,10 @@ What later rows are checked against is kept as small maps of values, never the r
 a file of Excel's million rows costs a few sets.
 """
 
+import re
 from collections.abc import Mapping, Sequence
-from itertools import compress
-from operator import ne
+from itertools import compress, repeat
+from operator import attrgetter, ne
 from typing import Any
 
 from project_factory.sheets.cells import cell_text
@@ -56,13 +57,18 @@ class FileRules:
         defined above, `define`) or sit on tabs (their labels kept) is not checked here
         (False): its rows take `check` one by one.
         """
-        if any(item.boundary or item.sheet is not None for item in items):
+        if any(map(_boundary_of, items)) or set(map(_sheet_of, items)) != _NO_SHEET:
             return False
-        numbers = [item.row_number for item in items]
+        numbers = list(map(_number_of, items))
+        rows = list(map(_values_of, items))
         for column, first_rows in self._first_row.items():
-            cells = [item.values.get(column, _ABSENT) for item in items]
-            if set(map(type, cells)) == _TEXTS:
+            cells: list[Any] = list(map(dict.get, rows, repeat(column), repeat(_ABSENT)))
+            kinds = set(map(type, cells))
+            if kinds == _TEXTS:
                 self._check_texts(items, numbers, column, cells, first_rows)
+                continue
+            if kinds == _NONE:
+                # No row has the column (an id column of a new file).
                 continue
             for item, cell in zip(items, cells, strict=True):
                 if cell is not _ABSENT:
@@ -79,7 +85,11 @@ class FileRules:
     ) -> None:
         """A unique column every row has a text in, down the batch: `_check_unique` of
         each cell, normalise_text and the first rows kept as C calls down the column."""
-        keys = map(str.casefold, map(" ".join, map(str.split, cells)))
+        if not _spaced(cells):
+            # Every text spaced as normalise_text spaces it (most): only its case to fold.
+            keys = map(str.casefold, cells)
+        else:
+            keys = map(str.casefold, map(" ".join, map(str.split, cells)))
         firsts = list(map(first_rows.setdefault, keys, numbers))
         repeated = compress(zip(items, cells, firsts, strict=True), map(ne, firsts, numbers))
         for item, cell, first in repeated:
@@ -126,6 +136,30 @@ class _Absent:
 
 _ABSENT: Any = _Absent()
 _TEXTS = {str}
+_NONE = {_Absent}
+_NO_SHEET = {None}
+_boundary_of = attrgetter("boundary")
+_sheet_of = attrgetter("sheet")
+_number_of = attrgetter("row_number")
+_values_of = attrgetter("values")
+#: The ASCII whitespace but a space (what str.split splits on), and all of it but a space.
+_ASCII_SPACES = tuple(c for c in map(chr, range(128)) if c.isspace() and c != " ")
+_SPACE = re.compile(r"[^\S ]")
+
+
+def _spaced(texts: list[str]) -> bool:
+    """Whether normalise_text would respace any of the texts: two spaces, a space leading
+    or trailing a text, or whitespace but a space. C searches over the texts joined by NUL
+    (a NUL inside a text only makes a match likelier: a match costs the general path)."""
+    joined = "\0".join(texts)
+    if "  " in joined or "\0 " in joined or " \0" in joined:
+        return True
+    if joined.startswith(" ") or joined.endswith(" "):
+        return True
+    if joined.isascii():
+        return any(space in joined for space in _ASCII_SPACES)
+    # `\s` of a str pattern is the whitespace str.split splits on.
+    return _SPACE.search(joined) is not None
 
 
 def _unique_key(value: Any) -> Any:
