@@ -137,7 +137,7 @@ def test_boundary_codes_of_one_code_or_several_give_the_same_verdicts():
 
 
 def test_the_facilitys_canonical_fields_are_those_of_the_general_case():
-    # Given validated facility values, Inactive and not
+    # Given validated facility values, Inactive and not, of one code, several, none
     rows = [
         {
             NAME: "Post",
@@ -150,6 +150,9 @@ def test_the_facilitys_canonical_fields_are_those_of_the_general_case():
         for status, codes, usage in [
             ("Permanent", "LOC_A", "Active"),
             ("Temporary", "LOC_A, LOC_B,LOC_A", "Inactive"),
+            ("Temporary", " LOC_A ", "Active"),
+            ("Temporary", "   ", "Active"),
+            ("Temporary", 7, "Active"),
         ]
     ]
 
@@ -161,8 +164,9 @@ def test_the_facilitys_canonical_fields_are_those_of_the_general_case():
 
 
 def _every_check(checker):
-    """A validator whose rows all take every check (none is plain)."""
+    """A validator whose rows all take every check (none is plain, no batch told at once)."""
     checker._plain = lambda values: False
+    checker._batches = None
     return checker
 
 

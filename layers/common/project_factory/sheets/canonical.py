@@ -3,6 +3,7 @@ sees a sheet header. One case per resource type (`to_canonical`)."""
 
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
+from operator import itemgetter
 from typing import Any
 
 from project_factory.sheets.boundary_paths import boundary_code, boundary_path
@@ -71,15 +72,23 @@ def _facility_of(spec: SheetSpec) -> Canonical:
     if boundary is None or not fields.keys() >= set(_FACILITY_FIELDS):
         # A spec short of a column fails on its first valid row, as it always did.
         return lambda values: _facility(spec, values)
-    name, kind, status, capacity = (fields[field] for field in _FACILITY_FIELDS)
+    # The columns as one C call a row (itemgetter), the one code of most cells split here.
+    taken = itemgetter(*(fields[field] for field in _FACILITY_FIELDS), boundary)
 
     def facility(values: Mapping[str, Any]) -> dict[str, Any]:
+        name, kind, status, capacity, codes = taken(values)
+        if type(codes) is str and "," not in codes:
+            # split_codes of one code, without its call.
+            code = codes.strip()
+            boundary_codes = [code] if code else []
+        else:
+            boundary_codes = split_codes(str(codes))
         return {
-            "name": values[name],
-            "facilityType": values[kind],
-            "isPermanent": values[status] == PERMANENT,
-            "capacity": values[capacity],
-            "boundaryCodes": split_codes(str(values[boundary])),
+            "name": name,
+            "facilityType": kind,
+            "isPermanent": status == PERMANENT,
+            "capacity": capacity,
+            "boundaryCodes": boundary_codes,
             "usage": str(values.get(usage) or ACTIVE) if usage is not None else ACTIVE,
         }
 

@@ -6,7 +6,7 @@ each column needs is decided once per file (`row_coercer`), never per cell, and 
 of dropdown and list columns are remembered, since they repeat on every row.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from project_factory.sheets.cells import cell_number, cell_text, split_codes
@@ -19,6 +19,9 @@ NUMERIC = ("number", "integer")
 Coercer = Callable[[Any], Any]
 #: A row's cells by column -> the values the schema checks (empty cells left out).
 RowCoercer = Callable[[Mapping[str, Any]], dict[str, Any]]
+#: A column and its cells down a batch of rows -> their values and whether each is its
+#: cell, or None (see column_coercer).
+ColumnCoercer = Callable[[str, Sequence[Any]], tuple[list[Any], bool] | None]
 
 
 def row_coercer(properties: Mapping[str, Mapping[str, Any]]) -> RowCoercer:
@@ -27,13 +30,7 @@ def row_coercer(properties: Mapping[str, Mapping[str, Any]]) -> RowCoercer:
     Cells of columns the schema does not have are left out, and so are cells that are
     empty once coerced (blank text, a list of nothing).
     """
-    enums = _enum_spellings(properties)
-    columns = {column: _column(prop, enums.get(column)) for column, prop in properties.items()}
-    # Per column, how a text cell (nearly all) is coerced, and how any other cell is: a
-    # text is one call of C code when it can be (a lookup in the column's remembered
-    # values, or str.strip for free text), no Python frame.
-    by_text = {column: known.text_coercer() for column, known in columns.items()}
-    by_cell = {column: known.learn for column, known in columns.items()}
+    by_text, by_cell, _ = _coercers(properties)
 
     def coerce(raw: Mapping[str, Any]) -> dict[str, Any]:
         values: dict[str, Any] = {}
@@ -47,6 +44,55 @@ def row_coercer(properties: Mapping[str, Mapping[str, Any]]) -> RowCoercer:
         return values
 
     return coerce
+
+
+def column_coercer(properties: Mapping[str, Mapping[str, Any]]) -> ColumnCoercer:
+    """How one column's cells down a batch of rows are coerced, all at once: what
+    `row_coercer` makes of each, and whether each value is its cell, of its type; None
+    when one of them is empty once coerced (the row coercer leaves it out; the batch
+    then takes it row by row).
+
+    A column of texts (nearly all) is one `map` of its text coercer, C code looking up
+    remembered values; a number column of whole numbers is taken as it is.
+    """
+    by_text, by_cell, numeric = _coercers(properties)
+
+    def coerce(column: str, cells: Sequence[Any]) -> tuple[list[Any], bool] | None:
+        kinds = set(map(type, cells))
+        if kinds == _WHOLE and column in numeric:
+            # _NumberColumn.learn takes a whole number as it is.
+            return list(cells), True
+        if kinds == _TEXTS:
+            values = list(map(by_text[column], cells))
+            # Texts equal to texts are the same values (a number or list never equals one).
+            same = values == list(cells)
+        else:
+            values = list(map(by_cell[column], cells))
+            same = False
+        return None if _EMPTY in values or "" in values else (values, same)
+
+    return coerce
+
+
+def _coercers(
+    properties: Mapping[str, Mapping[str, Any]],
+) -> tuple[dict[str, Coercer], dict[str, Coercer], frozenset[str]]:
+    """Per column, how a text cell (nearly all) is coerced, how any other cell is, and
+    the number columns.
+
+    A text is one call of C code when it can be (a lookup in the column's remembered
+    values, or str.strip for free text), no Python frame.
+    """
+    enums = _enum_spellings(properties)
+    columns = {column: _column(prop, enums.get(column)) for column, prop in properties.items()}
+    by_text = {column: known.text_coercer() for column, known in columns.items()}
+    by_cell: dict[str, Coercer] = {column: known.learn for column, known in columns.items()}
+    numeric = frozenset(c for c, known in columns.items() if isinstance(known, _NumberColumn))
+    return by_text, by_cell, numeric
+
+
+_TEXTS = {str}
+_WHOLE = {int}
 
 
 class _Empty:

@@ -6,7 +6,10 @@ What later rows are checked against is kept as small maps of values, never the r
 a file of Excel's million rows costs a few sets.
 """
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
+from itertools import compress, repeat
+from operator import attrgetter, ne
 from typing import Any
 
 from project_factory.sheets.cells import cell_text
@@ -39,23 +42,73 @@ class FileRules:
 
     def check(self, item: CheckedRow) -> None:
         """The row's unique values, and the boundary it defines, against the rows above."""
-        values, row_number = item.values, item.row_number
         for column, first_rows in self._first_row.items():
-            if column not in values:
-                continue
-            value = values[column]
-            key = normalise_text(value) if type(value) is str else _unique_key(value)
-            first = first_rows.setdefault(key, row_number)
-            if first == row_number:
-                if item.sheet is not None:
-                    self._tab_labels[row_number] = item.label
-            else:
-                label = self._label_of(first)
-                self._errors.fail(
-                    item, column, "PF_ERR_DUPLICATE", value=cell_text(value), row=label
-                )
+            if column in item.values:
+                self._check_unique(item, column, item.values[column], first_rows)
         if item.boundary:
             self._check_boundary(item, item.boundary)
+
+    def check_all(self, items: Sequence[CheckedRow]) -> bool:
+        """`check` of each row in turn (rows in file order), a unique column of texts down
+        the whole batch at once: their keys made and first rows kept by C code (`map`).
+
+        Each row still gets its errors in `check`'s order, since each column keeps its own
+        first rows. A batch with rows that define boundaries (each checked against those
+        defined above, `define`) or sit on tabs (their labels kept) is not checked here
+        (False): its rows take `check` one by one.
+        """
+        if any(map(_boundary_of, items)) or set(map(_sheet_of, items)) != _NO_SHEET:
+            return False
+        numbers = list(map(_number_of, items))
+        rows = list(map(_values_of, items))
+        for column, first_rows in self._first_row.items():
+            cells: list[Any] = list(map(dict.get, rows, repeat(column), repeat(_ABSENT)))
+            kinds = set(map(type, cells))
+            if kinds == _TEXTS:
+                self._check_texts(items, numbers, column, cells, first_rows)
+                continue
+            if kinds == _NONE:
+                # No row has the column (an id column of a new file).
+                continue
+            for item, cell in zip(items, cells, strict=True):
+                if cell is not _ABSENT:
+                    self._check_unique(item, column, cell, first_rows)
+        return True
+
+    def _check_texts(
+        self,
+        items: Sequence[CheckedRow],
+        numbers: list[int],
+        column: str,
+        cells: list[str],
+        first_rows: dict[Any, int],
+    ) -> None:
+        """A unique column every row has a text in, down the batch: `_check_unique` of
+        each cell, normalise_text and the first rows kept as C calls down the column."""
+        if not _spaced(cells):
+            # Every text spaced as normalise_text spaces it (most): only its case to fold.
+            keys = map(str.casefold, cells)
+        else:
+            keys = map(str.casefold, map(" ".join, map(str.split, cells)))
+        firsts = list(map(first_rows.setdefault, keys, numbers))
+        repeated = compress(zip(items, cells, firsts, strict=True), map(ne, firsts, numbers))
+        for item, cell, first in repeated:
+            self._fail_repeated(item, column, cell, first)
+
+    def _check_unique(
+        self, item: CheckedRow, column: str, value: Any, first_rows: dict[Any, int]
+    ) -> None:
+        """One unique column's value against the rows above."""
+        key = normalise_text(value) if type(value) is str else _unique_key(value)
+        first = first_rows.setdefault(key, item.row_number)
+        if first != item.row_number:
+            self._fail_repeated(item, column, value, first)
+        elif item.sheet is not None:
+            self._tab_labels[item.row_number] = item.label
+
+    def _fail_repeated(self, item: CheckedRow, column: str, value: Any, first: int) -> None:
+        label = self._label_of(first)
+        self._errors.fail(item, column, "PF_ERR_DUPLICATE", value=cell_text(value), row=label)
 
     def define(self, boundary: BoundaryRef) -> None:
         """A valid row's boundary: a parent the rows below may name."""
@@ -75,6 +128,38 @@ class FileRules:
         if not known and not (self._allowed is not None and parent in self._allowed):
             name = boundary.parent_name
             self._errors.fail(item, boundary.column, "PF_ERR_BOUNDARY_PARENT", parent=name)
+
+
+class _Absent:
+    """A column a row has no value in."""
+
+
+_ABSENT: Any = _Absent()
+_TEXTS = {str}
+_NONE = {_Absent}
+_NO_SHEET = {None}
+_boundary_of = attrgetter("boundary")
+_sheet_of = attrgetter("sheet")
+_number_of = attrgetter("row_number")
+_values_of = attrgetter("values")
+#: The ASCII whitespace but a space (what str.split splits on), and all of it but a space.
+_ASCII_SPACES = tuple(c for c in map(chr, range(128)) if c.isspace() and c != " ")
+_SPACE = re.compile(r"[^\S ]")
+
+
+def _spaced(texts: list[str]) -> bool:
+    """Whether normalise_text would respace any of the texts: two spaces, a space leading
+    or trailing a text, or whitespace but a space. C searches over the texts joined by NUL
+    (a NUL inside a text only makes a match likelier: a match costs the general path)."""
+    joined = "\0".join(texts)
+    if "  " in joined or "\0 " in joined or " \0" in joined:
+        return True
+    if joined.startswith(" ") or joined.endswith(" "):
+        return True
+    if joined.isascii():
+        return any(space in joined for space in _ASCII_SPACES)
+    # `\s` of a str pattern is the whitespace str.split splits on.
+    return _SPACE.search(joined) is not None
 
 
 def _unique_key(value: Any) -> Any:

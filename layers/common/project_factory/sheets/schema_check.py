@@ -7,6 +7,7 @@ header; they are reported in jsonschema's order, and with jsonschema's own text 
 rare keywords that have no message of ours.
 """
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,10 +18,21 @@ from project_factory.sheets.checked_row import CheckedRow, RowErrors
 from project_factory.sheets.schema import check_json_schema
 from project_factory.sheets.schema_wording import describe
 
+#: The schemas found sound already, as their JSON text: every file of a campaign has the
+#: same few, and checking one (jsonschema's meta-schema, in Python) costs milliseconds.
+_CHECKED: set[str] = set()
+#: How many sound schemas are remembered; past them, a schema is checked every time.
+CHECKED_SCHEMAS = 64
+
 
 def compiled_schema(json_schema: Mapping[str, Any]) -> jsonschema_rs.Validator:
-    """The schema checked for what we support, then compiled once for the whole file."""
-    check_json_schema(json_schema)
+    """The schema checked for what we support (once for a schema of JSON values), then
+    compiled once for the whole file."""
+    known = _json_text(json_schema)
+    if known is None or known not in _CHECKED:
+        check_json_schema(json_schema)
+        if known is not None and len(_CHECKED) < CHECKED_SCHEMAS:
+            _CHECKED.add(known)
     try:
         return jsonschema_rs.Draft202012Validator(dict(json_schema))
     except ValueError as error:
@@ -119,6 +131,24 @@ class SchemaCheck:
             if (list(candidate.absolute_path), list(candidate.absolute_schema_path)) == where:
                 return str(candidate.message)
         return error.message
+
+
+def _json_text(schema: Mapping[str, Any]) -> str | None:
+    """The schema as JSON text, when it is made of JSON's own types only (exactly: a
+    tuple, a subclass or a key that is not text would read as another value); else None."""
+    return json.dumps(schema) if _json_only(schema) else None
+
+
+def _json_only(node: Any) -> bool:
+    kind = type(node)
+    if kind is dict:
+        return all(type(key) is str and _json_only(value) for key, value in node.items())
+    if kind is list:
+        return all(_json_only(value) for value in node)
+    return kind in _JSON_ATOMS
+
+
+_JSON_ATOMS = {str, int, float, bool, type(None)}
 
 
 def _schema_value(schema: Mapping[str, Any], path: Sequence[str | int]) -> Any:

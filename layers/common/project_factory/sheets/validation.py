@@ -17,7 +17,7 @@ are valid: a plain row (sheets/plain_rows.py) is known to have nothing to report
 own after a few cheap questions, and skips steps 2 to 5; any other row takes them all.
 """
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from itertools import batched
@@ -37,11 +37,12 @@ from project_factory.sheets.coercion import NUMERIC, row_coercer
 from project_factory.sheets.file_rules import FileRules, unique_columns
 from project_factory.sheets.frozen_cells import FrozenCells, shown
 from project_factory.sheets.messages import Messages, load_bundled_messages
+from project_factory.sheets.plain_batches import PlainBatches
 from project_factory.sheets.plain_rows import PlainRows
 from project_factory.sheets.reader import SheetRow
 from project_factory.sheets.row_rules import RowRules
 from project_factory.sheets.schema_check import SchemaCheck, compiled_schema
-from project_factory.sheets.spec import SheetSpec
+from project_factory.sheets.spec import INACTIVE, SheetSpec
 from project_factory.sheets.target_lookups import Registered, TargetLookups
 
 
@@ -117,13 +118,18 @@ class RowValidator:
         self._schema_check = SchemaCheck(json_schema, compiled, errors)
         allowed = allowed_boundary_codes
         required = json_schema.get("required", ())
-        self._plain = PlainRows(
+        plain_rows = PlainRows(
             spec,
             [column for column in required if column in properties],
             compiled.is_valid,
             phone_length=phone_length,
             allowed=allowed,
-        ).plain
+        )
+        self._plain = plain_rows.plain
+        #: a batch of alike rows, coerced and told plain by columns (None: row by row)
+        self._batches: PlainBatches | None = PlainBatches(
+            json_schema, plain_rows, compiled.is_valid
+        )
         rules = RowRules(spec, errors, phone_length=phone_length, allowed=allowed)
         self._row_checks = rules.checks
         self._file_rules = FileRules(unique_columns(json_schema, spec), errors, allowed=allowed)
@@ -157,11 +163,25 @@ class RowValidator:
         still runs here, in file order.
         """
         batches = batched(rows, batch_size, strict=False)
-        prepared = ([self._prepare(row) for row in batch] for batch in batches)
+        prepared = map(self._prepare_all, batches)
         ask = self._lookups.ask
         for items, registered in answered_in_order(prepared, ask, lookups, ahead):
-            for item in items:
-                yield self._conclude(item, registered)
+            yield from self._conclude_all(items, registered)
+
+    def _prepare_all(self, batch: Sequence[SheetRow]) -> list[CheckedRow]:
+        """`_prepare` of each row; a batch of alike rows coerced and told plain at once."""
+        told = self._batches.coerced(batch) if self._batches is not None else None
+        if told is None:
+            return [self._prepare(row) for row in batch]
+        coerced, plain = told
+        items = [
+            CheckedRow(row.row_number, values, row)
+            for row, values in zip(batch, coerced, strict=True)
+        ]
+        for item, row, is_plain in zip(items, batch, plain, strict=True):
+            if not is_plain:
+                self._check(item, row)
+        return items
 
     def _prepare(self, row: SheetRow) -> CheckedRow:
         """The checks of the row on its own; a plain row (most) has none to take."""
@@ -201,6 +221,37 @@ class RowValidator:
     def _conclude(self, item: CheckedRow, registered: Mapping[str, set[str]]) -> RowVerdict:
         """The checks against the rows above and the target's answers (`registered`)."""
         self._file_rules.check(item)
+        return self._verdict(item, registered)
+
+    def _conclude_all(
+        self, items: list[CheckedRow], registered: Mapping[str, set[str]]
+    ) -> Iterator[RowVerdict]:
+        """`_conclude` of each row in turn, the file rules checked down the batch."""
+        if not self._file_rules.check_all(items):
+            for item in items:
+                yield self._conclude(item, registered)
+            return
+        if registered:
+            for item in items:
+                yield self._verdict(item, registered)
+            return
+        # No answer from the target and no boundary defined (check_all): `_verdict` of
+        # each row, in this frame.
+        usage, canonical = self._usage_column, self._canonical
+        for item in items:
+            existing_id = item.existing_id
+            if item.errors:
+                errors = worded(item.errors)
+                yield verdict_of(item.row_number, None, errors, False, existing_id, None)
+                continue
+            values = item.values
+            create = existing_id is None and (usage is None or values.get(usage) != INACTIVE)
+            fields = canonical(values)
+            yield verdict_of(item.row_number, fields, [], create, existing_id, None)
+
+    def _verdict(self, item: CheckedRow, registered: Mapping[str, set[str]]) -> RowVerdict:
+        """A row's verdict once the file rules are checked: the target's answers, then its
+        canonical fields (a valid row's boundary defined for the rows below)."""
         create = creatable(item, self._usage_column)
         if create and registered:
             self._lookups.check(item, registered)
