@@ -4,7 +4,9 @@
 
 Ours is what an upload goes through: `iter_sheet_rows` (the streaming scan, under the
 upload limits), `RowValidator.validate_all` over the rows read (every rule, no lookups
-in the target) and `write_processed` (a result on every row). The floor is the least
+in the target; its verdicts counted as they come and not kept, as Validate streams them
+to its scratch parts) and `write_processed` (a result on every row, the results made
+before it is timed: merging them is Finalize's work, not the writer's). The floor is the least
 any reader, validator and writer could do with the same file, with maintained native
 libraries: the data sheet's values read by python-calamine (Rust), the same schema
 checked by jsonschema-rs on the same row dicts our validator checks, and a plain copy of
@@ -70,18 +72,23 @@ def ours(data: bytes, rows: int, repeats: int = REPEATS) -> tuple[dict[str, floa
             iter_sheet_rows(data, FACILITY, messages, json_schema=schema, limits=DEFAULT_LIMITS)
         )
 
+    # The writer's input, made once: what Finalize merges from the verdicts and outcomes
+    # is its own work, not the writer's, and the floor is given nothing like it.
+    row_results = list(results(rows))
+
     def write() -> int:
         target = io.BytesIO()
-        write_processed(data, FACILITY, results(rows), messages, None, target)
+        write_processed(data, FACILITY, iter(row_results), messages, None, target)
         return target.tell()
 
     seconds: dict[str, float] = {}
     seconds["read"], sheet_rows = best_of(read, repeats)
     assert len(sheet_rows) == rows, (len(sheet_rows), rows)
+    # Counted as they come, none kept: Validate streams them to its scratch parts.
     seconds["validate"], verdicts = best_of(
-        lambda: list(_validator(schema).validate_all(sheet_rows)), repeats
+        lambda: sum(1 for _ in _validator(schema).validate_all(sheet_rows)), repeats
     )
-    assert len(verdicts) == rows
+    assert verdicts == rows, (verdicts, rows)
     seconds["write"], _ = best_of(write, repeats)
     return seconds, sheet_rows
 
