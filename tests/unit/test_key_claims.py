@@ -124,7 +124,7 @@ def operations_of(table):
     return sent
 
 
-def test_a_batch_is_claimed_with_one_read_and_one_transaction(table):
+def test_a_batch_of_free_keys_is_claimed_with_one_transaction_and_no_read(table):
     # Given 100 free keys
     claims = store(table)
     sent = operations_of(table)
@@ -133,8 +133,8 @@ def test_a_batch_is_claimed_with_one_read_and_one_transaction(table):
     # When they are claimed together
     answer = claims.claim(TENANT, "facility", requests)
 
-    # Then one read and one transaction claimed them all, each with its attributes
-    assert sent == ["BatchGetItem", "TransactWriteItems"]
+    # Then one transaction claimed them all, each with its attributes, and nothing was read
+    assert sent == ["TransactWriteItems"]
     assert all(claim.won and claim.item == {} for claim in answer.values()) and len(answer) == 100
     assert claim_item(table, "k042")["id"] == "F-42"
 
@@ -149,8 +149,8 @@ def test_more_keys_than_a_transaction_holds_are_claimed_in_groups(table):
         TENANT, "facility", [ClaimRequest(f"k{n:03d}", f"res-1:{n}") for n in range(250)]
     )
 
-    # Then three groups of at most 100 were claimed, each with one read and one transaction
-    assert sent.count("TransactWriteItems") == 3 and sent.count("BatchGetItem") == 3
+    # Then three groups of at most 100 were claimed, each with one transaction
+    assert sent == ["TransactWriteItems"] * 3
     assert sum(claim.won for claim in answer.values()) == 250
 
 
@@ -177,7 +177,7 @@ def test_a_batch_retried_by_its_owner_gets_what_each_claim_held(table):
     assert all(claim.won for claim in again.values())
 
 
-def test_a_key_taken_between_the_read_and_the_write_goes_to_its_taker(table):
+def test_a_key_taken_just_before_the_transaction_goes_to_its_taker(table):
     # Given 20 free keys, one of which another upload claims just before the transaction
     claims = store(table)
     rival = DynamoKeyClaims(boto3.resource("dynamodb", region_name="us-east-1").Table(TABLE))
@@ -208,6 +208,129 @@ def test_a_key_taken_between_the_read_and_the_write_goes_to_its_taker(table):
     assert claim_item(table, "k05")["clientReferenceId"] == "other:5"
 
 
+def conditions_sent(table):
+    """(condition, values) of each Put of each TransactWriteItems the client sends."""
+    sent = []
+
+    def record(params, **_):
+        sent.extend(
+            (action["Put"]["ConditionExpression"], action["Put"].get("ExpressionAttributeValues"))
+            for action in params["TransactItems"]
+        )
+
+    table.meta.client.meta.events.register(
+        "provide-client-params.dynamodb.TransactWriteItems", record
+    )
+    return sent
+
+
+def test_new_keys_are_claimed_under_one_condition_with_no_values(table):
+    # Given 100 free keys
+    claims = store(table)
+    sent = conditions_sent(table)
+
+    # When they are claimed together
+    answer = claims.claim(
+        TENANT, "facility", [ClaimRequest(f"k{n:03d}", f"res-1:{n}") for n in range(100)]
+    )
+
+    # Then every Put carries the same expression, naming no value (an emulator parses it
+    # once), and all are won
+    assert len(sent) == 100 and set(sent) == {("attribute_not_exists(pk)", None)}
+    assert all(claim.won for claim in answer.values())
+
+
+def test_a_retried_key_is_claimed_again_under_its_own_reference(table):
+    # Given a key its row claimed, and a free one
+    claims = store(table)
+    claims.claim(TENANT, "facility", [ClaimRequest("k1", "res-1:1", {"id": "F-1"})])
+    sent = conditions_sent(table)
+
+    # When the row claims it again with a new row beside it
+    answer = claims.claim(
+        TENANT, "facility", [ClaimRequest("k1", "res-1:1"), ClaimRequest("k2", "res-1:2")]
+    )
+
+    # Then the first transaction, which expected both free, was cancelled by the row's own
+    # claim, and the second expected the row's claim on it and none on the other; both win,
+    # the retried one with what its claim held
+    assert sent == [
+        ("attribute_not_exists(pk)", None),
+        ("attribute_not_exists(pk)", None),
+        ("clientReferenceId = :ref", {":ref": "res-1:1"}),
+        ("attribute_not_exists(pk)", None),
+    ]
+    assert (answer["k1"].won, answer["k1"].item.get("id"), answer["k2"].won) == (True, "F-1", True)
+
+
+def test_a_key_its_own_twin_claims_just_before_the_transaction_is_won(table):
+    # Given 20 free keys, one of which a twin invocation of the same row claims just
+    # before the transaction (a Lambda retried while the first still runs)
+    claims = store(table)
+    twin = DynamoKeyClaims(boto3.resource("dynamodb", region_name="us-east-1").Table(TABLE))
+    sent = operations_of(table)
+
+    def twin_claims_first(model, **_):
+        if model.name == "TransactWriteItems" and sent.count("TransactWriteItems") == 1:
+            twin.claim(TENANT, "facility", [ClaimRequest("k05", "res-1:5")])
+
+    table.meta.client.meta.events.register("before-call.dynamodb.*", twin_claims_first)
+
+    # When the 20 are claimed together
+    answer = claims.claim(
+        TENANT, "facility", [ClaimRequest(f"k{n:02d}", f"res-1:{n}") for n in range(20)]
+    )
+
+    # Then the twin's key is the row's own (won, not refused by its own claim), and all 20
+    # are claimed by a second transaction
+    assert (answer["k05"].won, answer["k05"].owner) == (True, "res-1:5")
+    assert all(claim.won for claim in answer.values()) and len(answer) == 20
+    assert sent.count("TransactWriteItems") == 2
+    assert claim_item(table, "k19")["clientReferenceId"] == "res-1:19"
+
+
+def test_a_batch_another_upload_holds_is_refused_by_one_transaction(table):
+    # Given 20 keys another upload holds
+    claims = store(table)
+    claims.claim(TENANT, "facility", [ClaimRequest(f"k{n:02d}", f"other:{n}") for n in range(20)])
+    sent = operations_of(table)
+
+    # When this upload's rows claim them
+    answer = claims.claim(
+        TENANT, "facility", [ClaimRequest(f"k{n:02d}", f"res-1:{n}") for n in range(20)]
+    )
+
+    # Then one cancelled transaction names every owner, and nothing more is sent
+    assert sent == ["TransactWriteItems"]
+    assert [(claim.won, claim.owner) for claim in answer.values()] == [
+        (False, f"other:{n}") for n in range(20)
+    ]
+
+
+def test_a_retried_key_released_meanwhile_is_claimed_anew(table):
+    # Given a key its row claimed, whose claim is released just before the row's second
+    # transaction (the one that expects the row's own claim there)
+    claims = store(table)
+    claims.claim(TENANT, "facility", [ClaimRequest("k1", "res-1:1", {"id": "F-1"})])
+    sent = operations_of(table)
+
+    def released_first(model, **_):
+        if model.name == "TransactWriteItems" and sent.count("TransactWriteItems") == 2:
+            claims.release(TENANT, "facility", "k1", "res-1:1")
+
+    table.meta.client.meta.events.register("before-call.dynamodb.*", released_first)
+
+    # When the row claims it again with a new row beside it
+    answer = claims.claim(
+        TENANT, "facility", [ClaimRequest("k1", "res-1:1"), ClaimRequest("k2", "res-1:2")]
+    )
+
+    # Then a third transaction claims both as new: nothing held before, the row owns k1
+    assert sent.count("TransactWriteItems") == 3
+    assert (answer["k1"].won, dict(answer["k1"].item), answer["k2"].won) == (True, {}, True)
+    assert claim_item(table, "k1")["clientReferenceId"] == "res-1:1"
+
+
 def cancelled(stubber, *codes):
     stubber.add_client_error(
         "transact_write_items",
@@ -217,16 +340,11 @@ def cancelled(stubber, *codes):
     )
 
 
-def nothing_held(stubber):
-    stubber.add_response("batch_get_item", {"Responses": {TABLE: []}, "UnprocessedKeys": {}})
-
-
 @pytest.mark.parametrize("code", ["ThrottlingError", "ProvisionedThroughputExceeded"])
 def test_a_transaction_cancelled_as_throttled_is_a_transient_error(code):
     # Given DynamoDB cancels the claims' transaction because it is throttled
     table = boto3.resource("dynamodb", region_name="us-east-1").Table(TABLE)
     with Stubber(table.meta.client) as stubber:
-        nothing_held(stubber)
         cancelled(stubber, "None", code)
 
         # When / Then the claim raises TransientError, for the flow's retry
@@ -240,7 +358,6 @@ def test_a_transaction_cancelled_by_a_conflicting_one_is_sent_again():
     # Given DynamoDB cancels the claims' transaction once, for another one on the same keys
     table = boto3.resource("dynamodb", region_name="us-east-1").Table(TABLE)
     with Stubber(table.meta.client) as stubber:
-        nothing_held(stubber)
         cancelled(stubber, "TransactionConflict", "None")
         stubber.add_response("transact_write_items", {})
 
@@ -258,7 +375,6 @@ def test_a_transaction_cancelled_as_malformed_is_raised():
     # Given DynamoDB cancels the claims' transaction because a claim is invalid
     table = boto3.resource("dynamodb", region_name="us-east-1").Table(TABLE)
     with Stubber(table.meta.client) as stubber:
-        nothing_held(stubber)
         cancelled(stubber, "ValidationError", "None")
 
         # When / Then the cancellation is raised as it is: a defect, not a race nor an outage

@@ -22,19 +22,35 @@ ROUNDS = 200
 BACKOFF_SECONDS = 0.01
 
 
+#: moto's DynamoDB calls that can change a table's dict of items (the fixture's lock covers
+#: each): its reads too, since the dict is a defaultdict that a read of a new key grows
+#: (moto answers BatchGetItem and BatchWriteItem with these, one key at a time)
+CALLS = (
+    "put_item",
+    "transact_write_items",
+    "delete_item",
+    "update_item",
+    "get_item",
+    "query",
+    "scan",
+)
+
+
 @pytest.fixture
 def table(monkeypatch):
     """The registry table on moto, whose conditional writes are made atomic.
 
     DynamoDB checks a condition and writes in one step; moto checks and writes in two
     Python steps, which threads can interleave, and a cancelled transaction puts back a
-    copy of the whole table, undoing what other threads wrote meanwhile. Under one lock moto
-    does what DynamoDB does, so these tests are about the registry's claims, not about moto.
+    copy of the whole table, undoing what other threads wrote meanwhile (and a write by
+    another thread during that copy fails it: "dictionary changed size during iteration").
+    Under one lock for every call moto does what DynamoDB does, so these tests are about the
+    registry's claims, not about moto.
     """
     from moto.dynamodb.models import DynamoDBBackend
 
     lock = threading.RLock()
-    for name in ("put_item", "transact_write_items"):
+    for name in CALLS:
         monkeypatch.setattr(DynamoDBBackend, name, _under(lock, getattr(DynamoDBBackend, name)))
     with mock_aws():
         yield create_registry_table(TABLE)

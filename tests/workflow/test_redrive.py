@@ -22,6 +22,10 @@ from tests.support.credentials import (
 )
 
 NAME = "HCM_ADMIN_CONSOLE_FACILITY_NAME"
+#: rows of a file left partially created: with half the first attempts failing at random
+#: (by client reference, which names the run), 8 rows were all created or all left once a
+#: run in 128, and the test failed; 16 leave it once in 32,768
+ROWS = 16
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +47,8 @@ def _retry(client, file_store_id):
 
 
 def test_a_partially_created_file_finishes_by_retry_creating_nothing_twice(client, stack):
-    # Given a file of 12 facilities left partially created
-    rows = facility_rows(12, invalid=0)
+    # Given a file of ROWS facilities left partially created
+    rows = facility_rows(ROWS, invalid=0)
     file_store_id, first = _partially_created(client, rows)
     created_before = first["additionalDetails"]["counts"]["created"]
 
@@ -57,7 +61,7 @@ def test_a_partially_created_file_finishes_by_retry_creating_nothing_twice(clien
     # Then the same resource is created, its processed file saying CREATED for every row
     assert resource["status"] == "created"
     counts = resource["additionalDetails"]["counts"]
-    assert counts["created"] == 12 and created_before < 12
+    assert counts["created"] == ROWS and created_before < ROWS
     assert counts["attempts"] == 2
     assert resource["processedFileStoreId"] == first["processedFileStoreId"]
     processed = processed_rows(client, resource, FACILITY)
@@ -65,15 +69,15 @@ def test_a_partially_created_file_finishes_by_retry_creating_nothing_twice(clien
     assert {row["#status#"] for row in processed} == {"CREATED"}
     # and the registry holds each facility once
     entities = registry_entities(stack, client.tenant_id, "facility")
-    assert len(entities) == 12
+    assert len(entities) == ROWS
     assert_nothing_created_twice(entities)
 
 
 def test_a_retried_user_file_hands_out_every_user_with_the_password_it_was_created_with(
     client, stack
 ):
-    # Given a file of 8 users left partially created (some users created by the first run)
-    rows = user_rows(8, invalid=0)
+    # Given a file of ROWS users left partially created (some created by the first run)
+    rows = user_rows(ROWS, invalid=0)
     file_store_id = client.upload(workbook_from_rows(USER, rows))
     accepted = client.create(file_store_id, "user").json()["ResourceDetails"]
     first = client.wait_until_final(accepted["id"], timeout=120)
@@ -84,13 +88,13 @@ def test_a_retried_user_file_hands_out_every_user_with_the_password_it_was_creat
     assert client.create(file_store_id, "user", action="retry").status_code == 200
     resource = client.wait_until_final(first["id"], timeout=120)
 
-    # Then the same credentials file now lists all 8, the first run's users with the same
+    # Then the same credentials file now lists them all, the first run's users with the same
     # passwords, and each password verifies against the hash the registry keeps
     assert resource["status"] == "created"
     credentials_id = resource["additionalDetails"]["credentialsFileStoreId"]
     assert credentials_id == first["additionalDetails"]["credentialsFileStoreId"]
     lines = passwords_by_username(credentials_rows(client, resource))
-    assert len(lines) == 8 and first_lines.items() <= lines.items()
+    assert len(lines) == ROWS and first_lines.items() <= lines.items()
     entities = {e["username"]: e for e in registry_entities(stack, client.tenant_id, "user")}
     assert all(verify_password(lines[name], entities[name]["passwordHash"]) for name in lines)
     assert holding(scratch_objects(stack, first["id"]), list(lines.values())) == {}
@@ -98,7 +102,7 @@ def test_a_retried_user_file_hands_out_every_user_with_the_password_it_was_creat
 
 def test_concurrent_retries_start_one_run(client, stack):
     # Given a partially created file
-    rows = facility_rows(8, invalid=0)
+    rows = facility_rows(ROWS, invalid=0)
     file_store_id, first = _partially_created(client, rows)
 
     # When five retries arrive at once
@@ -131,7 +135,7 @@ def test_concurrent_retries_start_one_run(client, stack):
 
 def test_a_created_file_cannot_be_retried(client):
     # Given a file created in full by a retry
-    file_store_id, first = _partially_created(client, facility_rows(12, invalid=0))
+    file_store_id, first = _partially_created(client, facility_rows(ROWS, invalid=0))
     assert _retry(client, file_store_id).status_code == 200
     assert client.wait_until_final(first["id"], timeout=120)["status"] == "created"
 
@@ -155,9 +159,7 @@ def test_a_retry_of_a_file_never_created_is_not_found(client):
 
 def test_a_retry_after_the_file_was_swapped_finishes_the_accepted_file(client, stack):
     # Given a file left partially created, then another workbook written under its fileStoreId
-    # (16 rows: with half the first attempts failing at random, 8 were all created or all
-    # left 1 run in 128)
-    rows = facility_rows(16, invalid=0)
+    rows = facility_rows(ROWS, invalid=0)
     file_store_id, first = _partially_created(client, rows)
     others = [{**row, NAME: f"Swapped {row[NAME]}"} for row in facility_rows(18, invalid=0)]
     stack.client("s3").put_object(

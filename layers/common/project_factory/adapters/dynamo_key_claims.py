@@ -1,16 +1,25 @@
 """Business-key claims in the registry table (adapters/key_claims.py says what a claim is).
 
 A batch's keys are claimed together, not with one PutItem each (a round trip per row was
-most of a remote create's time beyond the target's own latency): one consistent
-BatchGetItem finds the keys others already own, and one TransactWriteItems of up to 100
-conditional Puts claims the rest. A transaction is all or nothing, so when a key was taken
-in between, its cancellation names that key's owner, and the others are sent again without
-it; after a few such rounds the remaining keys are claimed one by one. On AWS a
-transactional write costs two write units an item, against a hundred round trips.
+most of a remote create's time beyond the target's own latency): one TransactWriteItems of
+up to 100 Puts, each only if nobody holds its key (`attribute_not_exists(pk)`), with no read
+before it. A first attempt, the usual case, is that one transaction. A transaction is all or
+nothing: when it is cancelled, its reasons name each held key's claim (ALL_OLD). A key
+another reference holds is refused, told its owner; a key the requester holds already (its
+retry, or a twin invocation of the same row) is sent again under the condition that it is
+still the requester's (`clientReferenceId = :ref`), which renews its date and keeps what the
+earlier claim held; the free keys are sent again with them. After a few such rounds the
+remaining keys are claimed one by one. On AWS a transactional write costs two write units
+an item, against a hundred round trips.
+
+Each Put's condition is one of two texts, and a free key's names no value: an emulator
+parses it once per transaction rather than once per item (moto's parse of the combined
+condition with a value per item was a third of a claim's cost on the local stack).
 """
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from project_factory.adapters.aws_errors import outage_is_transient
@@ -20,16 +29,23 @@ from project_factory.errors import TransientError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
+    from mypy_boto3_dynamodb.type_defs import PutTypeDef
 
 #: TransactWriteItems takes at most 100 actions
 TRANSACTION_LIMIT = 100
-#: transactions cancelled by keys taken meanwhile, sent again without them, before one by one
-TRANSACTION_ROUNDS = 3
+#: transactions before the keys left are claimed one by one: the first finds the keys held
+#: (its cancellation names their claims), the next send the rest, in case of keys taken meanwhile
+TRANSACTION_ROUNDS = 4
 
 _UNCLAIMED_OR_OURS = "attribute_not_exists(pk) OR clientReferenceId = :ref"
+# A transaction's Put says which half of it the key is expected to meet.
+_UNCLAIMED = "attribute_not_exists(pk)"
+_OURS = "clientReferenceId = :ref"
 _STILL_THEIRS = "clientReferenceId = :owner AND claimedAt = :claimed"
 #: a cancellation reason that says the store is busy, not that the claim is refused
 _BUSY_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded"})
+#: the reasons of a race for the keys (or of no fault of the Put's own)
+_RACES = frozenset({"None", "ConditionalCheckFailed", "TransactionConflict"})
 
 
 class DynamoKeyClaims:
@@ -133,56 +149,59 @@ class DynamoKeyClaims:
     def _claim_together(
         self, tenant_id: str, kind: str, requests: Sequence[ClaimRequest]
     ) -> dict[str, Claim]:
-        held = self._held(tenant_id, kind, requests)
-        claims, pending = _owned_by_others(requests, held)
+        claims: dict[str, Claim] = {}
+        # The keys found to be the requester's own already, with what each claim held.
+        ours: dict[str, Mapping[str, Any]] = {}
+        pending = list(requests)
         for _ in range(TRANSACTION_ROUNDS):
-            refused = self._write_together(tenant_id, kind, pending) if pending else None
-            if refused is None:
-                return claims | {request.key: _won(request, held) for request in pending}
-            claims |= refused
-            pending = [request for request in pending if request.key not in refused]
+            cancelled = self._write_together(tenant_id, kind, pending, ours) if pending else None
+            if cancelled is None:
+                return claims | {request.key: _won(request, ours) for request in pending}
+            claims |= cancelled.refused
+            ours = {key: item for key, item in ours.items() if key not in cancelled.gone}
+            ours |= cancelled.ours
+            pending = [request for request in pending if request.key not in cancelled.refused]
         # Other writers keep cancelling the transaction: each key on its own, as a last resort.
         return claims | {
             request.key: self._claim_one(tenant_id, kind, request) for request in pending
         }
 
-    def _held(
-        self, tenant_id: str, kind: str, requests: Sequence[ClaimRequest]
-    ) -> dict[str, dict[str, Any]]:
-        """The claims already made on these keys, by key (read consistently)."""
-        pks = {key_pk(tenant_id, kind, request.key): request.key for request in requests}
-        with outage_is_transient("registry"):
-            found = batch_get(self._table, [{"pk": pk, "sk": "KEY"} for pk in pks])
-        return {pks[item["pk"]]: item for item in found}
-
     def _write_together(
-        self, tenant_id: str, kind: str, requests: Sequence[ClaimRequest]
-    ) -> dict[str, Claim] | None:
-        """None when every claim is written; else the claims refused (maybe none: the
-        transaction was cancelled by another one writing the same keys), none written."""
+        self,
+        tenant_id: str,
+        kind: str,
+        requests: Sequence[ClaimRequest],
+        ours: Mapping[str, Mapping[str, Any]],
+    ) -> "_Cancellation | None":
+        """None when every claim is written; else what the cancelled transaction found (none
+        written). A key in `ours` is expected to be the requester's, any other to be free."""
         from botocore.exceptions import ClientError
 
         try:
             with outage_is_transient("registry"):
                 self._client.transact_write_items(
                     TransactItems=[
-                        {
-                            "Put": {
-                                "TableName": self._table.name,
-                                "Item": self._item(tenant_id, kind, request),
-                                "ConditionExpression": _UNCLAIMED_OR_OURS,
-                                "ExpressionAttributeValues": {":ref": request.client_ref},
-                                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                            }
-                        }
+                        {"Put": self._put(tenant_id, kind, request, ours=request.key in ours)}
                         for request in requests
                     ]
                 )
         except ClientError as exc:
             if error_code(exc) != "TransactionCanceledException":
                 raise
-            return _refusals(requests, exc)
+            return _cancellation(requests, exc)
         return None
+
+    def _put(self, tenant_id: str, kind: str, request: ClaimRequest, *, ours: bool) -> "PutTypeDef":
+        """A transaction's Put of one claim: new, or this reference's own again."""
+        put: PutTypeDef = {
+            "TableName": self._table.name,
+            "Item": self._item(tenant_id, kind, request),
+            "ConditionExpression": _OURS if ours else _UNCLAIMED,
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        if ours:
+            put["ExpressionAttributeValues"] = {":ref": request.client_ref}
+        return put
 
     def _owner_claim(
         self, tenant_id: str, kind: str, key: str, refusal: Exception
@@ -207,48 +226,55 @@ class DynamoKeyClaims:
         return int(self._clock() * 1000)
 
 
-def _owned_by_others(
-    requests: Sequence[ClaimRequest], held: Mapping[str, Mapping[str, Any]]
-) -> tuple[dict[str, Claim], list[ClaimRequest]]:
-    """(the refusals of keys others own already, the requests left to write): no write is
-    spent on a key whose owner the read names."""
-    refused: dict[str, Claim] = {}
-    pending: list[ClaimRequest] = []
-    for request in requests:
-        claim = held.get(request.key)
-        if claim is not None and claim.get("clientReferenceId") != request.client_ref:
-            refused[request.key] = _refused(request.key, claim)
+@dataclass(frozen=True)
+class _Cancellation:
+    """What a cancelled claim transaction found, key by key, from its reasons."""
+
+    #: keys other references hold: refused, each with its owner's claim
+    refused: dict[str, Claim] = field(default_factory=dict)
+    #: keys the requester holds already, with what each claim holds (sent again as its own)
+    ours: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: keys whose condition failed with no claim there (held, then released): free again
+    gone: set[str] = field(default_factory=set)
+
+    def note(self, request: ClaimRequest, typed_claim: Mapping[str, Any] | None) -> None:
+        """The claim that failed the request's condition (None: there is none now)."""
+        if not typed_claim:
+            self.gone.add(request.key)
+            return
+        claim = _plain_item(typed_claim)
+        if claim.get("clientReferenceId") == request.client_ref:
+            self.ours[request.key] = claim
         else:
-            pending.append(request)
-    return refused, pending
+            self.refused[request.key] = _refused(request.key, claim)
 
 
-def _won(request: ClaimRequest, held: Mapping[str, Mapping[str, Any]]) -> Claim:
+def _won(request: ClaimRequest, ours: Mapping[str, Mapping[str, Any]]) -> Claim:
     """The request's claim, written: with what its earlier claim held, if it had one."""
-    return Claim(request.key, True, request.client_ref, held.get(request.key) or {})
+    return Claim(request.key, True, request.client_ref, ours.get(request.key) or {})
 
 
 def _refused(key: str, owner_claim: Mapping[str, Any]) -> Claim:
     return Claim(key, False, str(owner_claim["clientReferenceId"]), owner_claim)
 
 
-def _refusals(requests: Sequence[ClaimRequest], cancelled: Exception) -> dict[str, Claim]:
-    """The claims a cancelled transaction refused, from its reasons (one per Put, in order).
-    A key taken and released again before the refusal was read has no owner to name: it is
-    sent again with the others."""
+def _cancellation(requests: Sequence[ClaimRequest], cancelled: Exception) -> _Cancellation:
+    """What a cancelled transaction found, from its reasons (one per Put, in order). The
+    keys it does not name (no reason, or a conflict with another transaction) are sent
+    again as they were."""
     reasons = getattr(cancelled, "response", {}).get("CancellationReasons") or []
     if len(reasons) != len(requests):
         raise TransientError("a claim transaction was cancelled without its reasons") from cancelled
-    refused: dict[str, Claim] = {}
+    found = _Cancellation()
     for request, reason in zip(requests, reasons, strict=True):
         code = reason.get("Code") or "None"
         if code in _BUSY_REASONS:
             raise TransientError(f"registry unavailable: {code}", aws_code=code) from cancelled
-        if code == "ConditionalCheckFailed" and reason.get("Item"):
-            refused[request.key] = _refused(request.key, _plain_item(reason["Item"]))
-        elif code not in {"None", "ConditionalCheckFailed", "TransactionConflict"}:
+        if code not in _RACES:
             raise cancelled  # a malformed claim (a validation error) is a defect, not a race
-    return refused
+        if code == "ConditionalCheckFailed":
+            found.note(request, reason.get("Item"))
+    return found
 
 
 def _plain_item(typed: Mapping[str, Any]) -> dict[str, Any]:

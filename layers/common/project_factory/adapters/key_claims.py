@@ -3,8 +3,9 @@
 A claim is the registry table's item KEY#{tenant}#{kind}#{key} / KEY: the client reference
 that owns the key (`clientReferenceId`), when it was claimed (`claimedAt`, ms) and what the
 caller keeps with it (the owner's record id, a username). It is written under the condition
-`attribute_not_exists(pk) OR clientReferenceId = :ref`: the first reference to write it owns
-the key, its retries may write it again, every other reference is refused and told who the
+`attribute_not_exists(pk) OR clientReferenceId = :ref` (a batch, after a consistent read of
+its keys, under whichever half the read found): the first reference to write it owns the
+key, its retries may write it again, every other reference is refused and told who the
 owner is (DynamoDB returns the item that failed the condition). Exactly one row can own a
 key, however many uploads race for it.
 
