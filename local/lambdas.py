@@ -328,13 +328,14 @@ def _install_moto_hooks() -> None:
     from moto.events.models import Rule
     from moto.s3 import notifications
 
-    from local import moto_clients, moto_conditions, moto_transactions
+    from local import moto_clients, moto_conditions, moto_s3_urls, moto_transactions
     from local.moto_patches import replaced
 
     _serialise_moto_calls()
     moto_transactions.install()
     moto_conditions.install()
     moto_clients.install()
+    moto_s3_urls.install()
     replaced(LambdaFunction, "invoke", signature="(self, body, request_headers, response_headers)")
     replaced(
         notifications,
