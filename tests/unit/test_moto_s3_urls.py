@@ -8,35 +8,34 @@ from local import moto_s3_urls
 
 
 @pytest.fixture
-def backend(monkeypatch):
-    """An S3 backend, with the patch installed afresh over moto's own property."""
-    from moto.s3.models import S3Backend
-
-    # The patch replaces moto's property for the whole process; the test gives it back.
-    monkeypatch.setattr(S3Backend, "_url_module", S3Backend.__dict__["_url_module"])
-    monkeypatch.setattr(moto_s3_urls, "_installed", False)
-    monkeypatch.delenv("MOTO_S3_CUSTOM_ENDPOINTS", raising=False)
-    moto_s3_urls.install()
-    return S3Backend("us-east-1", "123456789012")
+def loads():
+    """The loads of moto's S3 URL module by the property the patch wraps (a list that grows)."""
+    return []
 
 
 @pytest.fixture
-def reloads(monkeypatch):
-    """The reloads of moto's S3 URL module (a list that grows)."""
-    from moto.s3 import models
+def backend(monkeypatch, loads):
+    """An S3 backend whose URL module moto loads as it does (a reload each time it is asked),
+    counted, with the patch installed afresh over that."""
+    from moto.s3.models import S3Backend
 
-    seen = []
-    reload = models.reload
+    def loading(self):
+        module = importlib.import_module("moto.s3.urls")
+        loads.append(module.__name__)
+        return importlib.reload(module)
 
-    def counted(module):
-        seen.append(module.__name__)
-        return reload(module)
+    # The patch replaces moto's property for the whole process; the test gives it back.
+    monkeypatch.setattr(S3Backend, "_url_module", property(loading))
+    monkeypatch.setattr(moto_s3_urls, "_installed", False)
+    monkeypatch.delenv("MOTO_S3_CUSTOM_ENDPOINTS", raising=False)
+    moto_s3_urls.install()
+    yield S3Backend("us-east-1", "123456789012")
+    # moto's module as the rest of the process knows it: with no custom endpoint
+    monkeypatch.delenv("MOTO_S3_CUSTOM_ENDPOINTS", raising=False)
+    importlib.reload(importlib.import_module("moto.s3.urls"))
 
-    monkeypatch.setattr(models, "reload", counted)
-    return seen
 
-
-def test_the_url_patterns_are_loaded_once_while_the_endpoints_stay(backend, reloads):
+def test_the_url_patterns_are_loaded_once_while_the_endpoints_stay(backend, loads):
     # Given the patch installed
     # When moto asks the backend for its URL patterns three times, as three S3 calls do
     first = backend.url_bases
@@ -44,10 +43,10 @@ def test_the_url_patterns_are_loaded_once_while_the_endpoints_stay(backend, relo
         assert backend.url_bases == first
 
     # Then the module was loaded once
-    assert reloads == ["moto.s3.urls"]
+    assert loads == ["moto.s3.urls"]
 
 
-def test_a_custom_endpoint_set_later_is_among_the_patterns(backend, reloads, monkeypatch):
+def test_a_custom_endpoint_set_later_is_among_the_patterns(backend, loads, monkeypatch):
     # Given the patterns loaded with no custom endpoint
     assert not any("s3.local.test" in base for base in backend.url_bases)
 
@@ -56,6 +55,4 @@ def test_a_custom_endpoint_set_later_is_among_the_patterns(backend, reloads, mon
 
     # Then the module is loaded again and its patterns include it
     assert any("s3.local.test" in base for base in backend.url_bases)
-    assert reloads == ["moto.s3.urls", "moto.s3.urls"]
-    monkeypatch.delenv("MOTO_S3_CUSTOM_ENDPOINTS")
-    importlib.reload(importlib.import_module("moto.s3.urls"))
+    assert loads == ["moto.s3.urls", "moto.s3.urls"]

@@ -9,6 +9,7 @@ from urllib.parse import quote
 import orjson
 
 from project_factory.adapters.file_store import file_key
+from project_factory.adapters.json_lines import READ_BYTES, json_lines
 from project_factory.domain.files import FilePin, PresignedPost, StoredFile
 from project_factory.errors import DomainError, InvalidRequestError, NotFoundError
 
@@ -216,10 +217,7 @@ class S3FileStore:
     def iter_lines(self, key: str) -> Iterator[Any]:
         with _outage_is_transient():
             answer = self._s3.get_object(Bucket=self.bucket, Key=key)
-            lines = answer["Body"].iter_lines()
-            for line in lines:
-                if line:
-                    yield orjson.loads(line)
+            yield from json_lines(answer["Body"].iter_chunks(READ_BYTES))
 
 
 def _outage_is_transient() -> AbstractContextManager[None]:
