@@ -124,6 +124,24 @@ def operations_of(table):
     return sent
 
 
+def before_transaction(table, number, act):
+    """Runs `act` just before the table's client sends its `number`th TransactWriteItems;
+    the operations it sends (a list that grows)."""
+    sent = operations_of(table)
+
+    def hook(model, **_):
+        if model.name == "TransactWriteItems" and sent.count("TransactWriteItems") == number:
+            act()
+
+    table.meta.client.meta.events.register("before-call.dynamodb.*", hook)
+    return sent
+
+
+def another_client():
+    """A claims store on a client of its own (another upload's, or a twin invocation's)."""
+    return DynamoKeyClaims(boto3.resource("dynamodb", region_name="us-east-1").Table(TABLE))
+
+
 def test_a_batch_of_free_keys_is_claimed_with_one_transaction_and_no_read(table):
     # Given 100 free keys
     claims = store(table)
@@ -180,14 +198,14 @@ def test_a_batch_retried_by_its_owner_gets_what_each_claim_held(table):
 def test_a_key_taken_just_before_the_transaction_goes_to_its_taker(table):
     # Given 20 free keys, one of which another upload claims just before the transaction
     claims = store(table)
-    rival = DynamoKeyClaims(boto3.resource("dynamodb", region_name="us-east-1").Table(TABLE))
-    sent = operations_of(table)
-
-    def rival_claims_first(model, **_):
-        if model.name == "TransactWriteItems" and sent.count("TransactWriteItems") == 1:
-            rival.claim(TENANT, "facility", [ClaimRequest("k05", "other:5", {"id": "F-other"})])
-
-    table.meta.client.meta.events.register("before-call.dynamodb.*", rival_claims_first)
+    rival = another_client()
+    sent = before_transaction(
+        table,
+        1,
+        lambda: rival.claim(
+            TENANT, "facility", [ClaimRequest("k05", "other:5", {"id": "F-other"})]
+        ),
+    )
 
     # When the 20 are claimed together
     answer = claims.claim(
@@ -267,14 +285,10 @@ def test_a_key_its_own_twin_claims_just_before_the_transaction_is_won(table):
     # Given 20 free keys, one of which a twin invocation of the same row claims just
     # before the transaction (a Lambda retried while the first still runs)
     claims = store(table)
-    twin = DynamoKeyClaims(boto3.resource("dynamodb", region_name="us-east-1").Table(TABLE))
-    sent = operations_of(table)
-
-    def twin_claims_first(model, **_):
-        if model.name == "TransactWriteItems" and sent.count("TransactWriteItems") == 1:
-            twin.claim(TENANT, "facility", [ClaimRequest("k05", "res-1:5")])
-
-    table.meta.client.meta.events.register("before-call.dynamodb.*", twin_claims_first)
+    twin = another_client()
+    sent = before_transaction(
+        table, 1, lambda: twin.claim(TENANT, "facility", [ClaimRequest("k05", "res-1:5")])
+    )
 
     # When the 20 are claimed together
     answer = claims.claim(
@@ -312,13 +326,7 @@ def test_a_retried_key_released_meanwhile_is_claimed_anew(table):
     # transaction (the one that expects the row's own claim there)
     claims = store(table)
     claims.claim(TENANT, "facility", [ClaimRequest("k1", "res-1:1", {"id": "F-1"})])
-    sent = operations_of(table)
-
-    def released_first(model, **_):
-        if model.name == "TransactWriteItems" and sent.count("TransactWriteItems") == 2:
-            claims.release(TENANT, "facility", "k1", "res-1:1")
-
-    table.meta.client.meta.events.register("before-call.dynamodb.*", released_first)
+    sent = before_transaction(table, 2, lambda: claims.release(TENANT, "facility", "k1", "res-1:1"))
 
     # When the row claims it again with a new row beside it
     answer = claims.claim(
