@@ -4,10 +4,11 @@ outcome, its tail.
 Rows are streamed: each is rewritten (or kept as its bytes) as it is read, and handed to
 the compressor in batches of about a megabyte, so memory stays bounded whatever the
 sheet's size; the compressor works in a thread of its own (`processed_write_behind`), so
-that a batch is deflated while the next is made. Only the written cells of a data row change; a row before the header, a
-blank row and (when no header cell is added) the header keep their bytes. A data row
-without a result is given `missing` (it must never vanish silently). Cells written are
-inline strings: text, never a formula, whatever they begin with.
+that a batch is deflated while the next is made. Only the written cells of a data row
+change; a row before the header, a blank row and (when no header cell is added) the
+header keep their bytes. A data row without a result is given `missing` (it must never
+vanish silently). Cells written are inline strings: text, never a formula, whatever they
+begin with.
 
 The usual data row, its result next in the stream and its cells as Excel writes them,
 is spliced (`processed_splice`): its content kept whole, the written cells added around
@@ -18,8 +19,8 @@ in a piece is checked and cut by two regular expressions over the whole run, not
 per row, and each row's result cells come laid out for the sheet (`processed_cells`);
 a stretch of them whose results come next in the stream is taken at once
 (`Outcomes.run`) and written in one go (`processed_spliced_run`): a row costs a join and
-a format, no `RawRow`, no dict of texts. The other runs (the
-header, a row of another shape) are read row by row, as above.
+a format, no `RawRow`, no dict of texts. The other runs (the header, a row of another
+shape) are read row by row, as above.
 """
 
 from collections.abc import Iterable
@@ -125,7 +126,9 @@ class RowWriter:
         if min(digits).startswith(b"0"):
             digits = [b"%d" % n for n in numbers]
         cut_rows = list(zip(digits, cut[::3], cut[2::3], strict=True))
-        written = self._spliced_rows(numbers, cut_rows, rows.find(b"spans") >= 0)
+        # (the hint is in a row's attributes: those of the run are a few bytes a row)
+        spans = b"".join(cut[::3]).find(b"spans") >= 0
+        written = self._spliced_rows(numbers, cut_rows, spans)
         pieces.number = numbers[-1]
         return written
 

@@ -12,7 +12,7 @@ Any other row of the run (a result with outputs, a layout not the usual one, ids
 need escaping) is made as `ResultCells.around` makes it: the same bytes.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from project_factory.sheets.processed_cells import ResultCells
 from project_factory.sheets.processed_results import RowResult
@@ -53,27 +53,38 @@ class SplicedRun:
     def rows(self, rows: Sequence[Cut], results: Sequence[RowResult], spans: bool) -> list[bytes]:
         """`rows` with the cells of `results` (one each, in turn); `spans` when a row may
         have the hint to widen."""
-        cells = self._cells
-        with_id, bare, after, last = self._with_id, self._bare, cells.after, self._last
-        idents = _plain_ids(results) if with_id is not None else []
-        if not cells.usual or idents is None:
+        idents = _plain_ids(results) if self._with_id is not None else []
+        if not self._cells.usual or idents is None:
             return [
                 self._row(row, result, spans) for row, result in zip(rows, results, strict=True)
             ]
-        next_id = iter(idents).__next__
+        if spans:
+            rows = [(digits, widen_spans(attrs, self._last), body) for digits, attrs, body in rows]
+        return self._usual(rows, results, iter(idents).__next__)
+
+    def _usual(
+        self, rows: Sequence[Cut], results: Sequence[RowResult], next_id: Callable[[], bytes]
+    ) -> list[bytes]:
+        """`rows` (their hints widened) in the usual layout, each id next from `next_id`."""
+        with_id, bare, after = self._with_id, self._bare, self._cells.after
+        by_status: dict[str, list[bytes]] = {}
         written: list[bytes] = []
         append = written.append
         for (digits, attrs, body), result in zip(rows, results, strict=True):
             if result.output:
-                append(self._row((digits, attrs, body), result, spans))
+                append(self._row((digits, attrs, body), result, spans=False))
                 continue
-            if spans:
-                attrs = widen_spans(attrs, last)
-            cells_after = digits.join(after(result))
-            if with_id is not None and result.id:
-                append(with_id % (attrs, digits, next_id(), body, cells_after))
+            if result.errors or result.plan is not None:
+                between = after(result)
             else:
-                append(bare % (attrs, body, cells_after))
+                # (nearly every row: its status alone, a lookup of this run's)
+                between = by_status.get(result.status) or by_status.setdefault(
+                    result.status, after(result)
+                )
+            if with_id is not None and result.id:
+                append(with_id % (attrs, digits, next_id(), body, digits.join(between)))
+            else:
+                append(bare % (attrs, body, digits.join(between)))
         return written
 
     def _row(self, row: Cut, result: RowResult, spans: bool) -> bytes:
