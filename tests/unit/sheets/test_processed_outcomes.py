@@ -71,3 +71,15 @@ def test_the_streams_own_error_is_raised_by_settle():
     assert len(taken) == 1
     with pytest.raises(OSError, match="scratch part"):
         outcomes.settle()
+
+
+def test_a_row_that_takes_no_result_ends_the_run_whatever_the_stream_holds():
+    # Given a stream whose next result is numbered as no row is (a caller's mistake)
+    outcomes = Outcomes(_results([-1, 2]))
+
+    # When a run starts at a row that takes no result (the header)
+    taken = outcomes.run([None, 2])
+
+    # Then nothing is taken, and the result waits
+    assert taken == []
+    assert outcomes.waiting(-1) is not None

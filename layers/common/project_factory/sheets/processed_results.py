@@ -40,15 +40,16 @@ class Outcomes:
         self._results: Iterator[tuple[int, RowResult]] = iter(results)
         self._next = next(self._results, None)
         #: what taking the last of a `run` raised, raised by `settle`
-        self._unsettled: BaseException | None = None
+        self._unsettled: Exception | None = None
 
-    def run(self, places: Sequence[int], start: int = 0) -> list[RowResult]:
+    def run(self, places: Sequence[int | None], start: int = 0) -> list[RowResult]:
         """The results of the longest start of `places[start:]` whose results are next in the
         stream, one after another, taken (as `waiting` then `taken`, place by place).
 
         What taking the last of them raised (a result out of order, or the stream's own
         error) is kept for `settle`, so that it is raised where `taken` raises it: once
-        the rows of the results before it are written.
+        the rows of the results before it are written. A place None (a row that takes
+        no result) ends the run.
         """
         taken: list[RowResult] = []
         following, results = self._next, self._results
@@ -58,7 +59,7 @@ class Outcomes:
             taken.append(following[1])
             try:
                 following = next(results, None)
-            except BaseException as error:  # (raised by `settle`, in its turn)
+            except Exception as error:  # (raised by `settle`, in its turn)
                 self._next, self._unsettled = None, error
                 return taken
             if following is not None and following[0] <= place:

@@ -140,8 +140,8 @@ class RowWriter:
         outcomes, run = self._outcomes, self._run
         header, base = self._layout.header.row_number, self._base
         start, end = b"<" + self._tag, b"</" + self._tag + b">"
-        # (the header and the rows above it never take a result: a place none has)
-        places = [base + number if number > header else -1 for number in numbers]
+        # (the header and the rows above it never take a result: no place)
+        places = [base + number if number > header else None for number in numbers]
         written: list[bytes] = []
         at, count = 0, len(rows)
         while at < count:
