@@ -36,7 +36,8 @@ This module writes the package; the data tabs and their headers are found by
 `processed_tabs`, the written columns placed by `processed_columns`, the results taken
 from their stream by `processed_results` and each data sheet written by `processed_rows`
 (its pieces from `processed_pieces`, usual rows spliced by `processed_splice` with their
-result cells from `processed_cells`).
+result cells from `processed_cells`, a run of them at a time by `processed_spliced_run`,
+deflated in a thread of its own by `processed_write_behind`).
 """
 
 import zipfile

@@ -75,6 +75,26 @@ class ResultCells:
         # The usual layout: the id alone (or nothing) before the gap, shared slots after.
         self._id, self._usual = _usual(self._sides, self._templates)
 
+    @property
+    def usual(self) -> bool:
+        """Whether the layout is the usual one: the id alone (or nothing) before the gap,
+        shared slots only after it (`around`'s one lookup and join)."""
+        return self._usual
+
+    @property
+    def id_template(self) -> CellTemplate | None:
+        """The id's cell, in the usual layout with an id before the gap."""
+        return self._id
+
+    def after(self, result: RowResult) -> list[bytes]:
+        """The bytes around the row numbers of the cells after the gap, for `result`'s
+        shared texts (remembered): `number.join` of them is those cells."""
+        key = (result.status, result.plan, *result.errors)
+        between = self._remembered.get(key)
+        if between is None:
+            between = self._remember(key, shared_texts(result))
+        return between[1]
+
     def around(self, result: RowResult, number: bytes) -> tuple[bytes, bytes]:
         """The cells `result` writes in the row numbered `number` (its digits): those
         before the gap, those after (ResultsMismatch for an output without a column)."""

@@ -5,8 +5,9 @@ Results are consumed once, in order, so a 100k-row file never holds them all; a 
 out of order is the caller's mistake (ResultsMismatch), not the file's.
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 
 from project_factory.domain.resources import RowStatus
 from project_factory.errors import DomainError
@@ -38,6 +39,40 @@ class Outcomes:
     def __init__(self, results: Iterable[tuple[int, RowResult]]) -> None:
         self._results: Iterator[tuple[int, RowResult]] = iter(results)
         self._next = next(self._results, None)
+        #: what taking the last of a `run` raised, raised by `settle`
+        self._unsettled: Exception | None = None
+
+    def run(self, places: Sequence[int | None], start: int = 0) -> list[RowResult]:
+        """The results of the longest start of `places[start:]` whose results are next in the
+        stream, one after another, taken (as `waiting` then `taken`, place by place).
+
+        What taking the last of them raised (a result out of order, or the stream's own
+        error) is kept for `settle`, so that it is raised where `taken` raises it: once
+        the rows of the results before it are written. A place None (a row that takes
+        no result) ends the run.
+        """
+        taken: list[RowResult] = []
+        following, results = self._next, self._results
+        for place in islice(places, start, None):
+            if following is None or following[0] != place:
+                break
+            taken.append(following[1])
+            try:
+                following = next(results, None)
+            except Exception as error:  # (raised by `settle`, in its turn)
+                self._next, self._unsettled = None, error
+                return taken
+            if following is not None and following[0] <= place:
+                self._next, self._unsettled = following, _out_of_order(following[0], place)
+                return taken
+        self._next = following
+        return taken
+
+    def settle(self) -> None:
+        """Raises what taking the last result of a `run` raised, if anything did."""
+        if self._unsettled is not None:
+            error, self._unsettled = self._unsettled, None
+            raise error
 
     def waiting(self, row_number: int) -> RowResult | None:
         """The result of `row_number` when it is the next one in the stream, else None;

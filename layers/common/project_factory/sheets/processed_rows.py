@@ -3,10 +3,12 @@ outcome, its tail.
 
 Rows are streamed: each is rewritten (or kept as its bytes) as it is read, and handed to
 the compressor in batches of about a megabyte, so memory stays bounded whatever the
-sheet's size. Only the written cells of a data row change; a row before the header, a
-blank row and (when no header cell is added) the header keep their bytes. A data row
-without a result is given `missing` (it must never vanish silently). Cells written are
-inline strings: text, never a formula, whatever they begin with.
+sheet's size; the compressor works in a thread of its own (`processed_write_behind`), so
+that a batch is deflated while the next is made. Only the written cells of a data row
+change; a row before the header, a blank row and (when no header cell is added) the
+header keep their bytes. A data row without a result is given `missing` (it must never
+vanish silently). Cells written are inline strings: text, never a formula, whatever they
+begin with.
 
 The usual data row, its result next in the stream and its cells as Excel writes them,
 is spliced (`processed_splice`): its content kept whole, the written cells added around
@@ -14,13 +16,15 @@ it, no cell read and no blank test. Every other row is read cell by cell.
 
 Rows come in the pieces the sheet is read in (`processed_pieces`). A run of usual rows
 in a piece is checked and cut by two regular expressions over the whole run, not one
-per row, and each row's result cells come laid out for the sheet (`processed_cells`):
-a row costs a join and a format, no `RawRow`, no dict of texts. The other runs (the
-header, a row of another shape) are read row by row, as above.
+per row, and each row's result cells come laid out for the sheet (`processed_cells`);
+a stretch of them whose results come next in the stream is taken at once
+(`Outcomes.run`) and written in one go (`processed_spliced_run`): a row costs a join and
+a format, no `RawRow`, no dict of texts. The other runs (the header, a row of another
+shape) are read row by row, as above.
 """
 
 from collections.abc import Iterable
-from typing import IO
+from typing import IO, cast
 
 from project_factory.sheets.layout import ERRORS_COLUMN, PLAN_COLUMN, STATUS_COLUMN, is_blank
 from project_factory.sheets.limits import EXCEL_MAX_ROWS, WorkbookLimits
@@ -29,7 +33,9 @@ from project_factory.sheets.processed_columns import ColumnPlan
 from project_factory.sheets.processed_pieces import SheetPieces
 from project_factory.sheets.processed_results import Outcomes, ResultsMismatch, RowResult
 from project_factory.sheets.processed_splice import RowSplicer
+from project_factory.sheets.processed_spliced_run import Cut, SplicedRun
 from project_factory.sheets.processed_tabs import DataTab
+from project_factory.sheets.processed_write_behind import WriteBehind
 from project_factory.sheets.spec import SheetSpec
 from project_factory.sheets.xlsx_edit import (
     replace_cells,
@@ -59,10 +65,17 @@ class RowWriter:
         self._outcomes, self._missing = outcomes, missing
         self._splicer: RowSplicer | None = None
         self._cells: ResultCells | None = None
+        self._run: SplicedRun | None = None
         self._sheet: SheetXml | None = None
         self._tag = b"row"
 
     def write(self, sheet: SheetXml, sink: IO[bytes], limits: WorkbookLimits) -> None:
+        # (deflated by a thread of its own while the rows are made: `processed_write_behind`)
+        with WriteBehind(sink) as behind:
+            # (it has the writing half of a binary stream, all a sink's writers use)
+            self._write(sheet, cast(IO[bytes], behind), limits)
+
+    def _write(self, sheet: SheetXml, sink: IO[bytes], limits: WorkbookLimits) -> None:
         plan = self._plan
         status, errors = plan.columns[STATUS_COLUMN], plan.columns[ERRORS_COLUMN]
         head = widen_dimension(sheet.head, plan.last_column)
@@ -72,6 +85,8 @@ class RowWriter:
         first = self._splicer.gap[0]
         self._cells = ResultCells.make(sheet.prefix, plan.columns, self._spec, first)
         self._tag = sheet.prefix + b"row"
+        if self._cells is not None:
+            self._run = SplicedRun(self._tag, self._cells, plan.last_column)
         self._sheet = sheet
         pieces = SheetPieces(sheet, limits)
         pending: list[bytes] = []
@@ -110,32 +125,38 @@ class RowWriter:
         digits = cut[1::3]
         if min(digits).startswith(b"0"):
             digits = [b"%d" % n for n in numbers]
-        cells = zip(numbers, digits, cut[::3], cut[2::3], strict=True)
-        written = self._spliced_rows(cells, self._cells, rows.find(b"spans") >= 0)
+        cut_rows = list(zip(digits, cut[::3], cut[2::3], strict=True))
+        # (the hint is in a row's attributes: those of the run are a few bytes a row)
+        spans = b"".join(cut[::3]).find(b"spans") >= 0
+        written = self._spliced_rows(numbers, cut_rows, spans)
         pieces.number = numbers[-1]
         return written
 
-    def _spliced_rows(
-        self, rows: Iterable[tuple[int, bytes, bytes, bytes]], cells: ResultCells, spans: bool
-    ) -> list[bytes]:
-        """Usual rows (number, its digits, attributes, content: see `RowSplicer.rows`)
-        with their cells from `cells`; `spans` when a row may have the hint to widen."""
-        outcomes, base, last = self._outcomes, self._base, self._plan.last_column
-        header = self._layout.header.row_number
+    def _spliced_rows(self, numbers: list[int], rows: list[Cut], spans: bool) -> list[bytes]:
+        """Usual rows (their numbers, and each cut: see `RowSplicer.cut`) with their
+        results' cells, a stretch of rows whose results come next at a time
+        (`SplicedRun`); `spans` when a row may have the hint to widen."""
+        assert self._run is not None
+        outcomes, run = self._outcomes, self._run
+        header, base = self._layout.header.row_number, self._base
         start, end = b"<" + self._tag, b"</" + self._tag + b">"
-        around = cells.around
+        # (the header and the rows above it never take a result: no place)
+        places = [base + number if number > header else None for number in numbers]
         written: list[bytes] = []
-        for number, digits, attrs, body in rows:
-            result = outcomes.waiting(base + number) if number > header else None
-            if result is None:
+        at, count = 0, len(rows)
+        while at < count:
+            results = outcomes.run(places, at)
+            if results:
+                written += run.rows(rows[at : at + len(results)], results, spans)
+                at += len(results)
+            # (a result out of order is raised once the rows before it are written)
+            outcomes.settle()
+            if at < count:
                 # (the header, a row above it, a row without its result next: as ever)
+                _, attrs, body = rows[at]
                 whole = b"%s%s>%s%s" % (start, attrs, body, end)
-                written.append(self._row(RawRow(number, attrs, body, whole)))
-                continue
-            before, after = around(result, digits)
-            outcomes.taken()
-            row_attrs = widen_spans(attrs, last) if spans else attrs
-            written.append(b"%s%s>%s%s%s%s" % (start, row_attrs, before, body, after, end))
+                written.append(self._row(RawRow(numbers[at], attrs, body, whole)))
+                at += 1
         return written
 
     def _row(self, row: RawRow) -> bytes:
