@@ -172,3 +172,17 @@ def test_user_rows_are_never_told_as_read_and_keep_the_batch_path():
     by_row = validator(USER)
     by_row._batches = None
     assert list(checker.validate_all(rows)) == list(by_row.validate_all(rows))
+
+
+def test_a_column_the_schema_takes_by_pattern_is_never_told_plain_as_read():
+    # Given a schema that takes more columns by pattern (the coercer leaves them out)
+    schema = bundled_json_schema(FACILITY.schema_identifier)
+    wider = {**schema, "patternProperties": {"^EXTRA": {"type": "string"}}}
+    rows = [SheetRow(2, facility()), SheetRow(3, {**facility(name="Post 3"), "EXTRA_A": "x"})]
+
+    # When a batch is told as read
+    told = validator(FACILITY, json_schema=wider)._batches._as_read.told(rows)
+
+    # Then the row with such a column is not plain as read, the other is
+    assert told is not None
+    assert told[1] == [True, False]

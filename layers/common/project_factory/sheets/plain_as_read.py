@@ -32,6 +32,8 @@ _DICTS = {dict}
 #: The cells the schema can tell exactly (jsonschema-rs takes 12.0 for an integer and a
 #: str subclass for a string: a batch with any other cell is not told here).
 _READ = frozenset((str, int))
+#: The schema keywords ours may sit beside, in one schema: none depends on another.
+_APART = frozenset(("type", "title", "description", "properties", "required", "$comment"))
 
 
 class PlainAsRead:
@@ -132,16 +134,22 @@ def _plain_schema(
         column: _both(_both(prop, kept[column]), rules.get(column, True))
         for column, prop in properties.items()
     }
-    row = {key: value for key, value in json_schema.items() if key != "$schema"}
-    if "additionalProperties" in row:
-        # The schema's own (what it says of columns it lacks) and ours (none there).
-        row = {"allOf": [row, {"properties": columns, "additionalProperties": False}]}
-    else:
-        row.update(properties=columns, additionalProperties=False)
-    wrapper: dict[str, Any] = {"items": row}
+    wrapper: dict[str, Any] = {"items": _row_schema(json_schema, columns)}
     if "$schema" in json_schema:
         wrapper["$schema"] = json_schema["$schema"]
     return wrapper
+
+
+def _row_schema(json_schema: Mapping[str, Any], columns: dict[str, Any]) -> dict[str, Any]:
+    """The schema's row schema with its columns as `columns` has them, and no other."""
+    row = {key: value for key, value in json_schema.items() if key != "$schema"}
+    if all(key in _APART or key.startswith("x-") for key in row):
+        # Keywords none of which reads what `properties` or additionalProperties say.
+        row.update(properties=columns, additionalProperties=False)
+        return row
+    # The schema's own keywords (patternProperties, unevaluatedProperties...) and ours,
+    # each reading its own `properties` only.
+    return {"allOf": [row, {"properties": columns, "additionalProperties": False}]}
 
 
 def _both(first: Any, second: Any) -> Any:
