@@ -74,6 +74,48 @@ def column_coercer(properties: Mapping[str, Mapping[str, Any]]) -> ColumnCoercer
     return coerce
 
 
+#: The characters str.strip strips (str.isspace), as a regex class of them: none is a
+#: character a class must escape.
+SPACES = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
+
+
+def unchanged_schema(properties: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """Per column, the JSON Schema of the cells `row_coercer` keeps as they are, neither
+    changed nor left out, for cells that are exact `str` or `int` (what the caller
+    makes sure of: jsonschema-rs takes 12.0 and a str subclass alike). A schema may take
+    fewer cells than are kept (then they take the coercer), never more."""
+    enums = _enum_spellings(properties)
+    return {
+        column: _unchanged(_column(prop, enums.get(column)), enums.get(column, {}))
+        for column, prop in properties.items()
+    }
+
+
+#: A text not blank, with nothing to strip at either end: one pattern (Rust) a cell.
+_TRIMMED = f"^[^{SPACES}]([\\s\\S]*[^{SPACES}])?$"
+
+
+def _unchanged(known: "_Column", enum: Mapping[str, Any]) -> Any:
+    """The schema of the cells (exact str or int) one column's coercion keeps as they are."""
+    if isinstance(known, _NumberColumn):
+        # An int is taken as it is (`_NumberColumn.learn`), a text never.
+        return {"type": "integer"}
+    if isinstance(known, _FreshColumn):
+        # A list of its own for every cell: never the cell.
+        return False
+    if isinstance(known, _TextColumn):
+        # str.strip of a text not blank, with nothing to strip, is the text.
+        return {"type": "string", "pattern": _TRIMMED}
+    # The enum's spellings that are their own value (learn: not blank either).
+    spelled = [value for value in enum.values() if type(value) is str]
+    kept = [value for value in spelled if _kept(known.learn(value), value)]
+    return {"type": "string", "enum": kept} if kept else False
+
+
+def _kept(value: Any, text: str) -> bool:
+    return type(value) is str and value == text
+
+
 def _coercers(
     properties: Mapping[str, Mapping[str, Any]],
 ) -> tuple[dict[str, Coercer], dict[str, Coercer], frozenset[str]]:

@@ -8,11 +8,12 @@ a file of Excel's million rows costs a few sets.
 
 import re
 from collections.abc import Mapping, Sequence
-from itertools import compress, repeat
-from operator import attrgetter, ne
+from itertools import compress, count, repeat
+from operator import attrgetter, itemgetter, ne
 from typing import Any
 
 from project_factory.sheets.cells import cell_text
+from project_factory.sheets.checked_batch import CheckedBatch
 from project_factory.sheets.checked_row import BoundaryRef, CheckedRow, RowErrors
 from project_factory.sheets.messages import normalise_text
 from project_factory.sheets.spec import SheetSpec
@@ -49,39 +50,37 @@ class FileRules:
             self._check_boundary(item, item.boundary)
 
     def check_all(self, items: Sequence[CheckedRow]) -> bool:
+        """`check_batch` of rows that all have their CheckedRow."""
+        return self.check_batch(CheckedBatch.made(list(items)))
+
+    def check_batch(self, batch: CheckedBatch) -> bool:
         """`check` of each row in turn (rows in file order), a unique column of texts down
-        the whole batch at once: their keys made and first rows kept by C code (`map`).
+        the whole batch at once: their keys made and first rows kept by C code (`map`). A
+        plain row gets its CheckedRow (`CheckedBatch.item`) only when a rule fails it.
 
         Each row still gets its errors in `check`'s order, since each column keeps its own
         first rows. A batch with rows that define boundaries (each checked against those
         defined above, `define`) or sit on tabs (their labels kept) is not checked here
-        (False): its rows take `check` one by one.
+        (False): its rows take `check` one by one. A plain row does neither.
         """
-        if any(map(_boundary_of, items)) or set(map(_sheet_of, items)) != _NO_SHEET:
+        made = [item for item in batch.items if item is not None]
+        if any(map(_boundary_of, made)) or not set(map(_sheet_of, made)) <= _NO_SHEET:
             return False
-        numbers = list(map(_number_of, items))
-        rows = list(map(_values_of, items))
+        rows = batch.values
         for column, first_rows in self._first_row.items():
-            cells: list[Any] = list(map(dict.get, rows, repeat(column), repeat(_ABSENT)))
-            kinds = set(map(type, cells))
-            if kinds == _TEXTS:
-                self._check_texts(items, numbers, column, cells, first_rows)
-                continue
-            if kinds == _NONE:
+            cells = _cells(rows, column)
+            if cells is None:
                 # No row has the column (an id column of a new file).
                 continue
-            for item, cell in zip(items, cells, strict=True):
-                if cell is not _ABSENT:
-                    self._check_unique(item, column, cell, first_rows)
+            kinds = set(map(type, cells))
+            if kinds == _TEXTS:
+                self._check_texts(batch, column, cells, first_rows)
+            else:
+                self._check_cells(batch, column, cells, first_rows)
         return True
 
     def _check_texts(
-        self,
-        items: Sequence[CheckedRow],
-        numbers: list[int],
-        column: str,
-        cells: list[str],
-        first_rows: dict[Any, int],
+        self, batch: CheckedBatch, column: str, cells: list[str], first_rows: dict[Any, int]
     ) -> None:
         """A unique column every row has a text in, down the batch: `_check_unique` of
         each cell, normalise_text and the first rows kept as C calls down the column."""
@@ -90,10 +89,23 @@ class FileRules:
             keys = map(str.casefold, cells)
         else:
             keys = map(str.casefold, map(" ".join, map(str.split, cells)))
+        numbers = batch.numbers
         firsts = list(map(first_rows.setdefault, keys, numbers))
-        repeated = compress(zip(items, cells, firsts, strict=True), map(ne, firsts, numbers))
-        for item, cell, first in repeated:
-            self._fail_repeated(item, column, cell, first)
+        repeated = compress(zip(count(), cells, firsts), map(ne, firsts, numbers))
+        for place, cell, first in repeated:
+            self._fail_repeated(batch.item(place), column, cell, first)
+
+    def _check_cells(
+        self, batch: CheckedBatch, column: str, cells: list[Any], first_rows: dict[Any, int]
+    ) -> None:
+        """`_check_unique` of each cell of a unique column down the batch (on no tab)."""
+        for place, (number, cell) in enumerate(zip(batch.numbers, cells, strict=True)):
+            if cell is _ABSENT:
+                continue
+            key = normalise_text(cell) if type(cell) is str else _unique_key(cell)
+            first = first_rows.setdefault(key, number)
+            if first != number:
+                self._fail_repeated(batch.item(place), column, cell, first)
 
     def _check_unique(
         self, item: CheckedRow, column: str, value: Any, first_rows: dict[Any, int]
@@ -136,15 +148,23 @@ class _Absent:
 
 _ABSENT: Any = _Absent()
 _TEXTS = {str}
-_NONE = {_Absent}
 _NO_SHEET = {None}
 _boundary_of = attrgetter("boundary")
 _sheet_of = attrgetter("sheet")
-_number_of = attrgetter("row_number")
-_values_of = attrgetter("values")
 #: The ASCII whitespace but a space (what str.split splits on), and all of it but a space.
 _ASCII_SPACES = tuple(c for c in map(chr, range(128)) if c.isspace() and c != " ")
 _SPACE = re.compile(r"[^\S ]")
+
+
+def _cells(rows: list[dict[str, Any]], column: str) -> list[Any] | None:
+    """A column's cells down the rows (_ABSENT where a row has none), or None when no row
+    has it: one C call a row (itemgetter) when every row has it, as most rows do."""
+    try:
+        return list(map(itemgetter(column), rows))
+    except KeyError:
+        if not any(map(dict.__contains__, rows, repeat(column))):
+            return None
+        return list(map(dict.get, rows, repeat(column), repeat(_ABSENT)))
 
 
 def _spaced(texts: list[str]) -> bool:

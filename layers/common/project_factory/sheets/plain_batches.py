@@ -12,13 +12,14 @@ and told plain here is exactly what the row path makes of each row, only sooner.
 """
 
 from collections.abc import Callable, Mapping, Sequence
-from itertools import repeat
-from operator import and_, attrgetter
+from itertools import compress, repeat
+from operator import and_, attrgetter, not_
 from typing import Any
 
 import jsonschema_rs
 
 from project_factory.sheets.coercion import column_coercer
+from project_factory.sheets.plain_as_read import PlainAsRead, refers_to_itself
 from project_factory.sheets.plain_rows import PlainRows
 from project_factory.sheets.reader import SheetRow
 
@@ -40,12 +41,40 @@ class PlainBatches:
         json_schema: Mapping[str, Any],
         rows: PlainRows,
         is_valid: Callable[[Mapping[str, Any]], bool],
+        as_read: PlainAsRead | None = None,
     ) -> None:
         properties: Mapping[str, Any] = json_schema["properties"]
+        #: the rows plain as read, told first (None: every batch coerced here)
+        self._as_read = as_read
         self._known = frozenset(properties)
         self._coerce = column_coercer(properties)
         self._rows = rows
         self._invalid = invalid_rows(json_schema, is_valid)
+
+    def told(
+        self, batch: Sequence[SheetRow]
+    ) -> tuple[list[dict[str, Any] | None], list[bool]] | None:
+        """Each row's coerced values and whether it is plain: the rows plain as read
+        (PlainAsRead) as they are, the others `coerced` here, or None (a row that takes
+        its own path); None when the batch is neither told as read nor alike."""
+        read = self._as_read.told(batch) if self._as_read is not None else None
+        if read is None:
+            whole = self.coerced(batch)
+            return None if whole is None else (list[dict[str, Any] | None](whole[0]), whole[1])
+        raws, plain = read
+        if all(plain):
+            return list[dict[str, Any] | None](raws), plain
+        rest = list(compress(range(len(batch)), map(not_, plain)))
+        told = self.coerced([batch[place] for place in rest])
+        values = list[dict[str, Any] | None](raws)
+        if told is None:
+            for place in rest:
+                values[place] = None
+            return values, plain
+        for place, coerced, kept in zip(rest, *told, strict=True):
+            values[place] = coerced
+            plain[place] = kept
+        return values, plain
 
     def coerced(self, batch: Sequence[SheetRow]) -> tuple[list[dict[str, Any]], list[bool]] | None:
         """The batch's coerced values and which rows are plain; None when the batch is not
@@ -119,7 +148,7 @@ def invalid_rows(json_schema: Mapping[str, Any], is_valid: Callable[[Any], bool]
     """The rows the schema finds invalid: one jsonschema-rs call for a batch, its row schema
     under `items`, when the schema refers to no other part of itself (no `$ref`, `$id`,
     `$anchor`...: its meaning does not depend on where it sits); else `is_valid` a row."""
-    if _refers(json_schema, root=True):
+    if refers_to_itself(json_schema):
         return lambda rows: {place for place, row in enumerate(rows) if not is_valid(row)}
     items = {key: value for key, value in json_schema.items() if key != "$schema"}
     wrapper: dict[str, Any] = {"items": items}
@@ -128,16 +157,3 @@ def invalid_rows(json_schema: Mapping[str, Any], is_valid: Callable[[Any], bool]
     validator = jsonschema_rs.Draft202012Validator(wrapper)
     # iter_errors on a list reports every invalid row, each error under the row's place.
     return lambda rows: {int(error.instance_path[0]) for error in validator.iter_errors(rows)}
-
-
-def _refers(node: Any, *, root: bool = False) -> bool:
-    """Whether a schema holds any `$` keyword but the root's `$schema` and `$comment`."""
-    if isinstance(node, Mapping):
-        for key, value in node.items():
-            allowed = key == "$comment" or (root and key == "$schema")
-            if (str(key).startswith("$") and not allowed) or _refers(value):
-                return True
-        return False
-    if isinstance(node, list | tuple):
-        return any(_refers(value) for value in node)
-    return False

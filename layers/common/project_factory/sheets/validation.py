@@ -14,18 +14,21 @@ decided once per file too, so a row costs only its checks. Per row, in order:
    (sheets/target_lookups.py).
 Every check records its errors on the row the same way (sheets/checked_row.py). Most rows
 are valid: a plain row (sheets/plain_rows.py) is known to have nothing to report on its
-own after a few cheap questions, and skips steps 2 to 5; any other row takes them all.
+own after a few cheap questions, and skips steps 2 to 5; any other row takes them all. A
+batch's rows plain as read are told by one jsonschema-rs call (sheets/plain_as_read.py)
+and need no CheckedRow unless a file rule fails one (sheets/checked_batch.py).
 """
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
-from itertools import batched
-from typing import Any
+from itertools import batched, compress, repeat
+from operator import attrgetter, not_
+from typing import Any, cast
 
 from project_factory.lookahead import answered_in_order
 from project_factory.sheets.canonical import canonical_of
 from project_factory.sheets.cells import cell_text
+from project_factory.sheets.checked_batch import CheckedBatch
 from project_factory.sheets.checked_row import (
     CheckedRow,
     RowErrors,
@@ -37,6 +40,7 @@ from project_factory.sheets.coercion import NUMERIC, row_coercer
 from project_factory.sheets.file_rules import FileRules, unique_columns
 from project_factory.sheets.frozen_cells import FrozenCells, shown
 from project_factory.sheets.messages import Messages, load_bundled_messages
+from project_factory.sheets.plain_as_read import PlainAsRead
 from project_factory.sheets.plain_batches import PlainBatches
 from project_factory.sheets.plain_rows import PlainRows
 from project_factory.sheets.reader import SheetRow
@@ -44,49 +48,11 @@ from project_factory.sheets.row_rules import RowRules
 from project_factory.sheets.schema_check import SchemaCheck, compiled_schema
 from project_factory.sheets.spec import INACTIVE, SheetSpec
 from project_factory.sheets.target_lookups import Registered, TargetLookups
+from project_factory.sheets.verdicts import RowVerdict, verdict_of
 
+__all__ = ["RowValidator", "RowVerdict", "verdict_of"]
 
-@dataclass(frozen=True)
-class RowVerdict:
-    row_number: int
-    #: the fields the target consumes; None when the row is invalid
-    canonical: dict[str, Any] | None
-    errors: list[str]
-    #: False for invalid rows, Inactive rows and rows that already exist
-    create: bool = False
-    #: the id the row already carries (it exists and is not created again)
-    existing_id: str | None = None
-    #: the tab the row is on, for a file read across tabs (row_number is then its place)
-    sheet: str | None = None
-
-    @property
-    def valid(self) -> bool:
-        return not self.errors
-
-
-def verdict_of(
-    row_number: int,
-    canonical: dict[str, Any] | None,
-    errors: list[str],
-    create: bool,
-    existing_id: str | None,
-    sheet: str | None,
-) -> RowVerdict:
-    """`RowVerdict(...)` of these fields, at a third of the cost: a frozen dataclass's
-    `__init__` sets each field through `object.__setattr__`, paid on every row of a file.
-    The verdict is the one `__init__` makes (tests/unit/sheets/test_validation_fast_paths.py)."""
-    verdict = _new(RowVerdict)
-    fields = verdict.__dict__
-    fields["row_number"] = row_number
-    fields["canonical"] = canonical
-    fields["errors"] = errors
-    fields["create"] = create
-    fields["existing_id"] = existing_id
-    fields["sheet"] = sheet
-    return verdict
-
-
-_new = object.__new__
+_number_of = attrgetter("row_number")
 
 
 class RowValidator:
@@ -127,13 +93,16 @@ class RowValidator:
         )
         self._plain = plain_rows.plain
         #: a batch of alike rows, coerced and told plain by columns (None: row by row)
+        as_read = PlainAsRead(json_schema, spec, phone_length=phone_length, allowed=allowed)
         self._batches: PlainBatches | None = PlainBatches(
-            json_schema, plain_rows, compiled.is_valid
+            json_schema, plain_rows, compiled.is_valid, as_read
         )
         rules = RowRules(spec, errors, phone_length=phone_length, allowed=allowed)
         self._row_checks = rules.checks
         self._file_rules = FileRules(unique_columns(json_schema, spec), errors, allowed=allowed)
         self._lookups = TargetLookups(spec, registered, errors)
+        #: whether a batch's rows are asked about (then each needs its CheckedRow)
+        self._asks = registered is not None
         #: a child campaign's upload: the parent's rows, whose cells may not change
         self._frozen = (
             FrozenCells(frozen_rows, spec, columns, self._coerce)
@@ -164,24 +133,37 @@ class RowValidator:
         """
         batches = batched(rows, batch_size, strict=False)
         prepared = map(self._prepare_all, batches)
-        ask = self._lookups.ask
-        for items, registered in answered_in_order(prepared, ask, lookups, ahead):
-            yield from self._conclude_all(items, registered)
+        for batch, registered in answered_in_order(prepared, self._ask, lookups, ahead):
+            yield from self._conclude_all(batch, registered)
 
-    def _prepare_all(self, batch: Sequence[SheetRow]) -> list[CheckedRow]:
-        """`_prepare` of each row; a batch of alike rows coerced and told plain at once."""
-        told = self._batches.coerced(batch) if self._batches is not None else None
+    def _ask(self, batch: CheckedBatch) -> dict[str, set[str]]:
+        """The target's answers about a batch's rows (none asked without `registered`)."""
+        return self._lookups.ask(batch.checked() if self._asks else ())
+
+    def _prepare_all(self, batch: Sequence[SheetRow]) -> CheckedBatch:
+        """`_prepare` of each row; a batch of alike rows coerced and told plain at once,
+        its plain rows left without a CheckedRow until one is asked for."""
+        told = self._batches.told(batch) if self._batches is not None else None
         if told is None:
-            return [self._prepare(row) for row in batch]
-        coerced, plain = told
-        items = [
-            CheckedRow(row.row_number, values, row)
-            for row, values in zip(batch, coerced, strict=True)
-        ]
-        for item, row, is_plain in zip(items, batch, plain, strict=True):
-            if not is_plain:
+            return CheckedBatch.made([self._prepare(row) for row in batch])
+        values, plain = told
+        items: list[CheckedRow | None] = [None] * len(batch)
+        for place in compress(range(len(batch)), map(not_, plain)):
+            row = batch[place]
+            coerced = values[place]
+            if coerced is None:
+                item = self._prepare(row)
+            else:
+                item = CheckedRow(row.row_number, coerced, row)
                 self._check(item, row)
-        return items
+            items[place] = item
+            values[place] = item.values
+        numbers = list(map(_number_of, batch))
+        prepared = CheckedBatch(numbers, cast(list[dict[str, Any]], values), items, batch)
+        if self._asks:
+            # The lookups ask of every row: made here, in file order, not in their pool.
+            prepared.checked()
+        return prepared
 
     def _prepare(self, row: SheetRow) -> CheckedRow:
         """The checks of the row on its own; a plain row (most) has none to take."""
@@ -224,30 +206,36 @@ class RowValidator:
         return self._verdict(item, registered)
 
     def _conclude_all(
-        self, items: list[CheckedRow], registered: Mapping[str, set[str]]
+        self, batch: CheckedBatch, registered: Mapping[str, set[str]]
     ) -> Iterator[RowVerdict]:
         """`_conclude` of each row in turn, the file rules checked down the batch."""
-        if not self._file_rules.check_all(items):
-            for item in items:
-                yield self._conclude(item, registered)
-            return
+        if not self._file_rules.check_batch(batch):
+            return map(self._conclude, batch.checked(), repeat(registered))
         if registered:
-            for item in items:
-                yield self._verdict(item, registered)
-            return
-        # No answer from the target and no boundary defined (check_all): `_verdict` of
-        # each row, in this frame.
+            return map(self._verdict, batch.checked(), repeat(registered))
+        return self._verdicts(batch)
+
+    def _verdicts(self, batch: CheckedBatch) -> Iterator[RowVerdict]:
+        """`_verdict` of each row, no answer from the target and no boundary defined
+        (FileRules.check_batch), in this frame; a plain row nothing was recorded on (no
+        CheckedRow) is valid, carries no id and is on no tab.
+
+        One verdict at a time, as they are asked for: made and dropped in turn, a row's
+        objects take the memory (and the cache) the row before it freed."""
         usage, canonical = self._usage_column, self._canonical
-        for item in items:
+        for number, values, item in zip(batch.numbers, batch.values, batch.items, strict=True):
+            if item is None:
+                create = usage is None or values.get(usage) != INACTIVE
+                yield verdict_of(number, canonical(values), [], create, None, None)
+                continue
             existing_id = item.existing_id
             if item.errors:
                 errors = worded(item.errors)
-                yield verdict_of(item.row_number, None, errors, False, existing_id, None)
+                yield verdict_of(number, None, errors, False, existing_id, None)
                 continue
             values = item.values
             create = existing_id is None and (usage is None or values.get(usage) != INACTIVE)
-            fields = canonical(values)
-            yield verdict_of(item.row_number, fields, [], create, existing_id, None)
+            yield verdict_of(number, canonical(values), [], create, existing_id, None)
 
     def _verdict(self, item: CheckedRow, registered: Mapping[str, set[str]]) -> RowVerdict:
         """A row's verdict once the file rules are checked: the target's answers, then its
